@@ -1,0 +1,324 @@
+"""Typed view of `config/monitoring.yml`, parsed once and validated before any work.
+
+Every problem is reported as `<file>: <key.path>: <message>` and all problems are
+reported together, so an analyst fixes the file in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+PLATFORMS = ("youtube", "reddit", "mastodon", "bluesky", "x")
+Platform = Literal["youtube", "reddit", "mastodon", "bluesky", "x"]
+DEFAULT_CONFIG = "config/monitoring.yml"
+
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+EnvVarName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=128)]
+_ENV_REF = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
+
+
+class ConfigError(Exception):
+    """Invalid configuration; `problems` holds one line per problem."""
+
+    def __init__(self, path: str | Path, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        lines = "\n".join(f"  {self.path}: {p}" for p in problems)
+        super().__init__(f"invalid config ({len(problems)} problem(s)):\n{lines}")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Handles(_Model):
+    """An account name per platform (as the platform spells it)."""
+
+    youtube: str | None = None
+    reddit: str | None = None
+    mastodon: str | None = None
+    bluesky: str | None = None
+    x: str | None = None
+
+    def for_platform(self, platform: str) -> str | None:
+        return getattr(self, platform)
+
+
+class Brand(_Model):
+    id: Slug
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    handles: Handles = Field(default_factory=Handles)
+    hashtags: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+
+    @field_validator("hashtags")
+    @classmethod
+    def _hashtags_without_hash(cls, tags: list[str]) -> list[str]:
+        bad = [t for t in tags if not re.fullmatch(r"\w+", t)]
+        if bad:
+            raise ValueError(f"hashtags are written without '#' and spaces, got {bad}")
+        return tags
+
+    @property
+    def terms(self) -> list[str]:
+        """Free-text search terms: name and aliases, deduplicated in order."""
+        return list(dict.fromkeys([self.name, *self.aliases]))
+
+
+class Topic(_Model):
+    id: Slug
+    name: str = Field(min_length=1)
+    keywords: list[str] = Field(default_factory=list)
+    hashtags: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_terms(self) -> Topic:
+        if not self.keywords and not self.hashtags:
+            raise ValueError("a topic needs at least one keyword or hashtag")
+        return self
+
+
+class Campaign(_Model):
+    id: Slug
+    name: str = Field(min_length=1)
+    brand: Slug
+    hashtags: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    start: date
+    end: date
+    budget: float = Field(ge=0)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    owned_accounts: list[Platform] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _window(self) -> Campaign:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if not self.hashtags and not self.keywords:
+            raise ValueError("a campaign needs at least one hashtag or keyword")
+        return self
+
+    @property
+    def tracking_terms(self) -> set[str]:
+        return {t.lower() for t in self.keywords} | {f"#{t.lower()}" for t in self.hashtags}
+
+
+class PlatformConfig(_Model):
+    enabled: bool = True
+    endpoint: str = Field(min_length=1)
+    auth_endpoint: str | None = None
+    credential_env: EnvVarName
+    page_size: int = Field(default=100, ge=1, le=100)
+    max_pages_per_shard: int = Field(default=1000, ge=1)
+    request_budget: int = Field(default=5000, ge=1, description="requests (or quota units) per night")
+    search_cost: int = Field(default=100, ge=1, description="YouTube quota units per search.list")
+    min_request_interval_s: float = Field(default=0.0, ge=0)
+
+    @field_validator("endpoint", "auth_endpoint")
+    @classmethod
+    def _expand_env(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        expanded = _ENV_REF.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+        if not re.match(r"^https?://[^/\s]+", expanded):
+            raise ValueError(f"not an http(s) URL: {expanded!r}")
+        return expanded.rstrip("/")
+
+
+class Platforms(_Model):
+    youtube: PlatformConfig | None = None
+    reddit: PlatformConfig | None = None
+    mastodon: PlatformConfig | None = None
+    bluesky: PlatformConfig | None = None
+    x: PlatformConfig | None = None
+
+    def enabled(self) -> dict[str, PlatformConfig]:
+        return {p: c for p in PLATFORMS if (c := getattr(self, p)) is not None and c.enabled}
+
+
+class Extraction(_Model):
+    engagement_lookback_days: int = Field(default=7, ge=0, le=60)
+    request_timeout_s: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=5, ge=0, le=20)
+    backoff_base_s: float = Field(default=1.0, ge=0)
+    backoff_max_s: float = Field(default=300.0, ge=0)
+    max_wait_s: float = Field(
+        default=900.0, ge=0, description="longest rate-limit wait honoured before the shard is left partial"
+    )
+
+
+class Privacy(_Model):
+    public_follower_threshold: int = Field(default=5000, ge=0)
+    raw_text_retention_days: int = Field(default=90, ge=1)
+    pseudonym_key_env: EnvVarName = "CAREPULSE_PSEUDONYM_KEY"
+    tracked_public_accounts: list[str] = Field(default_factory=list)
+
+
+class Panel(_Model):
+    """The locked competitor panel: share of voice is computed within it."""
+
+    version: str = Field(min_length=1)
+    competitors: list[Brand] = Field(min_length=1)
+
+
+class Organisation(Brand):
+    """Our organisation; its handles are the owned accounts."""
+
+
+class MonitoringConfig(_Model):
+    version: Literal[1]
+    organisation: Organisation
+    panel: Panel
+    topics: list[Topic] = Field(default_factory=list)
+    campaigns: list[Campaign] = Field(default_factory=list)
+    platforms: Platforms
+    extraction: Extraction = Field(default_factory=Extraction)
+    privacy: Privacy = Field(default_factory=Privacy)
+
+    @property
+    def brands(self) -> list[Brand]:
+        return [self.organisation, *self.panel.competitors]
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> MonitoringConfig:
+        problems = list(self._cross_problems())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _cross_problems(self):
+        ids = [b.id for b in self.brands]
+        for dup in sorted({i for i in ids if ids.count(i) > 1}):
+            yield f"brand id {dup!r} is used more than once"
+        topic_ids = [t.id for t in self.topics]
+        for dup in sorted({i for i in topic_ids if topic_ids.count(i) > 1}):
+            yield f"topic id {dup!r} is used more than once"
+        if not self.platforms.enabled():
+            yield "no platform is enabled"
+        yield from self._campaign_problems(set(ids))
+
+    def _campaign_problems(self, brand_ids: set[str]):
+        campaigns = self.campaigns
+        seen: set[str] = set()
+        for i, c in enumerate(campaigns):
+            where = f"campaigns.{i} ({c.id})"
+            if c.id in seen:
+                yield f"{where}: campaign id is used more than once"
+            seen.add(c.id)
+            if c.brand not in brand_ids:
+                yield f"{where}: brand {c.brand!r} is not the organisation or a panel competitor"
+            for p in c.owned_accounts:
+                if c.brand != self.organisation.id:
+                    yield f"{where}: owned_accounts only apply to the organisation's own campaigns"
+                    break
+                if self.organisation.handles.for_platform(p) is None:
+                    yield f"{where}: owned account on {p} but organisation.handles.{p} is not set"
+        for i, a in enumerate(campaigns):
+            for j in range(i + 1, len(campaigns)):
+                b = campaigns[j]
+                shared = a.tracking_terms & b.tracking_terms
+                if shared and a.start <= b.end and b.start <= a.end:
+                    yield (
+                        f"campaigns.{i} ({a.id}) and campaigns.{j} ({b.id}): dates overlap "
+                        f"({a.start}..{a.end} vs {b.start}..{b.end}) while sharing tracking terms "
+                        f"{sorted(shared)}, so mentions could not be attributed to one campaign"
+                    )
+
+
+class LoadedConfig(BaseModel):
+    """A parsed config plus where it came from and the hash that versions it."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    path: str
+    sha256: str
+    config: MonitoringConfig
+
+    @cached_property
+    def short_hash(self) -> str:
+        return self.sha256[:12]
+
+
+def _format_loc(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("function-after[_cross_checks(), MonitoringConfig]",)]
+    return ".".join(parts) or "(top level)"
+
+
+def _pydantic_problems(err: ValidationError) -> list[str]:
+    problems = []
+    for e in err.errors(include_url=False):
+        loc = _format_loc(e["loc"])
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "missing":
+            msg = "required key is missing"
+        elif e["type"] == "extra_forbidden":
+            msg = "unknown key (not part of the config schema)"
+        elif e["type"] == "literal_error" and loc.startswith("campaigns"):
+            msg = f"{msg} (got {e.get('input')!r})"
+        if loc == "(top level)" and "; " in msg:
+            problems.extend(p for p in msg.split("; "))
+        else:
+            problems.append(f"{loc}: {msg}")
+    return problems
+
+
+def _unknown_platform_problems(raw: dict) -> list[str]:
+    platforms = raw.get("platforms")
+    if not isinstance(platforms, dict):
+        return []
+    return [
+        f"platforms.{name}: unknown platform (supported: {', '.join(PLATFORMS)})"
+        for name in platforms
+        if name not in PLATFORMS
+    ]
+
+
+def parse_config(text: str, path: str | Path = "<string>") -> LoadedConfig:
+    """Parse YAML text; raise ConfigError naming every problem."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(path, [f"{where}YAML syntax error: {problem}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(path, ["(top level): expected a mapping of keys, got " + type(raw).__name__])
+    unknown = _unknown_platform_problems(raw)
+    if unknown:
+        raw = {**raw, "platforms": {k: v for k, v in raw["platforms"].items() if k in PLATFORMS}}
+    try:
+        cfg = MonitoringConfig.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(path, unknown + _pydantic_problems(err)) from None
+    if unknown:
+        raise ConfigError(path, unknown)
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    return LoadedConfig(path=str(path), sha256=sha, config=cfg)
+
+
+def config_path(path: str | Path | None = None) -> Path:
+    return Path(path or os.environ.get("CAREPULSE_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_config(path: str | Path | None = None) -> LoadedConfig:
+    """Load the config file (argument, else $CAREPULSE_CONFIG, else the default)."""
+    p = config_path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(p, ["file not found"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(p, [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    return parse_config(text, p)
