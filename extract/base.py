@@ -87,7 +87,8 @@ class Page:
     @classmethod
     def from_fetched(cls, f: Fetched, *, endpoint: str, params: dict, records: int,
                      cursor: dict | None) -> Page:
-        keep = {k: v for k, v in f.headers.items() if "rate" in k.lower() or k.lower() in ("link", "retry-after")}
+        keep = {k: v for k, v in f.headers.items()
+                if "rate" in k.lower() or k.lower() in ("link", "retry-after")}
         return cls(endpoint, f.url, params, f.status, f.body, f.text, records, cursor, keep)
 
 

@@ -1,0 +1,34 @@
+# CarePulse: the single interface. `make demo` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+export UV_COMPILE_BYTECODE := 1
+export CAREPULSE_HOME ?= $(CURDIR)/data
+RUN := $(UV) run --frozen --no-sync
+
+.PHONY: install demo test test-fast lint bench-extract simulate clean
+
+install:  ## install uv if missing, then the locked environment (bytecode compiled)
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+
+demo: install  ## simulator on loopback + extraction of the demo nights
+	$(RUN) carepulse config check
+	$(RUN) carepulse demo --nights 2
+
+test: install  ## the whole suite (slow tests included)
+	$(RUN) pytest
+
+test-fast: install
+	$(RUN) pytest -m "not slow"
+
+lint: install
+	$(RUN) ruff check .
+
+bench-extract: install  ## items/s extracting one night of 100k mentions from the simulator
+	$(RUN) python bench/extract.py --volume 100000
+
+simulate: install
+	$(RUN) carepulse simulate
+
+clean:
+	rm -rf data .pytest_cache

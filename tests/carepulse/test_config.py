@@ -1,0 +1,109 @@
+"""Broken config files get one clear message each: file, key path and problem."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from carepulse.cli import app
+from carepulse.config import ConfigError, load_config, parse_config
+from tests.conftest import CONFIG
+
+GOOD = CONFIG.read_text()
+
+
+def edited(mutate) -> str:
+    data = yaml.safe_load(GOOD)
+    mutate(data)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "cfg.yml")
+    assert "cfg.yml" in str(err.value)
+    return err.value.problems
+
+
+def test_project_config_is_valid(loaded_config):
+    cfg = loaded_config.config
+    assert len(cfg.panel.competitors) >= 3
+    assert cfg.organisation.handles.x
+    assert len(loaded_config.sha256) == 64
+    assert set(cfg.platforms.enabled()) == {"youtube", "reddit", "mastodon", "bluesky", "x"}
+
+
+def test_missing_key_names_the_path():
+    text = edited(lambda d: d["organisation"].pop("name"))
+    assert problems_of(text) == ["organisation.name: required key is missing"]
+
+
+def test_wrong_type_names_the_path():
+    text = edited(lambda d: d["privacy"].update(public_follower_threshold="lots"))
+    [problem] = problems_of(text)
+    assert problem.startswith("privacy.public_follower_threshold: ")
+    assert "integer" in problem
+
+
+def test_unknown_platform():
+    text = edited(lambda d: d["platforms"].update(myspace={"endpoint": "http://x", "credential_env": "A"}))
+    [problem] = problems_of(text)
+    assert problem.startswith("platforms.myspace: unknown platform")
+    assert "youtube" in problem
+
+
+def test_overlapping_campaigns_sharing_a_hashtag():
+    def mutate(d):
+        d["campaigns"][1]["hashtags"] = ["FightFluLakemont"]
+
+    [problem] = problems_of(edited(mutate))
+    assert "fight_flu_2026" in problem and "heart_month_2026" in problem
+    assert "overlap" in problem and "#fightflulakemont" in problem
+
+
+def test_campaign_end_before_start():
+    text = edited(lambda d: d["campaigns"][0].update(end="2026-01-01"))
+    [problem] = problems_of(text)
+    assert problem.startswith("campaigns.0: ") and "before start" in problem
+
+
+def test_bad_yaml_gives_line_and_column():
+    [problem] = problems_of(GOOD.replace("panel:\n", "panel:\n  - [unclosed\n", 1))
+    assert "YAML syntax error" in problem and "line" in problem
+
+
+def test_secret_in_place_of_env_var_name_is_rejected():
+    text = edited(lambda d: d["platforms"]["x"].update(credential_env="AAAA-real-token-value"))
+    [problem] = problems_of(text)
+    assert problem.startswith("platforms.x.credential_env: ")
+
+
+def test_all_problems_reported_at_once():
+    def mutate(d):
+        d["organisation"].pop("name")
+        d["extraction"]["max_retries"] = -1
+        d["platforms"]["bogus"] = {}
+
+    assert len(problems_of(edited(mutate))) == 3
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.yml")
+
+
+def test_cli_config_check_prints_every_problem(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text(edited(lambda d: (d["organisation"].pop("name"), d["panel"].pop("version"))))
+    result = CliRunner().invoke(app, ["config", "check", "--config", str(bad)])
+    assert result.exit_code == 2
+    assert "organisation.name" in result.output and "panel.version" in result.output
+    ok = CliRunner().invoke(app, ["config", "check", "--config", str(CONFIG)])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_endpoint_env_expansion(monkeypatch):
+    monkeypatch.setenv("CAREPULSE_SIMULATOR_URL", "http://127.0.0.1:9999")
+    cfg = parse_config(GOOD).config
+    assert cfg.platforms.x.endpoint == "http://127.0.0.1:9999/x"

@@ -1,0 +1,187 @@
+"""Runner + raw zone + manifest, driven by a scripted connector (no network).
+
+The platform connectors and the simulator have their own tests; here the point is what
+the runner does with pages and failures: land, journal, resume, and report partial runs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import stat
+import typing
+from datetime import date
+
+import pytest
+
+from extract import runner
+from extract.base import Page
+from extract.errors import QuotaExhausted, ShardFailed
+from extract.http import Fetched
+from extract.landing import sha256_file
+
+NIGHT = date(2026, 11, 20)
+PAGES_PER_SHARD = 3
+
+
+class ScriptedConnector:
+    """Yields PAGES_PER_SHARD pages of 2 items per shard; `script` injects failures."""
+
+    platform = "x"
+    script: typing.ClassVar[dict] = {}
+    calls: typing.ClassVar[list] = []
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def pages(self, shard, cursor):
+        start = (cursor or {}).get("page", 0)
+        for i in range(start, PAGES_PER_SHARD):
+            ScriptedConnector.calls.append((shard.id, i))
+            action = self.script.get((shard.id, i))
+            if action == "quota":
+                raise QuotaExhausted("x: usage cap exceeded for token canary-bearer-token-XYZ-123456")
+            if action == "fail":
+                raise ShardFailed("x: gave up after 6 attempts (HTTP 503)")
+            if action == "crash":
+                raise KeyboardInterrupt  # stands in for a process dying mid-shard
+            if action == "malformed":
+                self.ctx.on_malformed(Fetched(200, "http://sim/x", "<html>oops", None, {},
+                                              "invalid JSON"), {"endpoint": "x.search"})
+            items = [{"id": f"{shard.id}-{i}-{j}"} for j in range(2)]
+            body = {"data": items}
+            nxt = {"page": i + 1} if i + 1 < PAGES_PER_SHARD else None
+            yield Page("x.tweets.search.recent", "http://sim/x/2/tweets/search/recent",
+                       {"query": shard.key}, 200, body, json.dumps(body), len(items), nxt)
+
+    def stats(self):
+        return {"requests": len(self.calls), "retries": 0, "waited_s": 0.0}
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def scripted(monkeypatch, loaded_config):
+    monkeypatch.setattr(runner, "connector_class", lambda platform: ScriptedConnector)
+    monkeypatch.setenv("CAREPULSE_X_BEARER_TOKEN", "canary-bearer-token-XYZ-123456")
+    ScriptedConnector.script = {}
+    ScriptedConnector.calls = []
+    return ScriptedConnector
+
+
+def run_x(loaded_config, raw, **kw):
+    return runner.extract_night(loaded_config, NIGHT, raw, ["x"], **kw)
+
+
+def landed_items(raw, manifests) -> list[str]:
+    """Item ids in every committed page file listed by the given manifests."""
+    ids = []
+    for m in manifests:
+        for f in m["files"]:
+            if f["kind"] != "page":
+                continue
+            with gzip.open(raw / f["path"], "rt") as fh:
+                ids += [item["id"] for env in map(json.loads, fh) for item in env["body"]["data"]]
+    return ids
+
+
+def test_clean_run_lands_pages_and_manifest(scripted, loaded_config, tmp_path):
+    raw = tmp_path / "raw"
+    summary = run_x(loaded_config, raw)
+    m = summary.manifest
+    n_shards = len(m["shards"])
+    assert m["status"] == "complete" and m["partial_reasons"] == {}
+    assert m["totals"]["pages"] == n_shards * PAGES_PER_SHARD
+    assert m["totals"]["records"] == n_shards * PAGES_PER_SHARD * 2
+    assert m["config"]["sha256"] == loaded_config.sha256
+    assert m["code_version"]["package"]
+    for f in m["files"]:
+        path = raw / f["path"]
+        assert sha256_file(path) == f["sha256"]
+        assert stat.S_IMODE(path.stat().st_mode) == 0o400
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert f["path"].startswith(f"platform=x/date={NIGHT}/run={summary.run_id}/")
+    env = json.loads(gzip.open(raw / m["files"][0]["path"]).read())
+    assert {"platform", "endpoint", "params", "page", "http_status", "fetched_at", "run_id",
+            "response_sha256", "body"} <= env.keys()
+    assert stat.S_IMODE(summary.manifest_path.stat().st_mode) == 0o400
+
+
+def test_quota_stops_platform_then_next_run_continues_from_cursor(scripted, loaded_config, tmp_path):
+    raw = tmp_path / "raw"
+    first_shard = "x.mentions.lakemont"
+    scripted.script = {(first_shard, 1): "quota"}
+    first = run_x(loaded_config, raw).manifest
+    assert first["status"] == "partial"
+    assert first["shards"][first_shard]["resume_cursor"] == {"page": 1}
+    assert first["shards"][first_shard]["pages"] == 1
+    skipped = [s for s in first["shards"].values() if s["reason"] and s["reason"].startswith("skipped")]
+    assert len(skipped) == len(first["shards"]) - 1
+    assert "canary-bearer-token" not in json.dumps(first)  # the secret was masked
+
+    scripted.script = {}
+    second = run_x(loaded_config, raw).manifest
+    assert second["status"] == "complete" and second["continues_run"] == first["run_id"]
+    assert second["shards"][first_shard]["pages"] == PAGES_PER_SHARD - 1
+    assert second["previous_manifest"]["sha256"]
+
+    clean = run_x(loaded_config, tmp_path / "clean_raw").manifest
+    assert sorted(landed_items(raw, [first, second])) == sorted(landed_items(tmp_path / "clean_raw", [clean]))
+
+
+def test_crash_midway_resumes_same_run_without_duplicates(scripted, loaded_config, tmp_path):
+    raw = tmp_path / "raw"
+    scripted.script = {("x.mentions.northgate", 2): "crash"}
+    with pytest.raises(KeyboardInterrupt):
+        run_x(loaded_config, raw)
+    [crashed] = runner.ExtractionRun.all_runs(raw, NIGHT)
+    assert not crashed.finished
+    # a file renamed into place but never journaled, as a kill between the two would leave
+    stray = crashed.shard_dir(crashed.planned_shards()[1]) / "page-00003.jsonl.gz"
+    stray.write_bytes(b"torn")
+
+    scripted.script, scripted.calls = {}, []
+    resumed = run_x(loaded_config, raw)
+    assert resumed.run_id == crashed.run_id
+    assert stray.read_bytes() != b"torn"  # removed, then page 3 fetched again and committed
+    listed = {f["path"]: f["sha256"] for f in resumed.manifest["files"]}
+    assert listed[stray.relative_to(raw).as_posix()] == sha256_file(stray)
+    assert ("x.mentions.lakemont", 0) not in scripted.calls  # finished shards are not refetched
+    ids = landed_items(raw, [resumed.manifest])
+    assert len(ids) == len(set(ids)) == len(resumed.manifest["shards"]) * PAGES_PER_SHARD * 2
+
+
+def test_failed_shard_is_partial_others_complete(scripted, loaded_config, tmp_path):
+    scripted.script = {("x.mentions.bayfield", 0): "fail"}
+    m = run_x(loaded_config, tmp_path / "raw").manifest
+    assert m["partial_reasons"] == {"x.mentions.bayfield": "x: gave up after 6 attempts (HTTP 503)"}
+    assert sum(s["status"] == "complete" for s in m["shards"].values()) == len(m["shards"]) - 1
+
+
+def test_malformed_response_is_kept_as_evidence(scripted, loaded_config, tmp_path):
+    raw = tmp_path / "raw"
+    scripted.script = {("x.mentions.lakemont", 1): "malformed"}
+    m = run_x(loaded_config, raw).manifest
+    assert m["status"] == "complete"
+    [bad] = [f for f in m["files"] if f["kind"] == "malformed"]
+    assert bad["records"] == 0 and bad["page"] == 2
+    env = json.loads(gzip.open(raw / bad["path"]).read())
+    assert env["body"] is None and env["body_text"] == "<html>oops"
+    assert m["shards"]["x.mentions.lakemont"]["malformed_pages"] == 1
+
+
+def test_missing_credential_names_the_variable(scripted, loaded_config, tmp_path, monkeypatch):
+    monkeypatch.delenv("CAREPULSE_X_BEARER_TOKEN")
+    m = run_x(loaded_config, tmp_path / "raw").manifest
+    assert m["status"] == "partial"
+    assert all("CAREPULSE_X_BEARER_TOKEN is not set" in r for r in m["partial_reasons"].values())
+
+
+def test_rerun_of_complete_night_adds_a_new_run(scripted, loaded_config, tmp_path):
+    raw = tmp_path / "raw"
+    first = run_x(loaded_config, raw)
+    second = run_x(loaded_config, raw)
+    assert first.run_id != second.run_id
+    assert first.manifest_path.exists() and second.manifest["continues_run"] is None
+    assert second.manifest["previous_manifest"]["path"].endswith(f"run={first.run_id}/manifest.json")
