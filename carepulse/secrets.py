@@ -79,15 +79,27 @@ class MaskingFilter(logging.Filter):
 
 
 _FILTER = MaskingFilter()
+_installed = False
 
 
 def install_log_masking() -> None:
-    """Attach the masking filter to the root logger's handlers and to known chatty loggers."""
-    root = logging.getLogger()
-    for handler in root.handlers:
+    """Mask every log record from now on, whichever logger or handler it goes through.
+
+    A record factory covers loggers and handlers created later (Airflow task handlers,
+    googleapiclient's retry warnings); the handler filter covers records made before.
+    """
+    global _installed
+    for handler in logging.getLogger().handlers:
         if _FILTER not in handler.filters:
             handler.addFilter(_FILTER)
-    for name in ("googleapiclient", "googleapiclient.http", "httpx", "httpcore", "carepulse", "extract"):
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
+    if _installed:
+        return
+    base_factory = logging.getLogRecordFactory()
+
+    def masked_record(*args, **kwargs) -> logging.LogRecord:
+        record = base_factory(*args, **kwargs)
+        _FILTER.filter(record)
+        return record
+
+    logging.setLogRecordFactory(masked_record)
+    _installed = True
