@@ -176,6 +176,27 @@ def extract(
         raise typer.Exit(3)
 
 
+raw_app = typer.Typer(help="Manage the raw zone.", no_args_is_help=True)
+app.add_typer(raw_app, name="raw")
+
+
+@raw_app.command("purge")
+def raw_purge(
+    dry_run: Annotated[bool, typer.Option(help="only report what would be deleted")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Delete raw pages older than privacy.raw_text_retention_days, leaving tombstones."""
+    from extract.retention import purge_expired
+
+    _setup_logging(False)
+    loaded = _load(config)
+    days = loaded.config.privacy.raw_text_retention_days
+    result = purge_expired(paths.raw_dir(), days, date.today(), dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    console.print(f"{verb} {result.files:,} raw file(s), {result.bytes / 1e6:.1f} MB, from "
+                  f"{result.runs} run(s) older than {days} days")
+
+
 @app.command()
 def demo(
     nights: Annotated[int, typer.Option(help="how many nights to extract, ending yesterday")] = 2,

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from extract.simulator.server import SimulatorServer
 
 from carepulse.cli import DEMO_CREDENTIALS
 from carepulse.config import load_config
@@ -21,6 +20,7 @@ from carepulse.secrets import install_log_masking
 from extract.http import RetryPolicy
 from extract.items import manifest_items
 from extract.runner import extract_night
+from extract.simulator.server import SimulatorServer
 from tests.conftest import CONFIG
 
 NIGHT = (datetime.now(UTC) - timedelta(days=2)).date()
