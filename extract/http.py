@@ -162,10 +162,12 @@ class HttpSession:
     policy: RetryPolicy
     budget: Budget
     on_malformed: Callable[[Fetched, dict], None] = lambda fetched, meta: None
+    min_interval_s: float = 0.0  # politeness floor between requests (config min_request_interval_s)
     requests: int = 0
     retries: int = 0
     waited_s: float = 0.0
     _not_before: float = 0.0
+    _last_sent: float = 0.0
 
     def get(
         self,
@@ -178,6 +180,8 @@ class HttpSession:
         refresh_auth: Callable[[], dict] | None = None,
         method: str = "GET",
         json_body: Any = None,
+        data: dict | None = None,
+        endpoint: str = "",
     ) -> Fetched:
         """Send a request until it yields a JSON page, or raise a typed error."""
         headers = dict(headers or {})
@@ -186,10 +190,10 @@ class HttpSession:
         while True:
             self._respect_not_before()
             self.budget.spend(cost, self.platform)
-            fetched = self._send(method, url, params, headers, json_body)
+            fetched = self._send(method, url, params, headers, json_body, data)
             verdict_ = "retry" if fetched.status == -1 else verdict(fetched)
             if verdict_ == "ok" and fetched.parse_error:
-                self.on_malformed(fetched, {"url": fetched.url, "attempt": attempt})
+                self.on_malformed(fetched, {"url": fetched.url, "attempt": attempt, "endpoint": endpoint})
                 verdict_ = "retry"
             if verdict_ == "ok":
                 self._note_rate_headers(fetched)
@@ -217,11 +221,12 @@ class HttpSession:
             self._sleep(wait)
             attempt += 1
 
-    def _send(self, method, url, params, headers, json_body) -> Fetched:
+    def _send(self, method, url, params, headers, json_body, data) -> Fetched:
+        self._pace()
         self.requests += 1
         try:
             resp = self.client.request(
-                method, url, params=params, headers=headers, json=json_body,
+                method, url, params=params, headers=headers, json=json_body, data=data,
                 timeout=self.policy.timeout_s,
             )
         except httpx.TransportError as exc:  # timeouts, resets, refused connections
@@ -232,14 +237,21 @@ class HttpSession:
 
     def _wait_for(self, fetched: Fetched, verdict_: Verdict, attempt: int) -> float:
         hint = wait_hint(fetched.headers, self.policy.clock())
+        if hint is not None and hint > self.policy.max_wait_s:
+            raise RateLimitTooLong(
+                f"{self.platform}: asked to wait {hint:.0f}s, more than max_wait_s="
+                f"{self.policy.max_wait_s:.0f}s ({_summary(fetched)})"
+            )
         if verdict_ == "rate_limited" and hint is not None:
-            if hint > self.policy.max_wait_s:
-                raise RateLimitTooLong(
-                    f"{self.platform}: asked to wait {hint:.0f}s, more than max_wait_s="
-                    f"{self.policy.max_wait_s:.0f}s ({_summary(fetched)})"
-                )
             return hint + self.policy.rng.uniform(0, 0.05)
         return max(hint or 0.0, self.policy.backoff(attempt))
+
+    def _pace(self) -> None:
+        if self.min_interval_s:
+            delay = self._last_sent + self.min_interval_s - self.policy.clock()
+            if delay > 0:
+                self._sleep(delay)
+            self._last_sent = self.policy.clock()
 
     def _note_rate_headers(self, fetched: Fetched) -> None:
         if remaining_is_zero(fetched.headers):

@@ -63,6 +63,7 @@ class PlatformSession:
     stopped: str | None = None  # reason once a quota/auth problem ends the platform's night
     lock: threading.Lock = field(default_factory=threading.Lock)
     current: dict[str, Any] = field(default_factory=dict)  # shard and page being fetched
+    max_pages: int = 1_000_000  # per shard per run (config max_pages_per_shard)
 
 
 def connector_class(platform: str) -> type:
@@ -109,13 +110,13 @@ def make_session(
     except MissingSecret as exc:
         return PlatformSession(platform, None, stopped=str(exc))
     policy = policy_factory() if policy_factory else RetryPolicy.from_config(loaded.config.extraction)
-    session = PlatformSession(platform, None)
+    session = PlatformSession(platform, None, max_pages=pcfg.max_pages_per_shard)
     current = session.current
 
     def on_malformed(fetched: Fetched, meta: dict) -> None:
         shard, page_no = current["shard"], current["page"]
         current["attempt"] = current.get("attempt", 0) + 1
-        run.commit_malformed(shard, page_no, fetched, current["attempt"], meta.get("endpoint", ""))
+        run.commit_malformed(shard, page_no, fetched, current["attempt"], meta.get("endpoint") or "")
         log.warning("%s: malformed response kept as evidence (%s)", shard.id, fetched.parse_error)
 
     ctx = ConnectorContext(platform, pcfg, credential, policy, Budget(pcfg.request_budget),
@@ -146,8 +147,13 @@ def extract_shard(
 def _fetch_pages(run, shard, session, cursor, page_no, progress) -> None:
     current = session.current
     current.update(shard=shard, page=page_no, attempt=0)
+    first_page = page_no
     try:
         for page in session.connector.pages(shard, cursor):
+            if page_no - first_page >= session.max_pages:
+                run.end_shard(shard, "partial", f"page cap reached (max_pages_per_shard="
+                              f"{session.max_pages})", cursor)
+                return
             run.commit_page(shard, page_no, page)
             cursor = page.cursor
             progress("page", {"shard": shard.id, "platform": shard.platform,

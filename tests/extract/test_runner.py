@@ -132,3 +132,19 @@ def test_rerun_of_complete_night_adds_a_new_run(scripted, loaded_config, tmp_pat
     assert first.run_id != second.run_id
     assert first.manifest_path.exists() and second.manifest["continues_run"] is None
     assert second.manifest["previous_manifest"]["path"].endswith(f"run={first.run_id}/manifest.json")
+
+
+def test_page_cap_leaves_shard_partial_with_cursor(scripted, tmp_path):
+    import yaml
+
+    from carepulse.config import parse_config
+    from tests.conftest import CONFIG
+
+    data = yaml.safe_load(CONFIG.read_text())
+    data["platforms"]["x"]["max_pages_per_shard"] = 2
+    capped = parse_config(yaml.safe_dump(data), "capped.yml")
+    m = run_x(capped, tmp_path / "raw").manifest
+    assert m["status"] == "partial"
+    shard = m["shards"]["x.mentions.lakemont"]
+    assert shard["pages"] == 2 and shard["resume_cursor"] == {"page": 2}
+    assert "max_pages_per_shard=2" in shard["reason"]
