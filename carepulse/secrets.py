@@ -30,14 +30,16 @@ class MissingSecret(RuntimeError):
 
 
 def register_secret(value: str | None) -> None:
-    """Mask `value` (and its parts around ':') from now on."""
+    """Mask `value` from now on.
+
+    Composite credentials ("client_id:secret", "handle:app-password") are registered whole;
+    the connector that splits one registers its secret half itself, so that public parts
+    such as a login handle are not masked out of landed evidence.
+    """
     if not value:
         return
     with _lock:
         _secrets.add(value)
-        for part in value.split(":"):
-            if len(part) >= 6:
-                _secrets.add(part)
 
 
 def get_secret(env_name: str, *, purpose: str = "") -> str:

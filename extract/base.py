@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, Protocol
 
+import httpx
+
 from carepulse.config import PlatformConfig
-from extract.http import Budget, Fetched, RetryPolicy
+from extract.http import Budget, Fetched, HttpSession, RetryPolicy
 
 ShardKind = Literal["mentions", "accounts"]
 
@@ -103,6 +105,13 @@ class ConnectorContext:
     budget: Budget
     on_malformed: Callable[[Fetched, dict], None] = lambda fetched, meta: None
     user_agent: str = "carepulse/0.1 (social listening; +https://example.org/carepulse)"
+
+    def http_session(self, client: httpx.Client,
+                     on_malformed: Callable[[Fetched, dict], None] | None = None) -> HttpSession:
+        """The retrying session an httpx connector sends its requests through."""
+        return HttpSession(self.platform, client, self.policy, self.budget,
+                           on_malformed or self.on_malformed,
+                           min_interval_s=self.config.min_request_interval_s)
 
 
 class Connector(Protocol):

@@ -236,7 +236,13 @@ class HttpSession:
         return Fetched(resp.status_code, mask(str(resp.url)), text, body, dict(resp.headers), error)
 
     def _wait_for(self, fetched: Fetched, verdict_: Verdict, attempt: int) -> float:
-        hint = wait_hint(fetched.headers, self.policy.clock())
+        """Rate limits wait for the platform's reset; other retries back off, honouring only
+        an explicit Retry-After (reset headers ride on every response and say nothing about
+        when a 5xx will clear)."""
+        headers = fetched.headers
+        if verdict_ != "rate_limited":
+            headers = {k: v for k, v in headers.items() if k.lower() == "retry-after"}
+        hint = wait_hint(headers, self.policy.clock())
         if hint is not None and hint > self.policy.max_wait_s:
             raise RateLimitTooLong(
                 f"{self.platform}: asked to wait {hint:.0f}s, more than max_wait_s="
@@ -284,4 +290,7 @@ def _error_text(body: Any) -> str:
     if isinstance(err, dict):
         return str(err.get("message", ""))
     parts = [str(body[k]) for k in ("error", "title", "message", "detail") if k in body]
+    errors = body.get("errors")
+    if isinstance(errors, list):  # X: {"errors": [{"message": ...}], ...}
+        parts += [str(e["message"]) for e in errors if isinstance(e, dict) and "message" in e]
     return " / ".join(parts)

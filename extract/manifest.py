@@ -239,7 +239,9 @@ class ExtractionRun:
 
     def _write(self, shard: Shard, name: str, envelope: dict, page_no: int, kind: str,
                records: int) -> FileEntry:
-        data = gzip_jsonl([json.loads(_dumps(envelope))])
+        # Request metadata is masked; the body stays exactly as the platform returned it.
+        body = {k: envelope.pop(k) for k in ("body", "body_text") if k in envelope}
+        data = gzip_jsonl([{**json.loads(_dumps(envelope)), **body}])
         path = self.shard_dir(shard) / name
         atomic_write(path, data)
         return FileEntry(

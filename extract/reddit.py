@@ -22,7 +22,7 @@ from carepulse.secrets import mask, register_secret
 from extract._query import any_of, phrase_terms, quoted
 from extract.base import ConnectorContext, Page, Shard
 from extract.errors import AuthFailed, ShardFailed
-from extract.http import Fetched, HttpSession, Verdict, parse_body
+from extract.http import Fetched, Verdict, parse_body
 
 log = logging.getLogger("extract.reddit")
 
@@ -38,13 +38,13 @@ class RedditConnector:
     def __init__(self, ctx: ConnectorContext, *, transport: httpx.BaseTransport | None = None):
         """`transport` lets tests answer with httpx.MockTransport instead of the network."""
         register_secret(ctx.credential)
+        register_secret(ctx.credential.partition(":")[2])  # the client secret on its own
         self._ctx = ctx
         self._endpoint = ctx.config.endpoint
         self._auth_base = ctx.config.auth_endpoint or ctx.config.endpoint
         client = httpx.Client(transport=transport, headers={"User-Agent": ctx.user_agent},
                               follow_redirects=False)
-        self._session = HttpSession(PLATFORM, client, ctx.policy, ctx.budget,
-                                    on_malformed=self._malformed)
+        self._session = ctx.http_session(client, self._malformed)
         self._current_endpoint = ""
         self._token: str | None = None
         self._token_expires_at = 0.0

@@ -19,7 +19,7 @@ from typing import Any
 from carepulse.config import LoadedConfig
 from carepulse.secrets import MissingSecret, get_secret, mask
 from extract.base import Connector, ConnectorContext, Night, Shard
-from extract.errors import AuthFailed, ExtractError, QuotaExhausted
+from extract.errors import AuthFailed, ExtractError, QuotaExhausted, RateLimitTooLong
 from extract.http import Budget, Fetched, RetryPolicy
 from extract.manifest import ExtractionRun
 from extract.plan import plan_shards
@@ -34,7 +34,7 @@ CONNECTORS = {
     "x": "extract.x:XConnector",
 }
 # Errors after which no further shard of the platform can succeed tonight.
-PLATFORM_STOPPERS = (QuotaExhausted, AuthFailed, MissingSecret)
+PLATFORM_STOPPERS = (QuotaExhausted, AuthFailed, RateLimitTooLong, MissingSecret)
 
 ProgressFn = Callable[[str, dict[str, Any]], None]
 
