@@ -259,9 +259,10 @@ class ExtractionRun:
         for shard in self.planned_shards():
             state = self.shard_state(shard.id)
             status = state.status or "partial"
-            reason = state.reason if state.status else "not finished (run interrupted or stopped)"
+            reason = state.reason if state.status else "interrupted: the run stopped before this shard ended"
             shards[shard.id] = {
                 **_shard_info(shard), "status": status, "reason": reason,
+                "reason_kind": reason.split(":")[0].split(" ")[0] if reason else None,
                 "resume_cursor": state.cursor if status == "partial" else None,
                 "pages": state.pages, "records": state.records,
                 "malformed_pages": sum(f.kind == "malformed" for f in state.files),

@@ -92,7 +92,9 @@ class RedditConnector:
         f = self._get("reddit.search", f"{self._endpoint}/search", params)
         children = _children(f.body)
         nxt_after = _after(f.body, sent=after)
-        done = nxt_after is None or not children or _reaches_before(children, shard.since)
+        # An empty page that still names `after` is not the end (the listing was filtered);
+        # the run's max_pages_per_shard bounds a server that never stops doing that.
+        done = nxt_after is None or _reaches_before(children, shard.since)
         nxt = None if done else {"step": "search", "after": nxt_after}
         return Page.from_fetched(f, endpoint="reddit.search", params=params,
                                  records=len(children), cursor=nxt)

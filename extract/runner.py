@@ -36,7 +36,15 @@ CONNECTORS = {
 # Errors after which no further shard of the platform can succeed tonight.
 PLATFORM_STOPPERS = (QuotaExhausted, AuthFailed, RateLimitTooLong, MissingSecret)
 
+# The first word of every partial reason, so data-health reports can group them.
+REASON_KINDS = {QuotaExhausted: "quota_exhausted", AuthFailed: "auth_failed",
+                RateLimitTooLong: "rate_limited", MissingSecret: "missing_credential"}
+
 ProgressFn = Callable[[str, dict[str, Any]], None]
+
+
+def _reason(exc: Exception) -> str:
+    return f"{REASON_KINDS.get(type(exc), 'request_failed')}: {mask(exc)}"
 
 
 def _no_progress(event: str, data: dict[str, Any]) -> None:
@@ -108,7 +116,7 @@ def make_session(
     try:
         credential = get_secret(pcfg.credential_env, purpose=f"{platform} credential")
     except MissingSecret as exc:
-        return PlatformSession(platform, None, stopped=str(exc))
+        return PlatformSession(platform, None, stopped=_reason(exc))
     policy = policy_factory() if policy_factory else RetryPolicy.from_config(loaded.config.extraction)
     session = PlatformSession(platform, None, max_pages=pcfg.max_pages_per_shard)
     current = session.current
@@ -137,7 +145,7 @@ def extract_shard(
     if removed:
         log.info("%s: removed %d uncommitted file(s) left by a crash", shard.id, len(removed))
     if session.stopped:
-        run.end_shard(shard, "partial", f"skipped: {session.stopped}", state.cursor)
+        run.end_shard(shard, "partial", f"skipped ({session.stopped})", state.cursor)
         return _result(run, shard)
     with session.lock:
         _fetch_pages(run, shard, session, state.cursor, state.next_page, progress)
@@ -151,8 +159,8 @@ def _fetch_pages(run, shard, session, cursor, page_no, progress) -> None:
     try:
         for page in session.connector.pages(shard, cursor):
             if page_no - first_page >= session.max_pages:
-                run.end_shard(shard, "partial", f"page cap reached (max_pages_per_shard="
-                              f"{session.max_pages})", cursor)
+                run.end_shard(shard, "partial", f"page_cap: reached max_pages_per_shard="
+                              f"{session.max_pages}", cursor)
                 return
             run.commit_page(shard, page_no, page)
             cursor = page.cursor
@@ -163,12 +171,12 @@ def _fetch_pages(run, shard, session, cursor, page_no, progress) -> None:
             if page.cursor is None:
                 break
     except PLATFORM_STOPPERS as exc:
-        session.stopped = mask(exc)
+        session.stopped = _reason(exc)
         run.end_shard(shard, "partial", session.stopped, cursor)
         log.warning("%s: stopping platform for tonight: %s", shard.platform, session.stopped)
         return
     except ExtractError as exc:
-        run.end_shard(shard, "partial", str(exc), cursor)
+        run.end_shard(shard, "partial", _reason(exc), cursor)
         log.warning("%s: shard left partial: %s", shard.id, exc)
         return
     run.end_shard(shard, "complete", None, None)

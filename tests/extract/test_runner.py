@@ -63,7 +63,8 @@ def test_quota_stops_platform_then_next_run_continues_from_cursor(scripted, load
     assert first["status"] == "partial"
     assert first["shards"][first_shard]["resume_cursor"] == {"page": 1}
     assert first["shards"][first_shard]["pages"] == 1
-    skipped = [s for s in first["shards"].values() if s["reason"] and s["reason"].startswith("skipped")]
+    assert first["shards"][first_shard]["reason_kind"] == "quota_exhausted"
+    skipped = [s for s in first["shards"].values() if s["reason_kind"] == "skipped"]
     assert len(skipped) == len(first["shards"]) - 1
     assert "canary-bearer-token" not in json.dumps(first)  # the secret was masked
 
@@ -102,7 +103,8 @@ def test_crash_midway_resumes_same_run_without_duplicates(scripted, loaded_confi
 def test_failed_shard_is_partial_others_complete(scripted, loaded_config, tmp_path):
     scripted.script = {("x.mentions.bayfield", 0): "fail"}
     m = run_x(loaded_config, tmp_path / "raw").manifest
-    assert m["partial_reasons"] == {"x.mentions.bayfield": "x: gave up after 6 attempts (HTTP 503)"}
+    assert m["partial_reasons"] == {
+        "x.mentions.bayfield": "request_failed: x: gave up after 6 attempts (HTTP 503)"}
     assert sum(s["status"] == "complete" for s in m["shards"].values()) == len(m["shards"]) - 1
 
 
