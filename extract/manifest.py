@@ -66,6 +66,7 @@ class ShardState:
     files: list[FileEntry] = field(default_factory=list)
     pages: int = 0
     records: int = 0
+    exhausted: bool = False  # the last committed page said there was nothing after it
 
     @property
     def ended(self) -> bool:
@@ -179,6 +180,7 @@ class ExtractionRun:
                 state.files.append(fe)
                 if fe.kind == "page":
                     state.cursor = entry["cursor_after"]
+                    state.exhausted = state.cursor is None
                     state.next_page = fe.page + 1
                     state.pages += 1
                     state.records += fe.records

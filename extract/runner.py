@@ -144,6 +144,9 @@ def extract_shard(
     removed = run.remove_uncommitted(shard)
     if removed:
         log.info("%s: removed %d uncommitted file(s) left by a crash", shard.id, len(removed))
+    if state.exhausted:  # killed after its last page was committed, before it was marked done
+        run.end_shard(shard, "complete", None, None)
+        return _result(run, shard)
     if session.stopped:
         run.end_shard(shard, "partial", f"skipped ({session.stopped})", state.cursor)
         return _result(run, shard)

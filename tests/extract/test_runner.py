@@ -150,3 +150,21 @@ def test_page_cap_leaves_shard_partial_with_cursor(scripted, tmp_path):
     shard = m["shards"]["x.mentions.lakemont"]
     assert shard["pages"] == 2 and shard["resume_cursor"] == {"page": 2}
     assert "max_pages_per_shard=2" in shard["reason"]
+
+
+def test_kill_after_last_page_before_shard_end_does_not_refetch(scripted, loaded_config, tmp_path):
+    """A last page's cursor is None; on resume that must mean 'done', not 'from the start'."""
+    raw = tmp_path / "raw"
+    scripted.script = {("x.mentions.northgate", 0): "crash"}
+    with pytest.raises(KeyboardInterrupt):
+        run_x(loaded_config, raw)
+    [run] = runner.ExtractionRun.all_runs(raw, NIGHT)
+    journal = run.journal("x.mentions.lakemont")
+    lines = journal.path.read_text().splitlines()
+    assert '"shard_end"' in lines[-1]
+    journal.path.write_text("\n".join(lines[:-1]) + "\n")  # as if killed before the end line
+
+    scripted.script, scripted.calls = {}, []
+    m = run_x(loaded_config, raw).manifest
+    assert not [c for c in scripted.calls if c[0] == "x.mentions.lakemont"]
+    assert m["shards"]["x.mentions.lakemont"]["pages"] == PAGES_PER_SHARD
