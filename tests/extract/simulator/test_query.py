@@ -1,0 +1,131 @@
+"""Query parsing and matching (the WIRE.md subset), and the search caches."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract.simulator.query import Matcher, Query, parse_query, visible_top
+from extract.simulator.world import KEY_SHIFT, Post, World, day_number
+
+from .conftest import CLOCK, NIGHT
+
+
+@pytest.fixture(scope="module")
+def world(cfg) -> World:
+    return World(cfg, seed=5, mentions_per_night=3000)
+
+
+def matches(world: World, query: str, text: str, *, lang: str = "en",
+            handle_idx: int = 3) -> bool:
+    author = world.author("x", handle_idx)
+    post = Post("x", 1 << KEY_SHIFT, author, text, None, lang, "text", None, "chatter", (), None,
+                None, ())
+    q = parse_query(query)
+    allowed = frozenset(a for a in (world.author_by_handle("x", h) for h in q.authors) if a) \
+        if q.authors else None
+    return bool(Matcher(q, allowed, ()).filter([post]))
+
+
+def test_parse_the_wire_subset():
+    q = parse_query('("Lakemont Health" OR #LakemontCares OR @lakemonthealth) '
+                    '-"Lakemont Realty" NOT mall -is:retweet lang:en')
+    assert q.positives == (('"', "lakemont health"), ("#", "lakemontcares"),
+                           ("@", "lakemonthealth"))
+    assert set(q.negatives) == {('"', "lakemont realty"), ("w", "mall")}
+    assert q.langs == ("en",) and not q.authors
+    youtube = parse_query('"Lakemont Health"|"Lakemont Hospital"|#LakemontHealth '
+                          '-"Lakemont Realty"')
+    assert {t for _, t in youtube.positives} == {"lakemont health", "lakemont hospital",
+                                                 "lakemonthealth"}
+    assert parse_query("from:LakemontHealth").authors == ("lakemonthealth",)
+    assert parse_query("author:NorthgateMedical").authors == ("northgatemedical",)
+    assert parse_query("*").match_all
+    assert parse_query('"A b"  OR a').key == parse_query('a | "a  B"').key  # normalised
+
+
+@pytest.mark.parametrize(("query", "text", "expected"), [
+    ('"Lakemont Health"', "Thanks lakemont   HEALTH!", True),
+    ('"Lakemont Health"', "Lakemont Healthcare is a different company", False),
+    ("Lakemont", "#Lakemont rocks", True),
+    ("Lakemont", "LakemontHealth rocks", False),
+    ("#FluShot", "got my #flushot today", True),
+    ("#FluShot", "got my flu shot today", False),
+    ("#FluShot", "see #FluShots", False),
+    ("@lakemonthealth", "@LakemontHealth how do I book?", True),
+    ("@lakemonthealth", "mail@lakemonthealth.example", False),
+    ('"Lakemont Health" -"Lakemont Realty"', "Lakemont Realty near Lakemont Health", False),
+    ('"Lakemont Health" NOT realty', "Lakemont Realty near Lakemont Health", False),
+    ('"Lakemont Health" -is:retweet', "Lakemont Health is great", True),
+    ("telehealth", "Télé telehealth visit", True),
+    ("café", "Le Café du coin", True),
+    ('"Lakemont Health" lang:es', "Lakemont Health is great", False),
+    ("", "anything", False),
+])
+def test_matching_is_case_insensitive_and_word_bounded(world, query, text, expected):
+    assert matches(world, query, text) is expected
+
+
+def test_from_restricts_to_the_author(world):
+    handle = world.author("x", 3).handle
+    assert matches(world, f"from:{handle}", "whatever")
+    assert not matches(world, f"from:{handle}", "whatever", handle_idx=4)
+    assert matches(world, f"from:{handle} whatever", "whatever text")
+    assert not matches(world, f"from:{handle} other", "whatever text")
+    assert not matches(world, "from:nobody_known", "whatever")
+
+
+def test_exclusion_posts_match_the_query_and_are_removed_by_the_negative(world, cfg):
+    org = cfg.organisation
+    positives = " OR ".join(f'"{t}"' for t in org.terms)
+    now = int(CLOCK.timestamp() * 1000)
+    top = visible_top(now)
+    day = day_number(NIGHT)
+    lo, hi = day * 86_400_000, (day + 1) * 86_400_000
+
+    def everything(query: str) -> list[Post]:
+        result = world.searcher.search("x", query, now_ms=now, lo_ms=lo, hi_ms=hi)
+        return result.older_than(top, 100_000)[0]
+
+    loose = everything(positives)
+    strict = everything(positives + " " + " ".join(f'-"{x}"' for x in org.exclude))
+    false_positives = [p for p in loose if any(x in p.blob for x in org.exclude)]
+    assert false_positives and all(p.cat == "exclusion" for p in false_positives)
+    assert {p.key for p in strict} == {p.key for p in loose} - {p.key for p in false_positives}
+    keys = [p.key for p in loose]
+    assert keys == sorted(keys, reverse=True)  # newest first
+    assert all(lo << KEY_SHIFT <= k < hi << KEY_SHIFT for k in keys)
+
+
+def test_paging_reuses_the_cached_scan(world):
+    now = int(CLOCK.timestamp() * 1000)
+    results = world.searcher.search("reddit", '"Lakemont Health" OR "Northgate Medical"',
+                                    now_ms=now)
+    scans = world.searcher.scans
+    seen, threshold = [], visible_top(now)
+    while True:
+        page, more = results.older_than(threshold, 25)
+        seen += page
+        if not more:
+            break
+        threshold = page[-1].key
+        again = world.searcher.search("reddit", '"Northgate Medical" OR "Lakemont Health"',
+                                      now_ms=now)
+        assert again is results  # same normalised query: the same result set
+    assert len(seen) == len({p.key for p in seen}) > 100
+    assert world.searcher.scans - scans <= 31  # at most one scan per day in the window
+    scanned = world.searcher.scans
+    world.searcher._results.clear()  # even a new result set reuses the per-day matches
+    rerun = world.searcher.search("reddit", '"Lakemont Health" OR "Northgate Medical"',
+                                  now_ms=now)
+    assert rerun.older_than(visible_top(now), 10_000)[0] == seen
+    assert world.searcher.scans == scanned
+
+
+def test_owned_author_queries_skip_the_public_stream(cfg):
+    world = World(cfg, seed=9, mentions_per_night=3000)
+    now = int(CLOCK.timestamp() * 1000)
+    result = world.searcher.search("x", Query(match_all=True), now_ms=now,
+                                   authors=[world.owned_accounts("x")[0]], horizon_days=7)
+    posts, _ = result.older_than(visible_top(now), 500)
+    assert posts and all(p.author.owned for p in posts)
+    assert not [k for k in world._days if k[2] == 0]  # no public stream was generated
