@@ -53,7 +53,7 @@ def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
 def gzip_jsonl(records: list[dict[str, Any]]) -> bytes:
     """Gzipped JSON lines with a fixed gzip header time, so equal content gives equal bytes."""
     text = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records)
-    return gzip.compress(text.encode("utf-8"), mtime=0)
+    return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -267,6 +267,9 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "CarePulseSimulator/1.0"
     server: _HTTPServer
+    # Headers and body go out in separate writes; with Nagle on, each keep-alive response
+    # stalls on the client's delayed ACK (~40 ms a request on loopback).
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._dispatch()
