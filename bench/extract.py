@@ -52,6 +52,11 @@ def start_simulator(volume: int, seed: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit("simulator did not start within 60 s")
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int | None = None) -> float:
     if pid is None:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -82,9 +87,11 @@ def main() -> None:
         warm = time.perf_counter() - t0
         with tempfile.TemporaryDirectory() as tmp:
             raw = Path(tmp) / "raw"
-            t0 = time.perf_counter()
+            t0, own0, sim0 = time.perf_counter(), os.times(), cpu_seconds(proc.pid)
             summary = extract_night(loaded, night, raw)
             elapsed = time.perf_counter() - t0
+            own1, sim_cpu = os.times(), cpu_seconds(proc.pid) - sim0
+            own_cpu = own1.user + own1.system - own0.user - own0.system
             m = summary.manifest
             distinct = len(set(manifest_items(raw, m)))
         sim_rss = peak_rss_mb(proc.pid)
@@ -105,6 +112,8 @@ def main() -> None:
         shards = [s for s in m["shards"].values() if s["platform"] == platform]
         print(f"  {platform:>9}: {sum(s['records'] for s in shards):>8,} items "
               f"{sum(s['pages'] for s in shards):>6,} pages")
+    print(f"CPU during extraction: extractor {own_cpu:.1f} s, simulator {sim_cpu:.1f} s "
+          f"(of {2 * elapsed:.0f} core-seconds on 2 cores)")
     print(f"peak RSS: extractor {peak_rss_mb():.0f} MB, simulator {sim_rss:.0f} MB")
 
 

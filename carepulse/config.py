@@ -124,6 +124,7 @@ class PlatformConfig(_Model):
     request_budget: int = Field(default=5000, ge=1, description="requests (or quota units) per night")
     search_cost: int = Field(default=100, ge=1, description="YouTube quota units per search.list")
     min_request_interval_s: float = Field(default=0.0, ge=0)
+    concurrency: int = Field(default=2, ge=1, le=8, description="shards of this platform in flight at once")
 
     @field_validator("endpoint", "auth_endpoint")
     @classmethod

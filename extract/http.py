@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,17 +59,19 @@ class RetryPolicy:
 
 @dataclass
 class Budget:
-    """Requests (or quota units) a platform may spend in one run."""
+    """Requests (or quota units) a platform may spend in one run; shared by its workers."""
 
     limit: int
     used: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def spend(self, units: int, platform: str) -> None:
-        if self.used + units > self.limit:
-            raise QuotaExhausted(
-                f"{platform}: request budget for this run is spent ({self.used}/{self.limit} units)"
-            )
-        self.used += units
+        with self._lock:
+            if self.used + units > self.limit:
+                raise QuotaExhausted(
+                    f"{platform}: request budget for this run is spent ({self.used}/{self.limit} units)"
+                )
+            self.used += units
 
 
 @dataclass

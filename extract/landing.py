@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import os
 from pathlib import Path
-from typing import Any
 
 DIR_MODE = 0o700
 FILE_MODE = 0o400
@@ -50,9 +48,8 @@ def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
     _fsync_dir(path.parent)
 
 
-def gzip_jsonl(records: list[dict[str, Any]]) -> bytes:
-    """Gzipped JSON lines with a fixed gzip header time, so equal content gives equal bytes."""
-    text = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records)
+def gzip_text(text: str) -> bytes:
+    """Gzip with a fixed header time, so equal content gives equal bytes."""
     return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
 
 

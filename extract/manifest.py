@@ -27,7 +27,7 @@ from carepulse.secrets import mask
 from carepulse.version import code_version, library_versions
 from extract.base import Night, Page, Shard
 from extract.http import Fetched
-from extract.landing import atomic_write, ensure_dir, gzip_jsonl, sha256_bytes, sha256_file
+from extract.landing import atomic_write, ensure_dir, gzip_text, sha256_bytes, sha256_file
 
 MANIFEST_VERSION = 1
 ENVELOPE_VERSION = 1
@@ -217,7 +217,7 @@ class ExtractionRun:
         envelope["response_sha256"] = sha256_bytes(page.text.encode("utf-8"))
         envelope["body"] = page.body
         entry = self._write(shard, f"page-{page_no:05d}.jsonl.gz", envelope, page_no, "page",
-                            page.records)
+                            page.records, verbatim=page.text)
         self.journal(shard.id).append({"type": "file", **asdict(entry), "cursor_after": page.cursor})
         return entry
 
@@ -240,10 +240,10 @@ class ExtractionRun:
              "at": utcnow()})
 
     def _write(self, shard: Shard, name: str, envelope: dict, page_no: int, kind: str,
-               records: int) -> FileEntry:
+               records: int, verbatim: str | None = None) -> FileEntry:
         # Request metadata is masked; the body stays exactly as the platform returned it.
         body = {k: envelope.pop(k) for k in ("body", "body_text") if k in envelope}
-        data = gzip_jsonl([{**json.loads(_dumps(envelope)), **body}])
+        data = gzip_text(_envelope_line(_dumps(envelope), body, verbatim))
         path = self.shard_dir(shard) / name
         atomic_write(path, data)
         return FileEntry(
@@ -302,6 +302,19 @@ class ExtractionRun:
             return None
         prev = earlier[-1].manifest_path
         return {"path": prev.relative_to(self.raw_root).as_posix(), "sha256": sha256_file(prev)}
+
+
+def _envelope_line(meta_json: str, body: dict[str, Any], verbatim: str | None) -> str:
+    """One JSON line: the masked metadata plus the body.
+
+    A compact JSON response is spliced in as the bytes received (so the `body` value hashes
+    to `response_sha256`, and no time is spent re-encoding it); a response spread over
+    several lines (pretty-printed) is re-encoded onto one.
+    """
+    if verbatim is not None and "body" in body and "\n" not in verbatim and "\r" not in verbatim:
+        return f'{meta_json[:-1]},"body":{verbatim.strip()}}}\n'
+    extra = json.dumps(body, ensure_ascii=False, separators=(",", ":"))[1:]
+    return f"{meta_json[:-1]},{extra}\n" if body else meta_json + "\n"
 
 
 def _envelope(run_id: str, shard: Shard, page_no: int, endpoint: str, url: str, params: dict,

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -62,16 +62,49 @@ class ShardResult:
     malformed: int
 
 
-@dataclass
 class PlatformSession:
-    """One connector per platform per process, shared by its shards (token, budget, stats)."""
+    """A platform's night in this process: shared budget and stop reason, a connector per worker.
 
-    platform: str
-    connector: Connector | None
-    stopped: str | None = None  # reason once a quota/auth problem ends the platform's night
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    current: dict[str, Any] = field(default_factory=dict)  # shard and page being fetched
-    max_pages: int = 1_000_000  # per shard per run (config max_pages_per_shard)
+    Workers (threads) each get their own connector, so `concurrency` shards of one platform
+    can be in flight at once while the quota budget and a platform-wide stop stay shared.
+    """
+
+    def __init__(self, platform: str, factory: Callable[[dict], Connector] | None = None, *,
+                 stopped: str | None = None, max_pages: int = 1_000_000):
+        self.platform = platform
+        self.stopped = stopped  # reason once a quota/auth problem ends the platform's night
+        self.max_pages = max_pages  # per shard per run (config max_pages_per_shard)
+        self._factory = factory
+        self._local = threading.local()
+        self._connectors: list[Connector] = []
+        self._lock = threading.Lock()
+
+    @property
+    def current(self) -> dict[str, Any]:
+        """The shard and page this worker is fetching (for landing malformed responses)."""
+        if not hasattr(self._local, "current"):
+            self._local.current = {}
+        return self._local.current
+
+    @property
+    def connector(self) -> Connector:
+        if not hasattr(self._local, "connector"):
+            assert self._factory is not None
+            self._local.connector = self._factory(self.current)
+            with self._lock:
+                self._connectors.append(self._local.connector)
+        return self._local.connector
+
+    def stats(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for c in self._connectors:
+            for k, v in c.stats().items():
+                totals[k] = totals.get(k, 0) + v
+        return totals
+
+    def close(self) -> None:
+        for c in self._connectors:
+            c.close()
 
 
 def connector_class(platform: str) -> type:
@@ -116,21 +149,21 @@ def make_session(
     try:
         credential = get_secret(pcfg.credential_env, purpose=f"{platform} credential")
     except MissingSecret as exc:
-        return PlatformSession(platform, None, stopped=_reason(exc))
-    policy = policy_factory() if policy_factory else RetryPolicy.from_config(loaded.config.extraction)
-    session = PlatformSession(platform, None, max_pages=pcfg.max_pages_per_shard)
-    current = session.current
+        return PlatformSession(platform, stopped=_reason(exc))
+    budget = Budget(pcfg.request_budget)  # shared by the platform's workers
+    cls = connector_class(platform)
 
-    def on_malformed(fetched: Fetched, meta: dict) -> None:
-        shard, page_no = current["shard"], current["page"]
-        current["attempt"] = current.get("attempt", 0) + 1
-        run.commit_malformed(shard, page_no, fetched, current["attempt"], meta.get("endpoint") or "")
-        log.warning("%s: malformed response kept as evidence (%s)", shard.id, fetched.parse_error)
+    def factory(current: dict[str, Any]) -> Connector:
+        def on_malformed(fetched: Fetched, meta: dict) -> None:
+            shard, page_no = current["shard"], current["page"]
+            current["attempt"] = current.get("attempt", 0) + 1
+            run.commit_malformed(shard, page_no, fetched, current["attempt"], meta.get("endpoint") or "")
+            log.warning("%s: malformed response kept as evidence (%s)", shard.id, fetched.parse_error)
 
-    ctx = ConnectorContext(platform, pcfg, credential, policy, Budget(pcfg.request_budget),
-                           on_malformed=on_malformed)
-    session.connector = connector_class(platform)(ctx)
-    return session
+        policy = policy_factory() if policy_factory else RetryPolicy.from_config(loaded.config.extraction)
+        return cls(ConnectorContext(platform, pcfg, credential, policy, budget, on_malformed=on_malformed))
+
+    return PlatformSession(platform, factory, max_pages=pcfg.max_pages_per_shard)
 
 
 def extract_shard(
@@ -150,8 +183,7 @@ def extract_shard(
     if session.stopped:
         run.end_shard(shard, "partial", f"skipped ({session.stopped})", state.cursor)
         return _result(run, shard)
-    with session.lock:
-        _fetch_pages(run, shard, session, state.cursor, state.next_page, progress)
+    _fetch_pages(run, shard, session, state.cursor, state.next_page, progress)
     return _result(run, shard)
 
 
@@ -192,10 +224,9 @@ def _result(run: ExtractionRun, shard: Shard) -> ShardResult:
 
 
 def finalize_run(run: ExtractionRun, sessions: dict[str, PlatformSession] | None = None) -> dict:
-    stats = {p: s.connector.stats() for p, s in (sessions or {}).items() if s.connector}
+    stats = {p: s.stats() for p, s in (sessions or {}).items()}
     for s in (sessions or {}).values():
-        if s.connector:
-            s.connector.close()
+        s.close()
     return run.finalize(stats)
 
 
@@ -220,16 +251,21 @@ def extract_night(
         by_platform.setdefault(s.platform, []).append(s)
     progress("plan", {"run_id": run.run_id, "shards": {p: len(v) for p, v in by_platform.items()}})
     sessions = {p: make_session(p, loaded, run, policy_factory) for p in by_platform}
+    # One pool per platform, sized by its `concurrency`: a platform's shards share its rate
+    # limits, while platforms proceed independently.
+    pools = {p: ThreadPoolExecutor(getattr(loaded.config.platforms, p).concurrency,
+                                   thread_name_prefix=f"extract-{p}") for p in by_platform}
 
-    def work(platform: str) -> list[ShardResult]:
-        results = []
-        for shard in by_platform[platform]:
-            result = extract_shard(run, shard, sessions[platform], progress)
-            progress("shard", {"platform": platform, "result": result})
-            results.append(result)
-        return results
+    def one(shard: Shard) -> ShardResult:
+        result = extract_shard(run, shard, sessions[shard.platform], progress)
+        progress("shard", {"platform": shard.platform, "result": result})
+        return result
 
-    with ThreadPoolExecutor(max_workers=max(1, len(by_platform))) as pool:
-        results = [r for rs in pool.map(work, by_platform) for r in rs]
+    try:
+        futures = [pools[s.platform].submit(one, s) for s in shards]
+        results = [f.result() for f in futures]
+    finally:
+        for pool in pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
     manifest = finalize_run(run, sessions)
     return NightSummary(run.run_id, run.manifest_path, manifest, results)
