@@ -1,0 +1,1 @@
+"""Transform-side Python: privacy functions, sentiment scoring, and the dbt build runner."""

@@ -1,0 +1,51 @@
+"""dbt-duckdb plugin: registers CarePulse's privacy functions on every warehouse connection.
+
+Adapter-specific by design (the one place DuckDB-only functions are defined): `redact_phi`
+and `phi_residue` as TEMP SQL macros, `pseudonym` as a keyed-HMAC Python UDF whose key
+comes from the environment and is registered for log masking.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+from duckdb import DuckDBPyConnection
+from duckdb.sqltypes import VARCHAR
+
+from carepulse.secrets import register_secret
+from transform import privacy
+
+DEFAULT_KEY_ENV = "CAREPULSE_PSEUDONYM_KEY"
+
+
+def pseudonym_key(env_name: str = DEFAULT_KEY_ENV) -> bytes:
+    value = os.environ.get(env_name, "")
+    if len(value) < 16:
+        raise RuntimeError(
+            f"environment variable {env_name} must hold the pseudonymisation key (16+ characters); "
+            "private authors cannot be pseudonymised without it")
+    register_secret(value)
+    return value.encode()
+
+
+def register(conn: DuckDBPyConnection, key_env: str = DEFAULT_KEY_ENV) -> None:
+    """Define the privacy functions on `conn` (also used by tests and tools outside dbt)."""
+    key = pseudonym_key(key_env)
+    for statement in privacy.sql_macros():
+        conn.execute(statement)
+    try:
+        conn.remove_function("pseudonym")
+    except Exception:  # not registered yet on this connection
+        pass
+    conn.create_function("pseudonym", lambda p, a: privacy.pseudonym(key, p, a),
+                         [VARCHAR, VARCHAR], VARCHAR, side_effects=False)
+
+
+class Plugin(BasePlugin):
+    def initialize(self, plugin_config: dict[str, Any]) -> None:
+        self.key_env = plugin_config.get("key_env", DEFAULT_KEY_ENV)
+
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        register(conn, self.key_env)
