@@ -7,6 +7,7 @@ comes from the environment and is registered for log masking.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -35,10 +36,8 @@ def register(conn: DuckDBPyConnection, key_env: str = DEFAULT_KEY_ENV) -> None:
     key = pseudonym_key(key_env)
     for statement in privacy.sql_macros():
         conn.execute(statement)
-    try:
+    with contextlib.suppress(Exception):  # not registered yet on this connection
         conn.remove_function("pseudonym")
-    except Exception:  # not registered yet on this connection
-        pass
     conn.create_function("pseudonym", lambda p, a: privacy.pseudonym(key, p, a),
                          [VARCHAR, VARCHAR], VARCHAR, side_effects=False)
 

@@ -23,8 +23,8 @@ _STREET = (r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|cou
 # (placeholder, pattern, replacement) applied in order; group 1 is the kept edge character.
 PATTERNS: list[tuple[str, str, str]] = [
     ("EMAIL", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", "[EMAIL]"),
-    ("MRN", r"(?i)\b(?:mrn|medical record(?: number| no\.?)?|record no\.?|chart)\s*(?:#|:|no\.?)?\s*\d{5,12}\b",
-     "[MRN]"),
+    ("MRN", r"(?i)\b(?:mrn|medical record(?: number| no\.?)?|record no\.?|chart)"
+            r"\s*(?:#|:|no\.?)?\s*\d{5,12}\b", "[MRN]"),
     ("DOB", r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|born(?: on)?)\s*:?\s*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
             r"|\d{4}-\d{1,2}-\d{1,2}|" + _MONTH + r"\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+" + _MONTH + r"\s+\d{4})",
      "[DOB]"),
