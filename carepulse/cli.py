@@ -176,6 +176,29 @@ def extract(
         raise typer.Exit(3)
 
 
+@app.command()
+def transform(
+    day: Annotated[str | None, typer.Option("--date", help="night being processed (dbt var `night`)")] = None,
+    select: Annotated[str | None, typer.Option(help="dbt selection, e.g. 'staging'")] = None,
+    full_refresh: Annotated[bool, typer.Option(help="rebuild incremental models from scratch")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Build warehouse/candidate.duckdb with dbt, starting from a copy of the published file."""
+    from transform.build import TransformFailed, build_candidate
+
+    _setup_logging(False)
+    loaded = _load(config)
+    night = _parse_dates(day, None, None)[0] if day else None
+    console.print(f"building candidate warehouse in {paths.warehouse_dir()}")
+    try:
+        result = build_candidate(loaded, night=night, select=select, full_refresh=full_refresh)
+    except TransformFailed as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"[green]ok[/green] {len(result.nodes)} dbt nodes in {result.seconds:.1f}s "
+                  f"(invocation {result.invocation_id}) -> {result.candidate}")
+
+
 raw_app = typer.Typer(help="Manage the raw zone.", no_args_is_help=True)
 app.add_typer(raw_app, name="raw")
 

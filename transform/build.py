@@ -1,0 +1,109 @@
+"""Build the candidate warehouse with dbt, starting from the last published state.
+
+The candidate starts as a copy of the published file, so incremental models build on the
+last audited state; the published file itself is never opened for writing here (the
+quality gate and publish step replace it atomically once the candidate passes).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from carepulse import paths
+from carepulse.config import LoadedConfig
+from extract.landing import atomic_write
+
+log = logging.getLogger("transform.build")
+ROOT = Path(__file__).resolve().parent.parent
+DBT_DIR = ROOT / "dbt_project"
+
+
+class TransformFailed(RuntimeError):
+    """dbt reported errors or failing tests; the message names the nodes."""
+
+
+@dataclass
+class BuildResult:
+    candidate: Path
+    invocation_id: str
+    seconds: float
+    nodes: dict[str, str] = field(default_factory=dict)  # unique_id -> status
+    timings: dict[str, float] = field(default_factory=dict)  # unique_id -> seconds
+
+
+def candidate_path(home: Path | None = None) -> Path:
+    return paths.warehouse_dir(home) / "candidate.duckdb"
+
+
+def published_path(home: Path | None = None) -> Path:
+    return paths.warehouse_dir(home) / "carepulse.duckdb"
+
+
+def write_config_json(loaded: LoadedConfig, home: Path) -> Path:
+    """The parsed config as JSON for dbt to read (brands, topics, campaigns, privacy knobs)."""
+    target = paths.warehouse_dir(home) / "config.json"
+    doc = {"sha256": loaded.sha256, "path": loaded.path,
+           "config": loaded.config.model_dump(mode="json")}
+    atomic_write(target, json.dumps(doc, indent=1, sort_keys=True).encode(), mode=0o600)
+    return target
+
+
+def start_candidate(home: Path) -> Path:
+    """Copy the published warehouse to the candidate path (or start empty)."""
+    candidate, published = candidate_path(home), published_path(home)
+    candidate.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    if published.exists():
+        tmp = candidate.with_name(".candidate.copy")
+        shutil.copyfile(published, tmp)
+        os.replace(tmp, candidate)
+    return candidate
+
+
+def dbt_args(command: str, *, night: date | None, select: str | None, full_refresh: bool) -> list[str]:
+    args = [command, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    if night is not None:
+        args += ["--vars", json.dumps({"night": night.isoformat()})]
+    if select:
+        args += ["--select", select]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
+def run_dbt(args: list[str], home: Path) -> BuildResult:
+    """Run dbt in-process (0.2-0.4 s per call, against 4-7 s for a CLI start-up)."""
+    from dbt.cli.main import dbtRunner
+    from dbt_common.invocation import get_invocation_id
+
+    os.environ["CAREPULSE_HOME"] = str(home.resolve())
+    started = time.perf_counter()
+    res = dbtRunner().invoke(args)
+    seconds = time.perf_counter() - started
+    results = getattr(res.result, "results", None) or []
+    nodes = {r.node.unique_id: str(r.status) for r in results}
+    timings = {r.node.unique_id: float(r.execution_time or 0) for r in results}
+    bad = {k: v for k, v in nodes.items() if v in ("error", "fail", "runtime error")}
+    if res.exception is not None or not res.success:
+        detail = "; ".join(f"{k}: {v}" for k, v in sorted(bad.items())) or str(res.exception)
+        raise TransformFailed(f"dbt {args[0]} failed: {detail}")
+    return BuildResult(candidate_path(home), get_invocation_id(), seconds, nodes, timings)
+
+
+def build_candidate(loaded: LoadedConfig, home: Path | None = None, *, night: date | None = None,
+                    select: str | None = None, full_refresh: bool = False) -> BuildResult:
+    """Copy published -> candidate, then `dbt build` into the candidate."""
+    home = home or paths.home()
+    write_config_json(loaded, home)
+    start_candidate(home)
+    result = run_dbt(dbt_args("build", night=night, select=select, full_refresh=full_refresh), home)
+    log.info("candidate built in %.1fs (%d nodes)", result.seconds, len(result.nodes))
+    return result
