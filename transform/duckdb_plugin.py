@@ -48,3 +48,10 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         register(conn, self.key_env)
+
+    def configure_cursor(self, cursor):
+        # dbt-duckdb runs each model on its own cursor; TEMP macros are per cursor, while the
+        # Python UDF registered on the connection is already visible there.
+        for statement in privacy.sql_macros():
+            cursor.execute(statement)
+        return cursor

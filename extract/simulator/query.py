@@ -8,7 +8,10 @@
 
 A post matches when any positive term occurs (case-insensitive, word-bounded) and no
 negative term does. Matches are cached per (platform, day, normalised query), so paging
-through 100k results scans each day once; a `ResultSet` strings the days together lazily,
+through 100k results scans each day once. A scan first finds candidate posts by plain
+substring search over the day's case-folded text (`DayText`), and runs each term's regex
+only on posts holding its literal: the regexes alone, tried at every position of every
+post, were most of a scan's cost. A `ResultSet` strings the days together lazily,
 newest first, and answers the three paging styles the platforms use: "older than a key"
 (cursors), "newer than a key" (Mastodon min_id/since_id) and offsets (Mastodon v2 search).
 """
@@ -19,8 +22,10 @@ import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from extract.simulator.world import DAY_MS, KEY_SHIFT, STREAM_MENTIONS, STREAM_OWNED, day_of
@@ -122,19 +127,112 @@ def compile_terms(terms: Iterable[tuple[str, str]]) -> re.Pattern[str] | None:
     return re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
 
 
+# Non-ASCII characters that re.IGNORECASE matches to an ASCII letter (test_query checks
+# this against every code point); folding them keeps the substring prefilter exact.
+ASCII_TWINS = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+
+
+def fold(text: str) -> str:
+    """Lower-case `text` so that an ASCII term the regex matches is a substring of it."""
+    if not text.isascii():
+        for twin, letter in ASCII_TWINS.items():
+            if twin in text:
+                text = text.replace(twin, letter)
+    return text.lower()
+
+
+def term_literals(kind: str, text: str) -> tuple[str, ...] | None:
+    """Folded substrings every match of the term contains (a phrase: each of its words),
+    or None when the term has no ASCII literals to search for."""
+    literals = (kind + text,) if kind in ("#", "@") else tuple(text.split())
+    if not literals or not all(w.isascii() for w in literals):
+        return None
+    return tuple(w.lower() for w in literals)
+
+
+@lru_cache(maxsize=1024)
+def _term_search(kind: str, text: str) -> Callable[[str], re.Match[str] | None]:
+    return re.compile(term_pattern(kind, text), re.IGNORECASE).search
+
+
+Check = tuple[tuple[str, ...], Callable[[str], re.Match[str] | None]]
+
+
+def _term_checks(terms: tuple[tuple[str, str], ...]) -> tuple[Check, ...] | None:
+    """(literals, regex search) per term; None if some term cannot be prefiltered."""
+    checks = []
+    for kind, text in terms:
+        literals = term_literals(kind, text)
+        if literals is None:
+            return None
+        checks.append((literals, _term_search(kind, text)))
+    return tuple(checks)
+
+
+class DayText:
+    """One stream's post texts, case-folded once, to find which posts hold a literal.
+
+    A set of posts is an int whose byte i is 1 when post i (`Post.idx`) is in it, so the
+    words of a phrase combine with &.
+    """
+
+    def __init__(self, posts: list[Post]):
+        self.posts = posts
+        self.texts = [fold(p.blob) for p in posts]
+        self._flags: dict[str, int] = {}  # literals recur across a night's queries
+
+    def flags(self, literal: str) -> int:
+        """The posts whose folded text contains `literal`."""
+        got = self._flags.get(literal)
+        if got is None:
+            found = bytes([literal in text for text in self.texts])
+            got = self._flags[literal] = int.from_bytes(found, "little")
+        return got
+
+    def candidates(self, literals: tuple[str, ...]) -> int:
+        """The posts holding all the literals."""
+        bits = -1
+        for literal in literals:
+            bits &= self.flags(literal)
+        return bits
+
+    def matching(self, posts: list[Post], checks: tuple[Check, ...], keep: bool) -> list[Post]:
+        """The posts (of this stream) matching some term, or with keep=False the others;
+        a term's regex only runs on posts holding all its literals, and not matched yet."""
+        n, stream = len(self.texts), self.posts
+        done = bytearray(n)
+        for literals, search in checks:
+            for post in compress(stream, self.candidates(literals).to_bytes(n, "little")):
+                if not done[post.idx] and search(post.blob):
+                    done[post.idx] = 1
+        if posts is stream and keep:
+            return list(compress(stream, done))
+        if keep:
+            return [p for p in posts if done[p.idx]]
+        return [p for p in posts if not done[p.idx]]
+
+
 class Matcher:
-    """Filters a list of posts by a query plus optional author and language restrictions."""
+    """Filters a list of posts by a query plus optional author and language restrictions.
+
+    A query's regex is the alternation of its terms' patterns, so a post matches it iff it
+    matches some term's pattern: with a `DayText`, each term's pattern only runs on posts
+    that contain the term's literals.
+    """
 
     def __init__(self, query: Query, authors: frozenset | None, langs: tuple[str, ...],
                  subreddit: str | None = None):
         self.subreddit = subreddit.lower() if subreddit else None
         self.positive = compile_terms(query.positives)
         self.negative = compile_terms(query.negatives)
+        self.positive_checks = _term_checks(query.positives)
+        self.negative_checks = _term_checks(query.negatives)
         self.authors = authors
         self.langs = frozenset(query.langs) | frozenset(langs)
         self.match_all = query.match_all or (not query.positives and authors is not None)
 
-    def filter(self, posts: list[Post]) -> list[Post]:
+    def filter(self, posts: list[Post], text: DayText | None = None) -> list[Post]:
+        """The matching posts; `text` must be built over the stream `posts` come from."""
         if self.authors is not None:
             authors = self.authors
             posts = [p for p in posts if p.author in authors]
@@ -145,13 +243,19 @@ class Matcher:
             sub = self.subreddit
             posts = [p for p in posts if p.sub is not None and p.sub.lower() == sub]
         if self.positive is not None and not self.match_all:
-            search = self.positive.search
-            posts = [p for p in posts if search(p.blob)]
+            if text is None or self.positive_checks is None:
+                search = self.positive.search
+                posts = [p for p in posts if search(p.blob)]
+            else:
+                posts = text.matching(posts, self.positive_checks, keep=True)
         elif self.positive is None and not self.match_all:
             return []
-        if self.negative is not None:
-            search = self.negative.search
-            posts = [p for p in posts if not search(p.blob)]
+        if self.negative is not None and posts:
+            if text is None or self.negative_checks is None:
+                search = self.negative.search
+                posts = [p for p in posts if not search(p.blob)]
+            else:
+                posts = text.matching(posts, self.negative_checks, keep=False)
         return posts
 
 
@@ -229,6 +333,8 @@ class Searcher:
         self._day_cache: OrderedDict[tuple, list[Post]] = OrderedDict()
         self._refs = 0
         self._results: OrderedDict[tuple, ResultSet] = OrderedDict()
+        self._texts: OrderedDict[tuple[str, int], DayText] = OrderedDict()
+        self.max_texts = 12
         self.scans = 0  # days actually scanned (cache misses), for tests and stats
 
     def resolve_authors(self, platform: str, handles: Iterable[str]) -> frozenset:
@@ -286,7 +392,8 @@ class Searcher:
             if owned_only:
                 got = owned[::-1]
             else:
-                public = matcher.filter(self.world.stream_posts(platform, day, STREAM_MENTIONS))
+                stream = self.world.stream_posts(platform, day, STREAM_MENTIONS)
+                public = matcher.filter(stream, self._day_text(platform, day, stream))
                 got = sorted(owned + public, key=_key, reverse=True) if owned else public[::-1]
         with self._lock:
             self.scans += 1
@@ -297,10 +404,26 @@ class Searcher:
                 self._refs -= len(old)
         return got
 
+    def _day_text(self, platform: str, day: int, stream: list[Post]) -> DayText:
+        """The mentions stream's DayText (cached; rebuilt if the World rebuilt the stream)."""
+        key = (platform, day)
+        with self._lock:
+            got = self._texts.get(key)
+            if got is not None and got.posts is stream:
+                self._texts.move_to_end(key)
+                return got
+        got = DayText(stream)
+        with self._lock:
+            self._texts[key] = got
+            while len(self._texts) > self.max_texts:
+                self._texts.popitem(last=False)
+        return got
+
     def clear(self) -> None:
         with self._lock:
             self._day_cache.clear()
             self._results.clear()
+            self._texts.clear()
             self._refs = 0
 
 

@@ -32,6 +32,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache, lru_cache
 from string import Formatter
 from typing import TYPE_CHECKING, Any
 
@@ -93,15 +94,42 @@ def scramble(n: int, bits: int, salt: int) -> int:
 def unscramble(n: int, bits: int, salt: int) -> int:
     mask = (1 << bits) - 1
     shift = bits // 2 + 1
-    for mul in reversed(_MULS):
+    for inverse in _inverses(bits):
         x = n
         for _ in range(bits // shift + 1):
             x = n ^ (x >> shift)
-        n = ((x - salt) * pow(mul & mask | 1, -1, 1 << bits)) & mask
+        n = ((x - salt) * inverse) & mask
     return n
 
 
+@cache
+def _inverses(bits: int) -> tuple[int, ...]:
+    """The multipliers' inverses mod 2**bits, in unscramble order (pow() is slow)."""
+    mask = (1 << bits) - 1
+    return tuple(pow(mul & mask | 1, -1, 1 << bits) for mul in reversed(_MULS))
+
+
+@lru_cache(maxsize=16)
+def _digit_pairs(alphabet: str) -> tuple[int, list[str]] | None:
+    """(bits per digit, every two-digit string) for a 32- or 64-letter alphabet."""
+    if len(alphabet) not in (32, 64):
+        return None
+    return len(alphabet).bit_length() - 1, [a + b for a in alphabet for b in alphabet]
+
+
+@lru_cache(maxsize=64)
+def _pair_shifts(bits: int, length: int) -> range:
+    return range(2 * bits * (length // 2 - 1), -1, -2 * bits)
+
+
 def to_alphabet(n: int, length: int, alphabet: str) -> str:
+    """The last `length` digits of n in base len(alphabet), most significant first."""
+    pairs = _digit_pairs(alphabet) if n >= 0 else None
+    if pairs is not None:  # power-of-two base: two digits per step, by shifting
+        bits, table = pairs
+        mask = (1 << 2 * bits) - 1
+        head = alphabet[(n >> bits * (length - 1)) & (len(alphabet) - 1)] if length % 2 else ""
+        return head + "".join([table[(n >> s) & mask] for s in _pair_shifts(bits, length)])
     base = len(alphabet)
     out = []
     for _ in range(length):
@@ -848,6 +876,10 @@ class World:
         self._cached_posts = 0
         self._authors: dict[str, dict[int, Author]] = {p: {} for p in PLATFORMS}
         self._author_salt = {p: stable_seed(seed, "author", p) for p in PLATFORMS}
+        self._seeds: dict[tuple[str, str], int] = {}
+        # Author ids are costly to compute and asked for on every item: memoised both ways.
+        self._author_ids: dict[tuple[str, int], str] = {}
+        self._authors_by_id: dict[tuple[str, str], Author] = {}
         self._comments: OrderedDict[int, list[Comment]] = OrderedDict()
         self._composers = {p: Composer(config, p) for p in PLATFORMS}
         self._owned = {p: self._owned_authors(p) for p in PLATFORMS}
@@ -974,16 +1006,28 @@ class World:
             return self.author(platform, idx)
         return None
 
+    def _seed(self, kind: str, name: str) -> int:
+        got = self._seeds.get((kind, name))
+        if got is None:
+            got = self._seeds[(kind, name)] = stable_seed(self.seed, kind, name)
+        return got
+
     def _check(self, platform: str, payload: int, bits: int) -> int:
-        return splitmix(stable_seed(self.seed, "check", platform) ^ payload) & ((1 << bits) - 1)
+        return splitmix(self._seed("check", platform) ^ payload) & ((1 << bits) - 1)
 
     def _salt(self, name: str) -> int:
-        return stable_seed(self.seed, "salt", name)
+        return self._seed("salt", name)
 
     def author_id(self, author: Author) -> str:
         """The platform's id for an author (YouTube channel id, t2_ id, DID, numeric id)."""
-        p = author.platform
-        payload = self._payload(author)
+        key = (author.platform, self._payload(author))
+        got = self._author_ids.get(key)
+        if got is None:
+            got = self._author_ids[key] = self._encode_author_id(*key)
+            self._authors_by_id[(author.platform, got)] = author
+        return got
+
+    def _encode_author_id(self, p: str, payload: int) -> str:
         if p == "youtube":
             n = scramble(payload << 96 | self._check(p, payload, 96), 128, self._salt(p))
             return "UC" + to_alphabet(n << 4, 22, B64)
@@ -1000,6 +1044,9 @@ class World:
         return str(10**18 + n)
 
     def author_by_id(self, platform: str, text: str) -> Author | None:
+        known = self._authors_by_id.get((platform, text))
+        if known is not None:
+            return known
         n: int | None = None
         check_bits = {"youtube": 96, "reddit": 8, "mastodon": 17, "bluesky": 88, "x": 28}[platform]
         bits = {"youtube": 128, "reddit": 40, "mastodon": 48, "bluesky": 120, "x": 60}[platform]

@@ -16,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from extract.simulator import jsontext
 from extract.simulator.faults import FaultPlan, FaultRule
 
 if TYPE_CHECKING:
@@ -84,14 +86,11 @@ class Response:
 
 
 def dumps(obj: Any, *, style: str = "compact") -> bytes:
-    """JSON as the platform writes it: compact, python-spaced (Reddit) or pretty (Google)."""
-    if style == "pretty":
-        text = json.dumps(obj, ensure_ascii=False, indent=2)
-    elif style == "spaced":
-        text = json.dumps(obj, ensure_ascii=False)
-    else:
-        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8")
+    """JSON as the platform writes it: compact, python-spaced (Reddit) or pretty (Google).
+
+    `Raw` parts (items rendered from a `Template`) are written as they are.
+    """
+    return jsontext.dumps(obj, style).encode("utf-8")
 
 
 def json_response(obj: Any, status: int = 200, *, style: str = "compact",
@@ -291,17 +290,36 @@ def _to_b36(n: int) -> str:
 
 
 # -- time formats -------------------------------------------------------------------------------
+# Every item carries a few timestamps; strftime per stamp was a noticeable share of a page,
+# so the date part is formatted once per day and the time of day by arithmetic.
+
+
+@cache  # a few thousand days at most (account creation dates span ~16 years)
+def _day_stamp(day: int) -> str:
+    return datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")
+
+
+def _seconds_stamp(seconds: int) -> str:
+    """`2026-11-20T14:03:11` for epoch seconds."""
+    day, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{_day_stamp(day)}T{hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+def iso_date(ms: int) -> str:
+    """`2026-11-20`."""
+    return _day_stamp(ms // 86_400_000)
 
 
 def iso_z(ms: int) -> str:
     """`2026-11-20T14:03:11Z` (YouTube)."""
-    return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _seconds_stamp(ms // 1000) + "Z"
 
 
 def iso_millis(ms: int) -> str:
     """`2026-11-20T14:03:11.901Z` (Mastodon, Bluesky, X)."""
-    stamp = datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{stamp}.{ms % 1000:03d}Z"
+    return f"{_seconds_stamp(ms // 1000)}.{ms % 1000:03d}Z"
 
 
 def iso_micros(epoch_s: float) -> str:
@@ -345,6 +363,8 @@ HASHTAG_RE = re.compile(r"(?<![\w#&])#(\w*[^\W\d_]\w*)")
 
 
 def find_urls(text: str) -> list[tuple[int, int, str]]:
+    if "://" not in text:  # most posts have no link: skip the regex
+        return []
     out = []
     for m in URL_RE.finditer(text):
         url = m.group(0).rstrip(".,;:!?)'")
@@ -354,15 +374,25 @@ def find_urls(text: str) -> list[tuple[int, int, str]]:
 
 def find_hashtags(text: str) -> list[tuple[int, int, str]]:
     """(start, end, tag without '#'); '#123' is not a hashtag on any platform."""
-    taken = [(s, e) for s, e, _ in find_urls(text)]
-    return [(m.start(), m.end(), m.group(1)) for m in HASHTAG_RE.finditer(text)
-            if not any(s <= m.start() < e for s, e in taken)]
+    if "#" not in text:
+        return []
+    return _outside_urls(text, [(m.start(), m.end(), m.group(1))
+                                for m in HASHTAG_RE.finditer(text)])
 
 
 def find_mentions(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int, str]]:
+    """Every platform's mention pattern needs an '@'."""
+    if "@" not in text:
+        return []
+    return _outside_urls(text, [(m.start(), m.end(), m.group(1)) for m in pattern.finditer(text)])
+
+
+def _outside_urls(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The matches that do not start inside a link."""
+    if not found:
+        return found
     taken = [(s, e) for s, e, _ in find_urls(text)]
-    return [(m.start(), m.end(), m.group(1)) for m in pattern.finditer(text)
-            if not any(s <= m.start() < e for s, e in taken)]
+    return [f for f in found if not any(s <= f[0] < e for s, e in taken)]
 
 
 def utf8_offsets(text: str) -> Callable[[int], int]:

@@ -16,10 +16,12 @@ import hashlib
 import re
 import threading
 import time
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from extract.simulator.faults import FaultRule
+from extract.simulator.jsontext import Raw, Slot, Template
 from extract.simulator.platforms import (
     BadCursor,
     Codec,
@@ -87,15 +89,13 @@ def post_id(post: Post) -> str:
     return CODEC.encode(post.key).removeprefix("t3_")
 
 
-def escape_strings(value: Any) -> Any:
-    """Reddit's default response encoding: &, < and > as entities in every string."""
-    if isinstance(value, str):
-        return html_escape(value)
-    if isinstance(value, dict):
-        return {k: escape_strings(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [escape_strings(v) for v in value]
-    return value
+def escape_json(body: bytes) -> bytes:
+    """Reddit's default response encoding: &, < and > as entities in every string value.
+
+    Done on the encoded JSON: those characters only occur inside strings there (JSON
+    escapes none of them), and no key the simulator writes contains one.
+    """
+    return body.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
 
 
 def _error(status: int, message: str, headers: list[tuple[str, str]] | None = None,
@@ -217,8 +217,7 @@ class Reddit(Platform):
             "kind": "Listing",
             "data": {
                 "after": nxt, "dist": len(posts), "modhash": "", "geo_filter": "",
-                "facets": {}, "children": [{"kind": "t3", "data": self._link(p, req.now_ms)}
-                                           for p in posts],
+                "facets": {}, "children": [self._link(p, req.now_ms) for p in posts],
                 "before": ("t3_" + post_id(posts[0])) if posts and (after or before) else None,
             },
         }
@@ -232,20 +231,20 @@ class Reddit(Platform):
         return self._json(req, {"kind": "t2", "data": self._user(author, req.now_ms)}, 1)
 
     def _json(self, req: Request, body: dict[str, Any], items: int) -> Response:
+        response = json_response(body, style="spaced", items=items)
         if req.arg("raw_json") != "1":
-            body = escape_strings(body)
-        return json_response(body, style="spaced", items=items)
+            response.body = escape_json(response.body)
+        return response
 
     # -- entities -----------------------------------------------------------------------------
 
-    def _link(self, post: Post, now_ms: int) -> dict[str, Any]:
+    def _link(self, post: Post, now_ms: int) -> Raw:
         counts = engagement(post, now_ms)
         pid = post_id(post)
         sub = post.sub or "healthcare"
         permalink = f"/r/{sub}/comments/{pid}/{_slug(post.title or '')}/"
         is_self = post.ctype != "link"
         url = f"https://www.reddit.com{permalink}" if is_self else (post.link or "")
-        domain = f"self.{sub}" if is_self else urlsplit(url).netloc
         ratio = 0.55 + ((post.h >> 4) & 0x3F) / 63 * 0.44
         if post.cat in ("complaint", "misinfo"):
             ratio = max(0.5, ratio - 0.2)
@@ -253,36 +252,17 @@ class Reddit(Platform):
         edit_at = post.ms + (1 + (post.h >> 12) % 48) * HOUR_MS // 4
         edited: float | bool = float(edit_at // 1000) if post.h % 11 == 0 and edit_at <= now_ms \
             else False
-        author = post.author
-        return {
-            "approved_at_utc": None, "subreddit": sub, "selftext": post.text,
-            "author_fullname": "t2_" + self.world.author_id(author), "saved": False,
-            "mod_reason_title": None, "gilded": 0, "clicked": False, "title": post.title or "",
-            "link_flair_richtext": [], "subreddit_name_prefixed": f"r/{sub}", "hidden": False,
-            "pwls": 6, "link_flair_css_class": None, "downs": 0,
-            "thumbnail": "self" if is_self else "default", "edited": edited,
-            "hide_score": False, "name": f"t3_{pid}", "quarantine": False,
-            "upvote_ratio": round(ratio, 2), "subreddit_type": "public", "ups": counts.likes,
-            "total_awards_received": 0, "media_embed": {}, "is_original_content": False,
-            "secure_media": None, "is_reddit_media_domain": False, "is_meta": False,
-            "category": None, "link_flair_text": None, "score": counts.likes,
-            "is_created_from_ads_ui": False, "author_premium": False,
-            "author_flair_text": None, "gildings": {}, "content_categories": None,
-            "is_self": is_self, "created": created, "link_flair_type": "text", "wls": 6,
-            "removed_by_category": None, "domain": domain, "allow_live_comments": False,
-            "selftext_html": _selftext_html(post.text), "likes": None, "suggested_sort": None,
-            "view_count": None, "archived": False, "no_follow": counts.likes < 2,
-            "is_crosspostable": True, "pinned": False, "over_18": False, "all_awardings": [],
-            "awarders": [], "media_only": False, "spoiler": False, "locked": False,
-            "treatment_tags": [], "visited": False, "removed_by": None, "distinguished": None,
-            "subreddit_id": "t5_" + base36(stable_seed("sub", sub) % 36**6),
-            "author_is_blocked": False, "id": pid, "is_robot_indexable": True,
-            "author": author.handle, "num_comments": counts.replies, "send_replies": True,
-            "contest_mode": False, "permalink": permalink, "stickied": False, "url": url,
-            "subreddit_subscribers": SUBSCRIBERS.get(sub, 1_000 + stable_seed(sub) % 50_000),
-            "created_utc": created, "num_crossposts": counts.quotes // 5, "media": None,
-            "is_video": False,
-        }
+        sub_id, subscribers = _subreddit(sub)
+        return LINK.render(
+            sub=sub, text=post.text, author_fullname="t2_" + self.world.author_id(post.author),
+            title=post.title or "", sub_prefixed=f"r/{sub}",
+            thumbnail="self" if is_self else "default", edited=edited, name=f"t3_{pid}",
+            ratio=round(ratio, 2), likes=counts.likes, score=counts.likes, is_self=is_self,
+            created=created, created_utc=created,
+            domain=f"self.{sub}" if is_self else urlsplit(url).netloc,
+            html=_selftext_html(post.text), no_follow=counts.likes < 2, sub_id=sub_id, id=pid,
+            author=post.author.handle, replies=counts.replies, permalink=permalink, url=url,
+            subscribers=subscribers, crossposts=counts.quotes // 5)
 
     def _user(self, author: Author, now_ms: int) -> dict[str, Any]:
         uid = self.world.author_id(author)
@@ -320,6 +300,43 @@ class Reddit(Platform):
             "snoovatar_img": "", "comment_karma": karma_comment, "accept_followers": True,
             "has_subscribed": True,
         }
+
+
+# A link (t3) as a search listing's child: the shape is encoded once, the per-post values
+# are spliced in.
+LINK = Template({"kind": "t3", "data": {
+    "approved_at_utc": None, "subreddit": Slot("sub"), "selftext": Slot("text"),
+    "author_fullname": Slot("author_fullname"), "saved": False, "mod_reason_title": None,
+    "gilded": 0, "clicked": False, "title": Slot("title"), "link_flair_richtext": [],
+    "subreddit_name_prefixed": Slot("sub_prefixed"), "hidden": False, "pwls": 6,
+    "link_flair_css_class": None, "downs": 0, "thumbnail": Slot("thumbnail"),
+    "edited": Slot("edited"), "hide_score": False, "name": Slot("name"), "quarantine": False,
+    "upvote_ratio": Slot("ratio"), "subreddit_type": "public", "ups": Slot("likes"),
+    "total_awards_received": 0, "media_embed": {}, "is_original_content": False,
+    "secure_media": None, "is_reddit_media_domain": False, "is_meta": False, "category": None,
+    "link_flair_text": None, "score": Slot("score"), "is_created_from_ads_ui": False,
+    "author_premium": False, "author_flair_text": None, "gildings": {},
+    "content_categories": None, "is_self": Slot("is_self"), "created": Slot("created"),
+    "link_flair_type": "text", "wls": 6, "removed_by_category": None, "domain": Slot("domain"),
+    "allow_live_comments": False, "selftext_html": Slot("html"), "likes": None,
+    "suggested_sort": None, "view_count": None, "archived": False,
+    "no_follow": Slot("no_follow"), "is_crosspostable": True, "pinned": False, "over_18": False,
+    "all_awardings": [], "awarders": [], "media_only": False, "spoiler": False, "locked": False,
+    "treatment_tags": [], "visited": False, "removed_by": None, "distinguished": None,
+    "subreddit_id": Slot("sub_id"), "author_is_blocked": False, "id": Slot("id"),
+    "is_robot_indexable": True, "author": Slot("author"), "num_comments": Slot("replies"),
+    "send_replies": True, "contest_mode": False, "permalink": Slot("permalink"),
+    "stickied": False, "url": Slot("url"), "subreddit_subscribers": Slot("subscribers"),
+    "created_utc": Slot("created_utc"), "num_crossposts": Slot("crossposts"), "media": None,
+    "is_video": False,
+}}, style="spaced")
+
+
+@lru_cache(maxsize=256)
+def _subreddit(sub: str) -> tuple[str, int]:
+    """(fullname id, subscribers) of a subreddit."""
+    return ("t5_" + base36(stable_seed("sub", sub) % 36**6),
+            SUBSCRIBERS.get(sub, 1_000 + stable_seed(sub) % 50_000))
 
 
 def _clamp(raw: str | None, default: int, low: int, high: int) -> int:

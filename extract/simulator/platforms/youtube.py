@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 import threading
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from extract.simulator.faults import FaultRule
+from extract.simulator.jsontext import Raw, Slot, Template
 from extract.simulator.platforms import (
     BadCursor,
     Context,
@@ -258,25 +260,19 @@ class YouTube(Platform):
         body["items"] = [self._search_item(p, "snippet" in parts) for p in posts]
         return json_response(body, style="pretty", content_type=CONTENT_TYPE, items=len(posts))
 
-    def _search_item(self, post: Post, snippet: bool) -> dict[str, Any]:
+    def _search_item(self, post: Post, snippet: bool) -> Raw:
         vid = self.world.video_id(post)
-        item: dict[str, Any] = {"kind": "youtube#searchResult", "etag": etag("sr", vid),
-                                "id": {"kind": "youtube#video", "videoId": vid}}
-        if snippet:
-            description = post.text.replace("\n", " ")
-            if len(description) > 160:
-                description = description[:157].rstrip() + "..."
-            item["snippet"] = {
-                "publishedAt": iso_z(post.ms),
-                "channelId": self.world.author_id(post.author),
-                "title": html_entities(post.title or ""),
-                "description": html_entities(description),
-                "thumbnails": _thumbnails(vid),
-                "channelTitle": html_entities(post.author.name),
-                "liveBroadcastContent": "none",
-                "publishTime": iso_z(post.ms),
-            }
-        return item
+        if not snippet:
+            return SEARCH_ITEM[False].render(etag=etag("sr", vid), vid=vid)
+        description = post.text.replace("\n", " ")
+        if len(description) > 160:
+            description = description[:157].rstrip() + "..."
+        published = iso_z(post.ms)
+        return SEARCH_ITEM[True].render(
+            etag=etag("sr", vid), vid=vid, published=published,
+            channel=self.world.author_id(post.author), title=html_entities(post.title or ""),
+            description=html_entities(description), **_thumbnail_urls(vid),
+            channel_title=html_entities(post.author.name), publish_time=published)
 
     # -- videos.list ---------------------------------------------------------------------------
 
@@ -298,39 +294,29 @@ class YouTube(Platform):
                                              "resultsPerPage": len(items)}}
         return json_response(body, style="pretty", content_type=CONTENT_TYPE, items=len(items))
 
-    def _video(self, post: Post, vid: str, parts: list[str], now_ms: int) -> dict[str, Any]:
-        item: dict[str, Any] = {"kind": "youtube#video", "etag": etag("v", vid, now_ms), "id": vid}
-        if "snippet" in parts:
-            snippet: dict[str, Any] = {
-                "publishedAt": iso_z(post.ms), "channelId": self.world.author_id(post.author),
-                "title": post.title or "", "description": post.text,
-                "thumbnails": _thumbnails(vid), "channelTitle": post.author.name,
-            }
+    def _video(self, post: Post, vid: str, parts: list[str], now_ms: int) -> Raw:
+        values: dict[str, Any] = {"etag": etag("v", vid, now_ms), "id": vid}
+        snippet, details = "snippet" in parts, "contentDetails" in parts
+        tags: list[str] = []
+        if snippet:
             tags = _tags(post)
-            if tags:
-                snippet["tags"] = tags
-            snippet["categoryId"] = _category(post)
-            snippet["liveBroadcastContent"] = "none"
-            if post.h & 0x300 == 0x300:
-                snippet["defaultLanguage"] = post.lang
-            snippet["localized"] = {"title": post.title or "", "description": post.text}
-            if post.h & 0x1C00:
-                snippet["defaultAudioLanguage"] = post.lang
-            item["snippet"] = snippet
-        if "contentDetails" in parts:
-            item["contentDetails"] = {
-                "duration": _duration(post.dur), "dimension": "2d",
-                "definition": "hd" if post.h & 1 or post.author.owned else "sd",
-                "caption": "true" if post.author.owned else "false", "licensedContent": False,
-                "contentRating": {}, "projection": "rectangular",
-            }
-        if "status" in parts:
-            item["status"] = {"uploadStatus": "processed", "privacyStatus": "public",
-                              "license": "youtube", "embeddable": True,
-                              "publicStatsViewable": True, "madeForKids": False}
-        if "statistics" in parts:
-            item["statistics"] = self._video_stats(post, now_ms)
-        return item
+            values.update(
+                published=iso_z(post.ms), channel=self.world.author_id(post.author),
+                title=post.title or "", description=post.text, **_thumbnail_urls(vid),
+                channel_title=post.author.name, tags=tags, category=_category(post),
+                lang=post.lang, localized_title=post.title or "",
+                localized_description=post.text, audio_lang=post.lang)
+        if details:
+            values.update(duration=_duration(post.dur),
+                          definition="hd" if post.h & 1 or post.author.owned else "sd",
+                          caption="true" if post.author.owned else "false")
+        stats = self._video_stats(post, now_ms) if "statistics" in parts else None
+        if stats is not None:
+            values.update(stats)
+        template = _video_template(snippet, bool(tags), post.h & 0x300 == 0x300,
+                                   bool(post.h & 0x1C00), details, "status" in parts,
+                                   None if stats is None else tuple(stats))
+        return template.render(**values)
 
     def _video_stats(self, post: Post, now_ms: int) -> dict[str, str]:
         counts = engagement(post, now_ms)
@@ -379,32 +365,27 @@ class YouTube(Platform):
             body["items"] = [self._channel(a, parts, req.now_ms) for a in authors]
         return json_response(body, style="pretty", content_type=CONTENT_TYPE, items=len(authors))
 
-    def _channel(self, author: Author, parts: list[str], now_ms: int) -> dict[str, Any]:
+    def _channel(self, author: Author, parts: list[str], now_ms: int) -> Raw:
         cid = self.world.author_id(author)
-        item: dict[str, Any] = {"kind": "youtube#channel", "etag": etag("c", cid, now_ms),
-                                "id": cid}
         description = author.bio or ""
+        hidden = not author.owned and author.idx % 20 == 7
+        values: dict[str, Any] = {"etag": etag("c", cid, now_ms), "id": cid}
         if "snippet" in parts:
-            item["snippet"] = {
-                "title": author.name, "description": description,
-                "customUrl": author.handle.lower(), "publishedAt": iso_z(author.created_ms),
-                "thumbnails": {"default": {"url": f"https://yt3.ggpht.com/{cid}=s88-c-k-c0x00ffffff-no-rj",
-                                           "width": 88, "height": 88}},
-                "localized": {"title": author.name, "description": description},
-                "country": "US",
-            }
+            values.update(
+                title=author.name, description=description, custom_url=author.handle.lower(),
+                published=iso_z(author.created_ms),
+                thumbnail=f"https://yt3.ggpht.com/{cid}=s88-c-k-c0x00ffffff-no-rj",
+                localized_title=author.name, localized_description=description)
         if "contentDetails" in parts:
-            item["contentDetails"] = {"relatedPlaylists": {"likes": "", "uploads": "UU" + cid[2:]}}
+            values["uploads"] = "UU" + cid[2:]
         if "statistics" in parts:
             followers = author.followers_at(now_ms)
-            hidden = not author.owned and author.idx % 20 == 7
-            stats: dict[str, Any] = {"viewCount": str(followers * 37 + author.statuses0 * 11)}
-            if not hidden:
-                stats["subscriberCount"] = str(_three_significant(followers))
-            stats["hiddenSubscriberCount"] = hidden
-            stats["videoCount"] = str(max(1, author.statuses_at(now_ms) // 12))
-            item["statistics"] = stats
-        return item
+            values.update(views=str(followers * 37 + author.statuses0 * 11),
+                          subscribers=str(_three_significant(followers)), hidden=hidden,
+                          videos=str(max(1, author.statuses_at(now_ms) // 12)))
+        template = _channel_template("snippet" in parts, "contentDetails" in parts,
+                                     "statistics" in parts, hidden)
+        return template.render(**values)
 
     # -- commentThreads.list -------------------------------------------------------------------
 
@@ -508,14 +489,81 @@ class YouTube(Platform):
                 "snippet": snippet}
 
 
-def _thumbnails(vid: str) -> dict[str, Any]:
-    return {
-        "default": {"url": f"https://i.ytimg.com/vi/{vid}/default.jpg", "width": 120, "height": 90},
-        "medium": {"url": f"https://i.ytimg.com/vi/{vid}/mqdefault.jpg", "width": 320,
-                   "height": 180},
-        "high": {"url": f"https://i.ytimg.com/vi/{vid}/hqdefault.jpg", "width": 480,
-                 "height": 360},
-    }
+# Items are rendered into pre-encoded shapes, indented for a response's `items` list.
+ITEM_PAD = "\n    "
+THUMBNAILS = {size: {"url": Slot(f"thumb_{size}"), "width": width, "height": height}
+              for size, width, height in (("default", 120, 90), ("medium", 320, 180),
+                                          ("high", 480, 360))}
+SEARCH_ITEM = {snippet: Template({
+    "kind": "youtube#searchResult", "etag": Slot("etag"),
+    "id": {"kind": "youtube#video", "videoId": Slot("vid")},
+    **({"snippet": {
+        "publishedAt": Slot("published"), "channelId": Slot("channel"), "title": Slot("title"),
+        "description": Slot("description"), "thumbnails": THUMBNAILS,
+        "channelTitle": Slot("channel_title"), "liveBroadcastContent": "none",
+        "publishTime": Slot("publish_time")}} if snippet else {}),
+}, style="pretty", pad=ITEM_PAD) for snippet in (True, False)}
+
+
+@lru_cache(maxsize=256)
+def _video_template(snippet: bool, tags: bool, default_lang: bool, audio_lang: bool,
+                    details: bool, status: bool, stats: tuple[str, ...] | None) -> Template:
+    """The shape of a videos.list item: which parts, and which optional keys they have."""
+    item: dict[str, Any] = {"kind": "youtube#video", "etag": Slot("etag"), "id": Slot("id")}
+    if snippet:
+        item["snippet"] = {
+            "publishedAt": Slot("published"), "channelId": Slot("channel"),
+            "title": Slot("title"), "description": Slot("description"),
+            "thumbnails": THUMBNAILS, "channelTitle": Slot("channel_title"),
+            **({"tags": Slot("tags")} if tags else {}), "categoryId": Slot("category"),
+            "liveBroadcastContent": "none",
+            **({"defaultLanguage": Slot("lang")} if default_lang else {}),
+            "localized": {"title": Slot("localized_title"),
+                          "description": Slot("localized_description")},
+            **({"defaultAudioLanguage": Slot("audio_lang")} if audio_lang else {}),
+        }
+    if details:
+        item["contentDetails"] = {
+            "duration": Slot("duration"), "dimension": "2d", "definition": Slot("definition"),
+            "caption": Slot("caption"), "licensedContent": False, "contentRating": {},
+            "projection": "rectangular",
+        }
+    if status:
+        item["status"] = {"uploadStatus": "processed", "privacyStatus": "public",
+                          "license": "youtube", "embeddable": True,
+                          "publicStatsViewable": True, "madeForKids": False}
+    if stats is not None:
+        item["statistics"] = {name: Slot(name) for name in stats}
+    return Template(item, style="pretty", pad=ITEM_PAD)
+
+
+@lru_cache(maxsize=16)
+def _channel_template(snippet: bool, details: bool, statistics: bool,
+                      hidden: bool) -> Template:
+    """The shape of a channels.list item: which parts, and whether subscribers show."""
+    item: dict[str, Any] = {"kind": "youtube#channel", "etag": Slot("etag"), "id": Slot("id")}
+    if snippet:
+        item["snippet"] = {
+            "title": Slot("title"), "description": Slot("description"),
+            "customUrl": Slot("custom_url"), "publishedAt": Slot("published"),
+            "thumbnails": {"default": {"url": Slot("thumbnail"), "width": 88, "height": 88}},
+            "localized": {"title": Slot("localized_title"),
+                          "description": Slot("localized_description")},
+            "country": "US",
+        }
+    if details:
+        item["contentDetails"] = {"relatedPlaylists": {"likes": "", "uploads": Slot("uploads")}}
+    if statistics:
+        item["statistics"] = {"viewCount": Slot("views"),
+                              **({} if hidden else {"subscriberCount": Slot("subscribers")}),
+                              "hiddenSubscriberCount": Slot("hidden"), "videoCount": Slot("videos")}
+    return Template(item, style="pretty", pad=ITEM_PAD)
+
+
+def _thumbnail_urls(vid: str) -> dict[str, str]:
+    return {"thumb_default": f"https://i.ytimg.com/vi/{vid}/default.jpg",
+            "thumb_medium": f"https://i.ytimg.com/vi/{vid}/mqdefault.jpg",
+            "thumb_high": f"https://i.ytimg.com/vi/{vid}/hqdefault.jpg"}
 
 
 def _duration(seconds: int) -> str:

@@ -1,0 +1,216 @@
+-- One row per campaign x date x platform for every date of the campaign window that lies in
+-- the data range (dim_dates): owned posts and user-generated mentions matching the
+-- campaign's hashtags / keywords, brand mentions, reach, engagements, engagement rate,
+-- mean sentiment, spend and cost per engagement, and mention lift to date against the
+-- same-length period just before the campaign (docs: campaign_lift).
+with campaigns as (
+    select * from {{ ref('dim_campaigns') }} where not is_unknown
+),
+
+platforms as (
+    select platform from {{ ref('dim_platforms') }} where not is_unknown
+),
+
+dates as (
+    select date_day from {{ ref('dim_dates') }} where not is_unknown
+),
+
+posts as (
+    select
+        post_key, platform, published_date, author_key, is_owned, account_brand_id,
+        text_hash, hashtags, engagements,
+        coalesce(author_followers, 0) as reach,
+        {{ words_padded('text_redacted') }} as text_words
+    from {{ ref('int_posts_unified') }}
+),
+
+keyword_terms as (
+    select campaigns.campaign_id, keyword.term
+    from campaigns
+    cross join unnest(campaigns.keywords) as keyword(term)
+),
+
+hashtag_terms as (
+    select campaigns.campaign_id, tag.term
+    from campaigns
+    cross join unnest(campaigns.hashtags) as tag(term)
+),
+
+campaign_posts as (
+    -- a post belongs to a campaign when it carries one of its hashtags or says one of its
+    -- keywords (whole words, any case)
+    select distinct hashtag_terms.campaign_id, posts.post_key
+    from hashtag_terms
+    inner join posts on {{ list_has('posts.hashtags', 'hashtag_terms.term') }}
+    union
+    select distinct keyword_terms.campaign_id, posts.post_key
+    from keyword_terms
+    inner join posts on {{ contains_text('posts.text_words', words_padded('keyword_terms.term')) }}
+),
+
+sentiment as (
+    select text_hash, adjusted_compound from {{ ref('int_sentiment_scores') }}
+),
+
+classified as (
+    select
+        campaigns.campaign_id,
+        posts.published_date,
+        posts.platform,
+        posts.account_brand_id = campaigns.brand_id as is_campaign_brand_post,
+        not coalesce(posts.is_owned, false)
+            and posts.account_brand_id is distinct from campaigns.brand_id as is_user_generated,
+        posts.engagements,
+        posts.reach,
+        sentiment.adjusted_compound
+    from campaign_posts
+    inner join campaigns on campaigns.campaign_id = campaign_posts.campaign_id
+    inner join posts on posts.post_key = campaign_posts.post_key
+    left join sentiment on sentiment.text_hash = posts.text_hash
+),
+
+campaign_day as (
+    select
+        campaign_id,
+        published_date,
+        platform,
+        sum(case when is_campaign_brand_post then 1 else 0 end) as owned_posts,
+        sum(case when is_user_generated then 1 else 0 end) as user_generated_mentions,
+        count(*) as campaign_posts,
+        sum(reach) as reach,
+        sum(engagements) as engagements,
+        sum(adjusted_compound) as sentiment_sum,
+        count(adjusted_compound) as sentiment_count
+    from classified
+    group by campaign_id, published_date, platform
+),
+
+brand_mentions as (
+    -- mentions of the campaign's brand (fct_mentions), for volume and lift
+    select campaigns.campaign_id, fct_mentions.mention_date, fct_mentions.platform, count(*) as mentions
+    from {{ ref('fct_mentions') }} as fct_mentions
+    inner join campaigns on campaigns.brand_id = fct_mentions.brand_id
+    group by campaigns.campaign_id, fct_mentions.mention_date, fct_mentions.platform
+),
+
+platform_coverage as (
+    -- days with any mention on a platform: the data exists for that day
+    select distinct mention_date, platform from {{ ref('fct_mentions') }}
+),
+
+spend_platforms as (
+    -- spend is split evenly over the platforms the campaign runs on (its owned_accounts),
+    -- or over every platform when it names none
+    select
+        campaigns.campaign_id,
+        platforms.platform,
+        case
+            when coalesce(len(campaigns.owned_account_platforms), 0) = 0 then true
+            else {{ list_has('campaigns.owned_account_platforms', 'platforms.platform') }}
+        end as is_spend_platform
+    from campaigns
+    cross join platforms
+),
+
+spend_share as (
+    select
+        spend_platforms.*,
+        sum(case when is_spend_platform then 1 else 0 end) over (partition by campaign_id) as spend_platform_count
+    from spend_platforms
+),
+
+grid as (
+    select
+        campaigns.campaign_id,
+        campaigns.brand_id,
+        campaigns.start_date,
+        campaigns.daily_spend,
+        dates.date_day,
+        platforms.platform,
+        {{ dbt.datediff('campaigns.start_date', 'dates.date_day', 'day') }} + 1 as window_day_number
+    from campaigns
+    inner join dates on dates.date_day between campaigns.start_date and campaigns.end_date
+    cross join platforms
+),
+
+lift as (
+    -- mentions from the window start to this date, and in the same number of days just
+    -- before the window; the pre-period counts only where data exists on some day of it
+    select
+        grid.campaign_id,
+        grid.date_day,
+        grid.platform,
+        (select coalesce(sum(bm.mentions), 0) from brand_mentions as bm
+          where bm.campaign_id = grid.campaign_id and bm.platform = grid.platform
+            and bm.mention_date between grid.start_date and grid.date_day) as window_mentions_to_date,
+        (select coalesce(sum(bm.mentions), 0) from brand_mentions as bm
+          where bm.campaign_id = grid.campaign_id and bm.platform = grid.platform
+            and bm.mention_date between {{ dbt.dateadd('day', '-grid.window_day_number', 'grid.start_date') }}
+                                    and {{ dbt.dateadd('day', '-1', 'grid.start_date') }}) as pre_mentions,
+        exists (select 1 from platform_coverage as pc
+                 where pc.platform = grid.platform
+                   and pc.mention_date between {{ dbt.dateadd('day', '-grid.window_day_number', 'grid.start_date') }}
+                                           and {{ dbt.dateadd('day', '-1', 'grid.start_date') }}) as has_pre_window_data
+    from grid
+),
+
+assembled as (
+    select
+        grid.campaign_id,
+        grid.date_day,
+        grid.platform,
+        grid.brand_id,
+        grid.window_day_number,
+        coalesce(campaign_day.owned_posts, 0) as owned_posts,
+        coalesce(brand_mentions.mentions, 0) as mentions,
+        coalesce(campaign_day.user_generated_mentions, 0) as user_generated_mentions,
+        coalesce(campaign_day.reach, 0) as reach,
+        coalesce(campaign_day.engagements, 0) as engagements,
+        campaign_day.sentiment_sum,
+        coalesce(campaign_day.sentiment_count, 0) as sentiment_count,
+        case
+            when spend_share.is_spend_platform
+                then cast(grid.daily_spend / spend_share.spend_platform_count as decimal(18, 4))
+            else cast(0 as decimal(18, 4))
+        end as daily_spend,
+        lift.window_mentions_to_date,
+        case when lift.has_pre_window_data then lift.pre_mentions end as pre_window_mentions
+    from grid
+    left join campaign_day
+        on campaign_day.campaign_id = grid.campaign_id
+        and campaign_day.published_date = grid.date_day
+        and campaign_day.platform = grid.platform
+    left join brand_mentions
+        on brand_mentions.campaign_id = grid.campaign_id
+        and brand_mentions.mention_date = grid.date_day
+        and brand_mentions.platform = grid.platform
+    inner join spend_share
+        on spend_share.campaign_id = grid.campaign_id
+        and spend_share.platform = grid.platform
+    inner join lift
+        on lift.campaign_id = grid.campaign_id
+        and lift.date_day = grid.date_day
+        and lift.platform = grid.platform
+)
+
+select
+    campaign_id || '|' || cast(date_day as varchar) || '|' || platform as campaign_day_key,
+    campaign_id,
+    date_day,
+    platform,
+    brand_id,
+    window_day_number,
+    owned_posts,
+    mentions,
+    user_generated_mentions,
+    reach,
+    engagements,
+    cast(cast(engagements as decimal(38, 10)) / nullif(reach, 0) as decimal(18, 10)) as engagement_rate,
+    cast(sentiment_sum / nullif(sentiment_count, 0) as decimal(9, 4)) as mean_sentiment,
+    daily_spend,
+    cast(daily_spend / nullif(engagements, 0) as decimal(18, 4)) as cost_per_engagement,
+    window_mentions_to_date,
+    pre_window_mentions,
+    cast(cast(window_mentions_to_date - pre_window_mentions as decimal(38, 10))
+         / nullif(pre_window_mentions, 0) as decimal(18, 10)) as mention_lift
+from assembled

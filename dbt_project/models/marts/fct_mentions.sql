@@ -1,0 +1,66 @@
+{{ config(
+    materialized='incremental',
+    unique_key='mention_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+-- One row per mention x brand: a post or comment that matches a tracked brand
+-- (int_mentions_matched), excluding posts by that brand's own accounts. Sentiment (stock and
+-- healthcare-adjusted VADER), engagements and reach as of the post's latest snapshot.
+-- Incremental: a night rewrites the mentions of every post re-snapshotted within
+-- var('lookback_days') of the newest snapshot already loaded, so late engagement updates land.
+with matched as (
+    select mention_key, post_key, brand_id, matched_on, matched_terms
+    from {{ ref('int_mentions_matched') }}
+),
+
+posts as (
+    select *
+    from {{ ref('int_posts_unified') }}
+    {% if is_incremental() %}
+    where snapshot_date >= (
+        select {{ dbt.dateadd('day', -var('lookback_days', 3), 'max(snapshot_date)') }}
+        from {{ this }}
+    )
+    {% endif %}
+),
+
+sentiment as (
+    select text_hash, lexicon_version, stock_compound, adjusted_compound, stock_label, adjusted_label
+    from {{ ref('int_sentiment_scores') }}
+)
+
+select
+    matched.mention_key,
+    matched.post_key,
+    matched.brand_id,
+    coalesce(posts.platform, 'unknown') as platform,
+    coalesce(posts.published_date, cast('1900-01-01' as date)) as mention_date,
+    posts.published_at,
+    coalesce(posts.author_key, 'unknown') as author_key,
+    posts.entity_type,
+    matched.matched_on,
+    matched.matched_terms,
+    posts.content_type,
+    sentiment.stock_compound,
+    sentiment.stock_label,
+    sentiment.adjusted_compound,
+    sentiment.adjusted_label,
+    sentiment.lexicon_version,
+    coalesce(posts.engagements, 0) as engagements,
+    -- reach: the author's followers (0 where the platform does not say, e.g. YouTube comments)
+    coalesce(posts.author_followers, 0) as reach,
+    posts.views,
+    -- the author is an owned account of the organisation (mentioning a competitor or itself
+    -- from another brand's perspective is still a mention of that other brand)
+    posts.is_owned,
+    posts.account_brand_id as author_brand_id,
+    posts.snapshot_date,
+    posts._source_file,
+    posts._source_sha256,
+    posts._run_id
+from matched
+inner join posts on posts.post_key = matched.post_key
+left join sentiment on sentiment.text_hash = posts.text_hash
+-- a brand's own account posts are not mentions of that brand
+where posts.account_brand_id is distinct from matched.brand_id

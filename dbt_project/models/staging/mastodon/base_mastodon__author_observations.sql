@@ -1,0 +1,55 @@
+{{ config(materialized='ephemeral') }}
+{#- Ephemeral: one row per sighting of a Mastodon account (embedded in every status, and
+    accounts/lookup), verbatim. stg_mastodon__authors keeps the latest and applies the
+    privacy rule. -#}
+with pages as (
+    select * from {{ ref('src_mastodon__pages') }}
+),
+
+statuses as (
+    select
+        pages.*,
+        {{ json_unnest_index('pages.body', '$.statuses') }} as _item_index,
+        {{ json_unnest('pages.body', '$.statuses') }} as status
+    from pages
+    where pages.endpoint = 'mastodon.search'
+
+    union all
+
+    select
+        pages.*,
+        {{ json_unnest_index('pages.body', '$') }} as _item_index,
+        {{ json_unnest('pages.body', '$') }} as status
+    from pages
+    where pages.endpoint in ('mastodon.timelines.tag', 'mastodon.accounts.statuses')
+),
+
+accounts as (
+    select statuses.*, {{ json_obj('status', '$.account') }} as account
+    from statuses
+
+    union all
+
+    select pages.*, 0 as _item_index, cast(null as json) as status, pages.body as account
+    from pages
+    where pages.endpoint = 'mastodon.accounts.lookup'
+)
+
+select
+    {{ json_str('account', '$.id') }} as native_author_id,
+    -- acct is "user" for accounts of the instance, "user@domain" for remote ones
+    {{ json_str('account', '$.acct') }} as handle,
+    {{ json_str('account', '$.display_name') }} as display_name,
+    {{ html_to_text(json_str('account', '$.note')) }} as description,
+    {{ json_int('account', '$.followers_count') }} as followers_count,
+    {{ json_int('account', '$.following_count') }} as following_count,
+    {{ json_int('account', '$.statuses_count') }} as post_count,
+    -- Mastodon's only verification is a profile link proven with rel=me (fields[].verified_at)
+    {{ list_len(json_str_list('account', '$.fields[*].verified_at')) }} > 0 as verified,
+    cast(null as varchar) as verified_type,
+    {{ iso_to_utc(json_str('account', '$.created_at')) }} as account_created_at,
+    snapshot_date,
+    _run_started_at,
+    _item_index,
+    {{ lineage_columns() }}
+from accounts

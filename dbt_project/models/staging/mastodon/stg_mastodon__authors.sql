@@ -1,0 +1,3 @@
+-- One row per Mastodon account seen in any page (status authors, account lookups), latest
+-- sighting; private individuals pseudonymised (see macros/stage_authors.sql).
+{{ stage_authors('mastodon', ref('base_mastodon__author_observations')) }}

@@ -1,0 +1,3 @@
+-- One row per X account seen in any page (includes.users), latest sighting; private
+-- individuals pseudonymised (see macros/stage_authors.sql).
+{{ stage_authors('x', ref('base_x__author_observations')) }}

@@ -1,0 +1,3 @@
+-- One row per YouTube channel seen in any page (channels.list, comment authors), latest
+-- sighting; private individuals pseudonymised (see macros/stage_authors.sql).
+{{ stage_authors('youtube', ref('base_youtube__author_observations')) }}

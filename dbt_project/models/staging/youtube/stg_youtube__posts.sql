@@ -1,0 +1,71 @@
+-- One row per YouTube video (its latest snapshot): title and description redacted, channel
+-- pseudonymised unless public. Videos whose text still shows an identifier after redaction
+-- are not loaded (stg_quarantine).
+with latest as (
+    select * from {{ ref('base_youtube__videos') }}
+    where is_latest
+),
+
+redacted as materialized (
+    -- redact once; the texts below all derive from this
+    select
+        *,
+        {{ redact('title') }} as title_redacted_once,
+        {{ redact('text') }} as text_redacted_once
+    from latest
+),
+
+screened as (
+    -- the privacy screen: text that still shows an identifier after redaction is not loaded
+    -- (stg_quarantine counts it)
+    select *
+    from redacted
+    where not coalesce(phi_residue(text_redacted_once), false)
+),
+
+authors as (
+    select * from {{ ref('stg_youtube__authors') }}
+),
+
+mention_rows as (
+    select
+        screened.post_key,
+        mentioned.handle,
+        cast(null as varchar) as native_id,
+        mentioned.handle as text_handle
+    from screened
+    cross join unnest({{ at_handles_in('screened.text_redacted_once') }}) as mentioned(handle)
+),
+
+mentioned as (
+    {{ label_mentions('youtube', 'mention_rows', ref('stg_youtube__authors')) }}
+)
+
+select
+    screened.post_key,
+    'youtube' as platform,
+    screened.native_post_id,
+    'https://www.youtube.com/watch?v=' || screened.native_post_id as post_url,
+    screened.published_at,
+    {{ author_key('youtube', 'screened.native_author_id') }} as author_key,
+    authors.author_id,
+    authors.author_handle,
+    coalesce(authors.author_is_public, false) as author_is_public,
+    cast(null as bigint) as author_followers_count,
+    {{ mask_private_mentions('screened.title_redacted_once', 'mentioned.private_mentions') }} as title_redacted,
+    {{ mask_private_mentions('screened.text_redacted_once', 'mentioned.private_mentions') }} as text_redacted,
+    screened.lang,
+    {{ hashtags_in('screened.text_redacted_once') }} as hashtags,
+    coalesce(mentioned.mentioned_handles, {{ empty_string_list() }}) as mentioned_handles,
+    screened.category_id,
+    screened.duration_seconds,
+    screened.content_type,
+    screened.view_count,
+    screened.like_count,
+    screened.comment_count,
+    screened.favorite_count,
+    screened.snapshot_date,
+    {{ lineage_columns('screened') }}
+from screened
+left join authors on authors.author_key = {{ author_key('youtube', 'screened.native_author_id') }}
+left join mentioned on mentioned.post_key = screened.post_key

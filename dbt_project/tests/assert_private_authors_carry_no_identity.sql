@@ -1,0 +1,14 @@
+-- A private individual is stored only as a pseudonym: id and handle are the same
+-- 'anon_' + 16 hex value, and no display name, bio or account creation date is kept.
+{%- for platform in ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+select '{{ platform }}' as platform, author_key
+from {{ ref('stg_' ~ platform ~ '__authors') }}
+where not author_is_public
+  and (author_id <> author_handle
+       or author_handle not like 'anon\_________________' escape '\'
+       or length(author_handle) <> 21
+       or display_name is not null
+       or description_redacted is not null
+       or account_created_at is not null)
+{{ 'union all' if not loop.last }}
+{%- endfor %}

@@ -1,0 +1,5 @@
+-- A post or comment held back by the privacy screen appears nowhere downstream.
+select quarantine.quarantine_key
+from {{ ref('stg_quarantine') }} as quarantine
+inner join {{ ref('int_posts_unified') }} as posts on posts.post_key = quarantine.natural_key
+where quarantine.entity in ('post', 'comment')

@@ -1,0 +1,204 @@
+"""The core marts built by `transform.build.build_candidate` from a simulated raw zone.
+
+Two nights are extracted from the simulator and built; the candidate is published; a third
+night is extracted and built again, incrementally on top of the published state. The marts
+must be non-empty, shares of voice must sum to 1, share-of-voice mention counts must
+reconcile with fct_mentions, and a --full-refresh build must give the same content (an
+ordered md5 per mart) as the incremental one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from carepulse.cli import DEMO_CREDENTIALS
+from carepulse.config import load_config
+from extract.http import RetryPolicy
+from extract.runner import extract_night
+from extract.simulator.server import SimulatorServer
+from tests.conftest import CONFIG
+from transform.build import build_candidate, candidate_path, published_path, write_config_json
+
+pytestmark = pytest.mark.slow
+
+PLATFORMS = ["youtube", "reddit", "mastodon", "bluesky", "x"]
+PSEUDONYM_KEY = "test-pseudonym-key-for-marts-0123456789"
+# X recent search only reaches 7 days back (from the real clock), so the nights are recent.
+LAST_NIGHT = (datetime.now(UTC) - timedelta(days=2)).date()
+NIGHTS = [LAST_NIGHT - timedelta(days=2), LAST_NIGHT - timedelta(days=1), LAST_NIGHT]
+
+# mart -> columns that order it uniquely (its primary key)
+MARTS = {
+    "dim_platforms": "platform",
+    "dim_brands": "brand_id",
+    "dim_dates": "date_day",
+    "dim_campaigns": "campaign_id",
+    "dim_authors": "author_key",
+    "fct_mentions": "mention_key",
+    "fct_share_of_voice_daily": "sov_key",
+    "fct_post_engagement_daily": "post_snapshot_key",
+    "fct_campaign_performance_daily": "campaign_day_key",
+}
+
+
+def fast_policy() -> RetryPolicy:
+    return RetryPolicy(max_retries=4, backoff_base_s=0.01, backoff_max_s=0.05, max_wait_s=120,
+                       timeout_s=5, sleep=lambda s: None)
+
+
+def night_clock(night) -> datetime:
+    return datetime.combine(night + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=2)
+
+
+def content_hashes(db: Path) -> dict[str, str]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {mart: con.execute(
+            f"select md5(coalesce(string_agg(t::varchar, '|' order by {key}), '')) "
+            f"from marts.{mart} as t").fetchone()[0] for mart, key in MARTS.items()}
+    finally:
+        con.close()
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Home with nights 1-2 built and published, night 3 built incrementally; plus the hashes
+    of that incremental build and of a full-refresh build of the same raw zone."""
+    home = tmp_path_factory.mktemp("marts") / "home"
+    saved = {k: os.environ.get(k) for k in ("CAREPULSE_HOME", "CAREPULSE_PSEUDONYM_KEY",
+                                            "CAREPULSE_SIMULATOR_URL", "DO_NOT_TRACK")}
+    os.environ.update(CAREPULSE_HOME=str(home), CAREPULSE_PSEUDONYM_KEY=PSEUDONYM_KEY, DO_NOT_TRACK="1")
+    loaded = load_config(CONFIG)
+    for platform in PLATFORMS:
+        os.environ.setdefault(getattr(loaded.config.platforms, platform).credential_env,
+                              DEMO_CREDENTIALS[platform])
+    try:
+        with SimulatorServer(loaded.config, seed=11, mentions_per_night=300, port=0) as sim:
+            os.environ["CAREPULSE_SIMULATOR_URL"] = sim.url
+            loaded = load_config(CONFIG)  # endpoints now point at this simulator
+            write_config_json(loaded, home)
+
+            def extract(night):
+                sim.set_clock(night_clock(night))
+                extract_night(loaded, night, home / "raw", policy_factory=fast_policy)
+
+            for night in NIGHTS[:2]:
+                extract(night)
+            build_candidate(loaded, home)
+            first = content_hashes(candidate_path(home))
+            shutil.copyfile(candidate_path(home), published_path(home))  # stands in for publish
+
+            extract(NIGHTS[2])
+            build_candidate(loaded, home)
+            incremental = content_hashes(candidate_path(home))
+            incremental_copy = home / "incremental.duckdb"
+            shutil.copyfile(candidate_path(home), incremental_copy)
+
+            build_candidate(loaded, home, full_refresh=True)
+            full = content_hashes(candidate_path(home))
+        yield {"home": home, "db": incremental_copy, "first": first,
+               "incremental": incremental, "full": full}
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def test_marts_are_not_empty(built):
+    for mart in MARTS:
+        (n,) = query(built["db"], f"select count(*) from marts.{mart} where true")[0]
+        assert n > 0, mart
+    # more than the unknown member in every dimension
+    for dim in ("dim_platforms", "dim_brands", "dim_dates", "dim_campaigns", "dim_authors"):
+        (n,) = query(built["db"], f"select count(*) from marts.{dim} where not is_unknown")[0]
+        assert n > 0, dim
+
+
+def test_third_night_added_data(built):
+    assert built["first"]["fct_mentions"] != built["incremental"]["fct_mentions"]
+    (max_snapshot,) = query(built["db"], "select max(snapshot_date) from marts.fct_post_engagement_daily")[0]
+    assert max_snapshot == NIGHTS[2]
+
+
+def test_share_of_voice_sums_to_one(built):
+    bad = query(built["db"], """
+        select mention_date, platform, sum(mention_sov), sum(engagement_sov), sum(reach_sov),
+               sum(sentiment_weighted_sov), count(*)
+        from marts.fct_share_of_voice_daily
+        group by mention_date, platform
+        having abs(sum(mention_sov) - 1) > 1e-9
+            or abs(sum(sentiment_weighted_sov) - 1) > 1e-9
+            or (max(panel_engagements) > 0 and abs(sum(engagement_sov) - 1) > 1e-9)
+            or (max(panel_reach) > 0 and abs(sum(reach_sov) - 1) > 1e-9)
+            or count(*) <> (select count(*) from marts.dim_brands where is_panel_member)
+    """)
+    assert not bad, bad[:5]
+    (groups,) = query(built["db"], "select count(distinct (mention_date, platform)) "
+                                   "from marts.fct_share_of_voice_daily")[0]
+    assert groups > 5
+
+
+def test_share_of_voice_reconciles_with_mentions(built):
+    diff = query(built["db"], """
+        with sov as (
+            select mention_date, platform, brand_id, mentions, engagements, reach
+            from marts.fct_share_of_voice_daily where mentions > 0
+        ),
+        facts as (
+            select m.mention_date, m.platform, m.brand_id, count(*) as mentions,
+                   sum(m.engagements) as engagements, sum(m.reach) as reach
+            from marts.fct_mentions as m
+            join marts.dim_brands as b on b.brand_id = m.brand_id and b.is_panel_member
+            group by all
+        )
+        select * from sov full outer join facts using (mention_date, platform, brand_id)
+        where sov.mentions is distinct from facts.mentions
+           or sov.engagements is distinct from facts.engagements
+           or sov.reach is distinct from facts.reach
+    """)
+    assert not diff, diff[:5]
+    (total,) = query(built["db"], "select sum(mentions) from marts.fct_share_of_voice_daily")[0]
+    (facts,) = query(built["db"], "select count(*) from marts.fct_mentions")[0]
+    assert total == facts > 100
+
+
+def test_mentions_exclude_the_brands_own_posts(built):
+    rows = query(built["db"], "select count(*) from marts.fct_mentions where author_brand_id = brand_id")
+    assert rows == [(0,)]
+
+
+def test_campaign_rows_stay_inside_the_window(built):
+    outside = query(built["db"], """
+        select f.campaign_day_key from marts.fct_campaign_performance_daily as f
+        join marts.dim_campaigns as c using (campaign_id)
+        where f.date_day not between c.start_date and c.end_date
+    """)
+    assert not outside
+    (spend,) = query(built["db"], """
+        select max(abs(s - c.daily_spend)) from (
+            select campaign_id, date_day, sum(daily_spend) as s
+            from marts.fct_campaign_performance_daily group by all
+        ) as d join marts.dim_campaigns as c using (campaign_id)
+    """)[0]
+    assert spend < 0.001  # the split over platforms adds back up to the daily spend
+
+
+def test_incremental_equals_full_refresh(built):
+    differing = {m for m in MARTS if built["incremental"][m] != built["full"][m]}
+    assert not differing
