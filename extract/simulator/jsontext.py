@@ -196,7 +196,11 @@ class Template:
         self._format = "%s".join(chunk.replace("%", "%%") for chunk in chunks)
 
     def render(self, **values: Any) -> Raw:
-        return Raw(self._format % tuple(self._encode(values)))
+        try:  # the usual case: every value a plain scalar
+            encoded = tuple([_FAST[type(v)](v) for v in map(values.__getitem__, self.names)])
+        except KeyError:
+            encoded = tuple(self._encode(values))
+        return Raw(self._format % encoded)
 
     def bind(self, **values: Any) -> Template:
         """This template with some slots filled (the parts of an item that never change)."""

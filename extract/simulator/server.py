@@ -312,6 +312,7 @@ def serve(config: MonitoringConfig, host: str = "127.0.0.1", port: int = 8765, s
     """Run the simulator in the foreground until interrupted (the `carepulse simulate` CLI)."""
     server = SimulatorServer(config, seed=seed, mentions_per_night=mentions_per_night, host=host,
                              port=port)
+    server.world.freeze_gc = True  # this process is only the simulator (see World.freeze_gc)
     if faults_spec:
         server.faults.replace(FaultPlan.parse(faults_spec))
     log.info("simulator listening on %s (seed=%d, %d mentions/night)", server.url, seed,

@@ -245,6 +245,7 @@ class Author:
     brand_id: str | None = None  # owned accounts: the brand they belong to
     remote: str | None = None  # Mastodon: home instance of a remote account
     handle_lc: str = ""
+    uid: str = ""  # the platform id, once `World.author_id` has computed it
 
     @property
     def owned(self) -> bool:
@@ -877,9 +878,7 @@ class World:
         self._authors: dict[str, dict[int, Author]] = {p: {} for p in PLATFORMS}
         self._author_salt = {p: stable_seed(seed, "author", p) for p in PLATFORMS}
         self._seeds: dict[tuple[str, str], int] = {}
-        # Author ids are costly to compute and asked for on every item: memoised both ways.
-        self._author_ids: dict[tuple[str, int], str] = {}
-        self._authors_by_id: dict[tuple[str, str], Author] = {}
+        self._authors_by_id: dict[tuple[str, str], Author] = {}  # ids served so far
         self._comments: OrderedDict[int, list[Comment]] = OrderedDict()
         self._composers = {p: Composer(config, p) for p in PLATFORMS}
         self._owned = {p: self._owned_authors(p) for p in PLATFORMS}
@@ -887,6 +886,11 @@ class World:
             p: {a.handle_lc: a for a in authors.values()} for p, authors in self._owned.items()
         }
         self._searcher: Searcher | None = None
+        # Set by a process that is only a simulator: after generating a day, move every live
+        # object out of the cyclic GC's reach. Posts and authors hold no reference cycles
+        # (refcounting frees them when evicted), and each full collection otherwise rescans
+        # hundreds of thousands of them, several times a night.
+        self.freeze_gc = False
 
     # -- sizes --------------------------------------------------------------------------------
 
@@ -1020,10 +1024,9 @@ class World:
 
     def author_id(self, author: Author) -> str:
         """The platform's id for an author (YouTube channel id, t2_ id, DID, numeric id)."""
-        key = (author.platform, self._payload(author))
-        got = self._author_ids.get(key)
-        if got is None:
-            got = self._author_ids[key] = self._encode_author_id(*key)
+        got = author.uid  # asked for on nearly every item: kept on the author, and mapped back
+        if not got:
+            got = author.uid = self._encode_author_id(author.platform, self._payload(author))
             self._authors_by_id[(author.platform, got)] = author
         return got
 
@@ -1109,6 +1112,8 @@ class World:
                     got = self._gen_mentions(platform, day, self.stream_posts(platform, day, 1))
             finally:
                 if collecting:
+                    if self.freeze_gc:
+                        gc.freeze()
                     gc.enable()
             self._days[key] = got
             self._cached_posts += len(got)

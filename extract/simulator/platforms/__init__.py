@@ -291,7 +291,7 @@ def _to_b36(n: int) -> str:
 
 # -- time formats -------------------------------------------------------------------------------
 # Every item carries a few timestamps; strftime per stamp was a noticeable share of a page,
-# so the date part is formatted once per day and the time of day by arithmetic.
+# so the date part is formatted once per day and the time of day looked up.
 
 
 @cache  # a few thousand days at most (account creation dates span ~16 years)
@@ -299,12 +299,13 @@ def _day_stamp(day: int) -> str:
     return datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")
 
 
+_CLOCK = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
+
+
 def _seconds_stamp(seconds: int) -> str:
     """`2026-11-20T14:03:11` for epoch seconds."""
     day, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{_day_stamp(day)}T{hours:02d}:{minutes:02d}:{secs:02d}"
+    return f"{_day_stamp(day)}T{_CLOCK[rest]}"
 
 
 def iso_date(ms: int) -> str:

@@ -83,6 +83,7 @@ class Bluesky(Platform):
         self.rate = RateWindow(3000, 300)
         self._sessions = 0
         self._session_lock = threading.Lock()
+        self._basic: dict[Author, dict[str, Any]] = {}
 
     # -- routing and credentials ---------------------------------------------------------
 
@@ -366,22 +367,31 @@ class Bluesky(Platform):
         return f"https://cdn.bsky.app/img/avatar/plain/{did}/{cid_for('avatar', did)[:32]}@jpeg"
 
     def _profile_basic(self, author: Author) -> dict[str, Any]:
-        did = self.world.author_id(author)
-        return {"did": did, "handle": author.handle, "displayName": author.name,
+        """profileViewBasic. Nothing in it depends on the clock, and the authors of a page of
+        posts are the profiles a client asks for next, so it is kept per author (and never
+        mutated: responses share it)."""
+        got = self._basic.get(author)
+        if got is None:
+            if len(self._basic) >= 100_000:
+                self._basic.clear()
+            did = self.world.author_id(author)
+            got = self._basic[author] = {
+                "did": did, "handle": author.handle, "displayName": author.name,
                 "avatar": self._avatar(author, did),
                 "associated": {"chat": {"allowIncoming": "following"}}, "labels": [],
                 "createdAt": iso_millis(author.created_ms),
                 "verification": self._verification(author)}
+        return got
 
     def _profile_detailed(self, author: Author, now_ms: int) -> dict[str, Any]:
-        did = self.world.author_id(author)
-        return {"did": did, "handle": author.handle, "displayName": author.name,
-                "description": author.bio, "avatar": self._avatar(author, did),
+        basic = self._profile_basic(author)
+        return {"did": basic["did"], "handle": author.handle, "displayName": author.name,
+                "description": author.bio, "avatar": basic["avatar"],
                 "associated": {"lists": 0, "feedgens": 0, "starterPacks": 0, "labeler": False,
                                "chat": {"allowIncoming": "following"}},
-                "labels": [], "createdAt": iso_millis(author.created_ms),
+                "labels": [], "createdAt": basic["createdAt"],
                 "indexedAt": iso_millis(author.created_ms + 3_600_000),
-                "verification": self._verification(author),
+                "verification": basic["verification"],
                 "followersCount": author.followers_at(now_ms),
                 "followsCount": author.following, "postsCount": author.statuses_at(now_ms)}
 

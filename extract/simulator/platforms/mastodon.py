@@ -31,6 +31,7 @@ from extract.simulator.platforms import (
     find_mentions,
     find_urls,
     html_escape,
+    iso_date,
     iso_micros,
     iso_millis,
     json_response,
@@ -44,7 +45,6 @@ from extract.simulator.world import (
     Author,
     Post,
     engagement,
-    from_ms,
 )
 
 MENTION_RE = re.compile(r"(?<![\w/@])@([A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+[A-Za-z0-9])?)")
@@ -365,7 +365,6 @@ class Mastodon(Platform):
     def _account(self, author: Author, now_ms: int) -> dict[str, Any]:
         username = _username(author)
         domain = author.remote or MASTODON_INSTANCE
-        created = from_ms(author.created_ms - author.created_ms % DAY_MS)
         account_id = self.world.author_id(author)
         avatar = (f"https://files.{MASTODON_INSTANCE}/accounts/avatars/{account_id[:3]}/"
                   f"{account_id[3:6]}/original/{etag(account_id)[:16]}.png")
@@ -381,7 +380,7 @@ class Mastodon(Platform):
             "id": account_id, "username": username, "acct": _acct(author),
             "display_name": author.name, "locked": False, "bot": author.kind == "news",
             "discoverable": True, "indexable": True, "group": False,
-            "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "created_at": iso_date(author.created_ms) + "T00:00:00.000Z",
             "note": f"<p>{html_escape(author.bio)}</p>" if author.bio else "",
             "url": f"https://{domain}/@{username}", "uri": f"https://{domain}/users/{username}",
             "avatar": avatar, "avatar_static": avatar,
@@ -389,7 +388,7 @@ class Mastodon(Platform):
             "header_static": f"https://{MASTODON_INSTANCE}/headers/original/missing.png",
             "followers_count": author.followers_at(now_ms),
             "following_count": author.following, "statuses_count": author.statuses_at(now_ms),
-            "last_status_at": from_ms(now_ms).strftime("%Y-%m-%d"), "hide_collections": False,
+            "last_status_at": iso_date(now_ms), "hide_collections": False,
             "emojis": [], "fields": fields,
         }
 
