@@ -12,6 +12,7 @@ import json
 import re
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -152,7 +153,7 @@ class RateWindow:
             self._start, self.used = 0.0, 0
 
 
-class Platform:
+class Platform(ABC):
     """Base class: routing, credentials, error rendering and paging for one platform."""
 
     name = ""
@@ -165,29 +166,36 @@ class Platform:
 
     # -- to override ------------------------------------------------------------------------
 
+    @abstractmethod
     def route(self, req: Request) -> Endpoint | None:
-        raise NotImplementedError
+        ...
 
     def credential(self, req: Request) -> str | None:
         return req.bearer()
 
+    @abstractmethod
     def unauthorized(self, req: Request) -> Response:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def expired(self, req: Request) -> Response:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def not_found(self, req: Request) -> Response:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def rate_limited(self, req: Request, rule: FaultRule) -> Response:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def server_error(self, req: Request, rule: FaultRule) -> Response:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def quota_exhausted(self, req: Request, rule: FaultRule) -> Response:
-        raise NotImplementedError
+        ...
 
     def admit(self, req: Request, endpoint: Endpoint) -> Response | None:
         """A last check before the handler runs (YouTube spends quota here)."""
@@ -230,14 +238,17 @@ class Codec:
     a cursor without it being the one the client just sent.
     """
 
+    @abstractmethod
     def encode(self, threshold: int) -> str:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def decode(self, text: str) -> int:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def respell(self, text: str) -> str:
-        raise NotImplementedError
+        ...
 
 
 class BadCursor(ValueError):
