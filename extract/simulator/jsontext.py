@@ -1,15 +1,18 @@
-"""JSON text, byte-identical to the json module's, built from pre-encoded parts.
-
-Encoding every item's dict with json.dumps was a large share of a page, and most of an
-item is fixed keys and constant values. A `Template` encodes an object's shape once, with
-`Slot`s where values vary, and renders an item by formatting the encoded values into that
-text. `splice` writes an envelope (dicts, lists, scalars) around items that are already
-JSON text (`Raw`).
+"""JSON text, byte-identical to the json module's, in the styles the platforms write.
 
 Styles follow the json module, always with ensure_ascii=False:
     compact   separators=(",", ":")
     spaced    the default separators (", ", ": "), as Python clients write (Reddit)
-    pretty    indent=2 (Google); the json module only has a slow pure-Python encoder for it
+    pretty    indent=2 (Google)
+
+`dumps` uses the C encoder for compact and spaced; for pretty the json module only has a
+slow pure-Python generator encoder, so a direct recursive writer replaces it.
+
+A `Template` encodes an object's shape once, with `Slot`s where values vary, and renders
+an item by formatting the encoded values into that text. It pays where most of an item is
+fixed keys and constants (Reddit's ~95-key links) or pretty-printed (YouTube); for small
+compact objects the C encoder is as fast. Rendered items are `Raw` parts, which `dumps`
+writes as they are.
 """
 
 from __future__ import annotations
@@ -153,7 +156,8 @@ def _key(key: Any) -> str:
 
 
 class Template:
-    """A JSON object of fixed shape: `render(**values)` fills its `Slot`s.
+    """A JSON object of fixed shape: `render(**values)` fills its `Slot`s (a name may be
+    used in several places).
 
     The shape is encoded once with a marker string in each slot; rendering only encodes
     the slot values and formats them into the text between the markers. For "pretty",
@@ -179,20 +183,16 @@ class Template:
         for i, name in enumerate(names):
             marker = encode_str(f"\x00{i}\x00")
             if text.count(marker) != 1:
-                raise ValueError(f"slot {name!r} is used twice")
+                raise ValueError(f"the shape holds the marker text of slot {name!r}")
             head, text = text.split(marker)
             line = head[head.rfind("\n") + 1:]
             chunks.append(head)
             pads.append("\n" + line[:len(line) - len(line.lstrip(" "))])
         chunks.append(text)
         chunks[0] = chunks[0][len(pad):]
-        self._setup(style, names, pads, chunks)
-
-    def _setup(self, style: str, names: list[str], pads: list[str], chunks: list[str]) -> None:
         self.style = style
         self.names = tuple(names)
         self._slots = tuple(zip(names, pads, strict=True))
-        self._chunks = tuple(chunks)  # the text around the slots
         self._format = "%s".join(chunk.replace("%", "%%") for chunk in chunks)
 
     def render(self, **values: Any) -> Raw:
@@ -202,28 +202,10 @@ class Template:
             encoded = tuple(self._encode(values))
         return Raw(self._format % encoded)
 
-    def bind(self, **values: Any) -> Template:
-        """This template with some slots filled (the parts of an item that never change)."""
-        filled = dict(zip((n for n, _ in self._slots if n in values),
-                          self._encode(values, only=values), strict=True))
-        names, pads, chunks = [], [], [self._chunks[0]]
-        for (name, pad), chunk in zip(self._slots, self._chunks[1:], strict=True):
-            if name in filled:
-                chunks[-1] += filled[name] + chunk
-            else:
-                names.append(name)
-                pads.append(pad)
-                chunks.append(chunk)
-        bound = self.__new__(Template)
-        bound._setup(self.style, names, pads, chunks)
-        return bound
-
-    def _encode(self, values: dict[str, Any], only: Any = None) -> list[str]:
-        """The slot values as JSON text, in slot order (with `only`, just the slots in it)."""
+    def _encode(self, values: dict[str, Any]) -> list[str]:
+        """The slot values as JSON text, in slot order."""
         style, fast_for, out = self.style, _FAST.get, []
         for name, pad in self._slots:
-            if only is not None and name not in only:
-                continue
             value = values[name]
             fast = fast_for(type(value))
             out.append(fast(value) if fast is not None else encode(value, style, pad))

@@ -9,9 +9,10 @@
 A post matches when any positive term occurs (case-insensitive, word-bounded) and no
 negative term does. Matches are cached per (platform, day, normalised query), so paging
 through 100k results scans each day once. A scan first finds candidate posts by plain
-substring search over the day's case-folded text (`DayText`), and runs each term's regex
-only on posts holding its literal: the regexes alone, tried at every position of every
-post, were most of a scan's cost. A `ResultSet` strings the days together lazily,
+substring search in the day's case-folded texts (`DayText`), and runs each term's regex
+only on posts holding its literals (a phrase: all its words): the regexes alone, tried at
+every position of every post, were most of a scan's cost. A `ResultSet` strings the days
+together lazily,
 newest first, and answers the three paging styles the platforms use: "older than a key"
 (cursors), "newer than a key" (Mastodon min_id/since_id) and offsets (Mastodon v2 search).
 """
@@ -28,7 +29,14 @@ from functools import lru_cache
 from itertools import compress
 from typing import TYPE_CHECKING
 
-from extract.simulator.world import DAY_MS, KEY_SHIFT, STREAM_MENTIONS, STREAM_OWNED, day_of
+from extract.simulator.world import (
+    DAY_MS,
+    HOUR_MS,
+    KEY_SHIFT,
+    STREAM_MENTIONS,
+    STREAM_OWNED,
+    day_of,
+)
 
 if TYPE_CHECKING:
     from extract.simulator.world import Author, Post, World
@@ -170,41 +178,39 @@ def _term_checks(terms: tuple[tuple[str, str], ...]) -> tuple[Check, ...] | None
 
 
 class DayText:
-    """One stream's post texts, case-folded once, to find which posts hold a literal.
-
-    A set of posts is an int whose byte i is 1 when post i (`Post.idx`) is in it, so the
-    words of a phrase combine with &.
-    """
+    """One stream's post texts, case-folded once, to find which posts hold a literal."""
 
     def __init__(self, posts: list[Post]):
         self.posts = posts
         self.texts = [fold(p.blob) for p in posts]
-        self._flags: dict[str, int] = {}  # literals recur across a night's queries
+        self._flags: dict[str, bytes] = {}  # literals recur across a night's queries
 
-    def flags(self, literal: str) -> int:
-        """The posts whose folded text contains `literal`."""
+    def flags(self, literal: str) -> bytes:
+        """Byte i (= `Post.idx`) is 1 when post i's folded text contains `literal`."""
         got = self._flags.get(literal)
         if got is None:
-            found = bytes([literal in text for text in self.texts])
-            got = self._flags[literal] = int.from_bytes(found, "little")
+            got = self._flags[literal] = bytes([literal in text for text in self.texts])
         return got
 
-    def candidates(self, literals: tuple[str, ...]) -> int:
-        """The posts holding all the literals."""
-        bits = -1
-        for literal in literals:
-            bits &= self.flags(literal)
-        return bits
+    def candidates(self, literals: tuple[str, ...]) -> list[int]:
+        """`Post.idx` of the posts holding all the literals. Only the longest (likely the
+        rarest) is looked for in every post, the others in those that hold it."""
+        first, *rest = sorted(literals, key=len, reverse=True)
+        found = list(compress(range(len(self.texts)), self.flags(first)))
+        texts = self.texts
+        for literal in rest:
+            found = [i for i in found if literal in texts[i]]
+        return found
 
     def matching(self, posts: list[Post], checks: tuple[Check, ...], keep: bool) -> list[Post]:
         """The posts (of this stream) matching some term, or with keep=False the others;
         a term's regex only runs on posts holding all its literals, and not matched yet."""
-        n, stream = len(self.texts), self.posts
-        done = bytearray(n)
+        stream = self.posts
+        done = bytearray(len(stream))
         for literals, search in checks:
-            for post in compress(stream, self.candidates(literals).to_bytes(n, "little")):
-                if not done[post.idx] and search(post.blob):
-                    done[post.idx] = 1
+            for i in self.candidates(literals):
+                if not done[i] and search(stream[i].blob):
+                    done[i] = 1
         if posts is stream and keep:
             return list(compress(stream, done))
         if keep:
@@ -357,6 +363,11 @@ class Searcher:
         top_ms = now_ms if hi_ms is None else min(now_ms, hi_ms - 1)
         top_day = day_of(top_ms)
         lo_day = day_of(lo_ms) if lo_ms is not None else top_day - horizon_days
+        # A window ending just after midnight (YouTube's publishedBefore is inclusive) need
+        # not generate a whole day to find it holds nothing that early.
+        if hi_ms is not None and hi_ms - top_day * DAY_MS < HOUR_MS \
+                and hi_ms <= self.world.first_ms(platform, top_day):
+            top_day -= 1
         author_key = None if allowed is None else tuple(sorted(id(a) for a in allowed))
         filters = (author_key, langs, subreddit)
         key = (platform, q.key, filters, lo_ms, hi_ms, top_day, lo_day)

@@ -878,6 +878,7 @@ class World:
         self._authors: dict[str, dict[int, Author]] = {p: {} for p in PLATFORMS}
         self._author_salt = {p: stable_seed(seed, "author", p) for p in PLATFORMS}
         self._seeds: dict[tuple[str, str], int] = {}
+        self._first_ms: dict[tuple[str, int], int] = {}
         self._authors_by_id: dict[tuple[str, str], Author] = {}  # ids served so far
         self._comments: OrderedDict[int, list[Comment]] = OrderedDict()
         self._composers = {p: Composer(config, p) for p in PLATFORMS}
@@ -1132,17 +1133,41 @@ class World:
         for d in days:
             yield from self.day_posts(platform, day_number(d))
 
-    def _gen_mentions(self, platform: str, day: int, owned: list[Post]) -> list[Post]:
-        rng = random.Random(stable_seed(self.seed, platform, day, "mentions"))
+    def first_ms(self, platform: str, day: int) -> int:
+        """No post of the day is older than this; it costs the day's times, not its posts."""
+        key = (platform, day)
+        got = self._first_ms.get(key)
+        if got is None:
+            with self._lock:
+                mentions = self._days.get((platform, day, STREAM_MENTIONS))
+            if mentions is not None:
+                got = mentions[0].ms if mentions else (day + 1) * DAY_MS
+            else:
+                times = self._mention_times(self._mention_rng(platform, day), platform, day)
+                got = times[0] if times else (day + 1) * DAY_MS
+            owned = self.stream_posts(platform, day, STREAM_OWNED)
+            got = self._first_ms[key] = min([got] + [p.ms for p in owned])
+        return got
+
+    def _mention_rng(self, platform: str, day: int) -> random.Random:
+        return random.Random(stable_seed(self.seed, platform, day, "mentions"))
+
+    def _mention_times(self, rng: random.Random, platform: str, day: int) -> list[int]:
+        """The day's mention times, sorted: the first draws of its mentions' generator."""
         r = rng.random
-        n = self.daily_count(platform, day)
         start = day * DAY_MS
         cum = _DIURNAL_CUM
         # The last second is kept free so that nudging equal milliseconds apart (ids must be
         # unique) can never push a post into the next day.
         last = DAY_MS - 1000
-        raw = sorted(start + min(bisect_right(cum, r()) * HOUR_MS + int(r() * HOUR_MS), last)
-                     for _ in range(n))
+        return sorted(start + min(bisect_right(cum, r()) * HOUR_MS + int(r() * HOUR_MS), last)
+                      for _ in range(self.daily_count(platform, day)))
+
+    def _gen_mentions(self, platform: str, day: int, owned: list[Post]) -> list[Post]:
+        rng = self._mention_rng(platform, day)
+        r = rng.random
+        start = day * DAY_MS
+        raw = self._mention_times(rng, platform, day)  # nudged apart below: times only grow
         taken = {p.ms for p in owned}
         composer = self._composers[platform]
         pool = self.pool_size(platform)

@@ -257,8 +257,7 @@ class Reddit(Platform):
             sub=sub, text=post.text, author_fullname="t2_" + self.world.author_id(post.author),
             title=post.title or "", sub_prefixed=f"r/{sub}",
             thumbnail="self" if is_self else "default", edited=edited, name=f"t3_{pid}",
-            ratio=round(ratio, 2), likes=counts.likes, score=counts.likes, is_self=is_self,
-            created=created, created_utc=created,
+            ratio=round(ratio, 2), likes=counts.likes, is_self=is_self, created=created,
             domain=f"self.{sub}" if is_self else urlsplit(url).netloc,
             html=_selftext_html(post.text), no_follow=counts.likes < 2, sub_id=sub_id, id=pid,
             author=post.author.handle, replies=counts.replies, permalink=permalink, url=url,
@@ -314,7 +313,7 @@ LINK = Template({"kind": "t3", "data": {
     "upvote_ratio": Slot("ratio"), "subreddit_type": "public", "ups": Slot("likes"),
     "total_awards_received": 0, "media_embed": {}, "is_original_content": False,
     "secure_media": None, "is_reddit_media_domain": False, "is_meta": False, "category": None,
-    "link_flair_text": None, "score": Slot("score"), "is_created_from_ads_ui": False,
+    "link_flair_text": None, "score": Slot("likes"), "is_created_from_ads_ui": False,
     "author_premium": False, "author_flair_text": None, "gildings": {},
     "content_categories": None, "is_self": Slot("is_self"), "created": Slot("created"),
     "link_flair_type": "text", "wls": 6, "removed_by_category": None, "domain": Slot("domain"),
@@ -327,7 +326,7 @@ LINK = Template({"kind": "t3", "data": {
     "is_robot_indexable": True, "author": Slot("author"), "num_comments": Slot("replies"),
     "send_replies": True, "contest_mode": False, "permalink": Slot("permalink"),
     "stickied": False, "url": Slot("url"), "subreddit_subscribers": Slot("subscribers"),
-    "created_utc": Slot("created_utc"), "num_crossposts": Slot("crossposts"), "media": None,
+    "created_utc": Slot("created"), "num_crossposts": Slot("crossposts"), "media": None,
     "is_video": False,
 }}, style="spaced")
 

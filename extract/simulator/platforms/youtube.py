@@ -267,12 +267,11 @@ class YouTube(Platform):
         description = post.text.replace("\n", " ")
         if len(description) > 160:
             description = description[:157].rstrip() + "..."
-        published = iso_z(post.ms)
         return SEARCH_ITEM[True].render(
-            etag=etag("sr", vid), vid=vid, published=published,
+            etag=etag("sr", vid), vid=vid, published=iso_z(post.ms),
             channel=self.world.author_id(post.author), title=html_entities(post.title or ""),
             description=html_entities(description), **_thumbnail_urls(vid),
-            channel_title=html_entities(post.author.name), publish_time=published)
+            channel_title=html_entities(post.author.name))
 
     # -- videos.list ---------------------------------------------------------------------------
 
@@ -304,8 +303,7 @@ class YouTube(Platform):
                 published=iso_z(post.ms), channel=self.world.author_id(post.author),
                 title=post.title or "", description=post.text, **_thumbnail_urls(vid),
                 channel_title=post.author.name, tags=tags, category=_category(post),
-                lang=post.lang, localized_title=post.title or "",
-                localized_description=post.text, audio_lang=post.lang)
+                lang=post.lang)
         if details:
             values.update(duration=_duration(post.dur),
                           definition="hd" if post.h & 1 or post.author.owned else "sd",
@@ -374,8 +372,7 @@ class YouTube(Platform):
             values.update(
                 title=author.name, description=description, custom_url=author.handle.lower(),
                 published=iso_z(author.created_ms),
-                thumbnail=f"https://yt3.ggpht.com/{cid}=s88-c-k-c0x00ffffff-no-rj",
-                localized_title=author.name, localized_description=description)
+                thumbnail=f"https://yt3.ggpht.com/{cid}=s88-c-k-c0x00ffffff-no-rj")
         if "contentDetails" in parts:
             values["uploads"] = "UU" + cid[2:]
         if "statistics" in parts:
@@ -501,7 +498,7 @@ SEARCH_ITEM = {snippet: Template({
         "publishedAt": Slot("published"), "channelId": Slot("channel"), "title": Slot("title"),
         "description": Slot("description"), "thumbnails": THUMBNAILS,
         "channelTitle": Slot("channel_title"), "liveBroadcastContent": "none",
-        "publishTime": Slot("publish_time")}} if snippet else {}),
+        "publishTime": Slot("published")}} if snippet else {}),
 }, style="pretty", pad=ITEM_PAD) for snippet in (True, False)}
 
 
@@ -518,9 +515,8 @@ def _video_template(snippet: bool, tags: bool, default_lang: bool, audio_lang: b
             **({"tags": Slot("tags")} if tags else {}), "categoryId": Slot("category"),
             "liveBroadcastContent": "none",
             **({"defaultLanguage": Slot("lang")} if default_lang else {}),
-            "localized": {"title": Slot("localized_title"),
-                          "description": Slot("localized_description")},
-            **({"defaultAudioLanguage": Slot("audio_lang")} if audio_lang else {}),
+            "localized": {"title": Slot("title"), "description": Slot("description")},
+            **({"defaultAudioLanguage": Slot("lang")} if audio_lang else {}),
         }
     if details:
         item["contentDetails"] = {
@@ -547,8 +543,7 @@ def _channel_template(snippet: bool, details: bool, statistics: bool,
             "title": Slot("title"), "description": Slot("description"),
             "customUrl": Slot("custom_url"), "publishedAt": Slot("published"),
             "thumbnails": {"default": {"url": Slot("thumbnail"), "width": 88, "height": 88}},
-            "localized": {"title": Slot("localized_title"),
-                          "description": Slot("localized_description")},
+            "localized": {"title": Slot("title"), "description": Slot("description")},
             "country": "US",
         }
     if details:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from extract.simulator.query import Matcher, Query, parse_query, visible_top
-from extract.simulator.world import KEY_SHIFT, Post, World, day_number
+from extract.simulator.query import (
+    ASCII_TWINS,
+    DayText,
+    Matcher,
+    Query,
+    fold,
+    parse_query,
+    visible_top,
+)
+from extract.simulator.world import KEY_SHIFT, STREAM_MENTIONS, Post, World, day_number
 
 from .conftest import CLOCK, NIGHT
 
@@ -129,3 +139,64 @@ def test_owned_author_queries_skip_the_public_stream(cfg):
     posts, _ = result.older_than(visible_top(now), 500)
     assert posts and all(p.author.owned for p in posts)
     assert not [k for k in world._days if k[2] == 0]  # no public stream was generated
+
+
+def test_ascii_twins_are_all_the_non_ascii_matches_of_ascii_characters():
+    """The prefilter folds text so that an ASCII term is a substring wherever it matches."""
+    any_ascii = re.compile("|".join(re.escape(chr(i)) for i in range(128)), re.IGNORECASE)
+    found = {chr(cp) for cp in range(0x80, 0x110000) if any_ascii.match(chr(cp))}
+    assert found == set(ASCII_TWINS)
+    for twin, letter in ASCII_TWINS.items():
+        assert re.fullmatch(letter, twin, re.IGNORECASE) and fold(twin) == letter
+
+
+PREFILTER_QUERIES = [
+    '"Lakemont Health" OR "Lakemont Hospital" OR #LakemontHealth OR @lakemonthealth',
+    '("Northgate Medical" OR NorthgateMedical) -"Northgate Mall" NOT parking',
+    '"flu shot" OR "flu vaccine" OR #FluShot', "telehealth OR #Telehealth lang:es",
+    '"emergency room wait" | "ER wait" | #ERWait', "billing -is:retweet", "café OR Zoë",
+    '"Summit Ridge Health" OR SummitRidge OR "Bayfield Clinics"', "url:example.com lakemont",
+]
+
+
+@pytest.mark.parametrize("platform", ["x", "reddit", "youtube"])
+def test_prefiltered_scan_matches_the_plain_regex(world, platform):
+    stream = world.stream_posts(platform, day_number(NIGHT), STREAM_MENTIONS)
+    text = DayText(stream)
+    for query in PREFILTER_QUERIES:
+        q = parse_query(query)
+        for posts in (stream, [p for p in stream if p.lang == "en"]):
+            plain = Matcher(q, None, ()).filter(posts)
+            assert Matcher(q, None, ()).filter(posts, text) == plain, query
+
+
+def test_prefilter_folds_what_the_regex_matches_case_insensitively(world):
+    author = world.author("x", 3)
+    texts = ["LAKEMONT   HEALTH rocks", "\u212aelvin at Lakemont Health", "lakemont healthcare",
+             "Lakemont Health\u017f", "#LAKEMONTHEALTH", "ſupport Lakemont  \n Health"]
+    posts = []
+    for i, body in enumerate(texts):
+        post = Post("x", (i + 1) << KEY_SHIFT, author, body, None, "en", "text", None, "chatter",
+                    (), None, None, ())
+        post.idx = i
+        posts.append(post)
+    text = DayText(posts)
+    for query in ('"lakemont health"', "kelvin", "#lakemonthealth", "support", "-kelvin *"):
+        matcher = Matcher(parse_query(query), None, ())
+        assert matcher.filter(posts, text) == matcher.filter(posts), query
+
+
+def test_a_window_ending_at_midnight_does_not_generate_the_next_day(cfg):
+    world = World(cfg, seed=9, mentions_per_night=3000)
+    day = day_number(NIGHT)
+    midnight = (day + 1) * 86_400_000
+    now = int(CLOCK.timestamp() * 1000)
+    result = world.searcher.search("youtube", "*", now_ms=now, lo_ms=day * 86_400_000,
+                                   hi_ms=midnight + 1)
+    posts, _ = result.older_than(visible_top(now, midnight + 1), 10_000)
+    assert posts and all(p.ms <= midnight for p in posts)
+    assert ("youtube", day + 1, STREAM_MENTIONS) not in world._days
+    assert world.first_ms("youtube", day + 1) > midnight
+    for platform in ("x", "reddit"):  # a lower bound of the day's posts, exact once generated
+        bound = world.first_ms(platform, day)
+        assert bound == min(p.ms for p in world.day_posts(platform, day))

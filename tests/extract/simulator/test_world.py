@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import random
 import re
 import time
 from collections import Counter
@@ -9,7 +11,12 @@ from datetime import date
 
 import pytest
 
+from extract.simulator.platforms import iso_date, iso_millis, iso_z
 from extract.simulator.world import (
+    B32,
+    B32_SORT,
+    B36,
+    B64,
     PLATFORMS,
     SHARES,
     STREAM_MENTIONS,
@@ -18,6 +25,8 @@ from extract.simulator.world import (
     day_number,
     day_range,
     engagement,
+    from_ms,
+    to_alphabet,
 )
 
 from .conftest import NIGHT
@@ -185,6 +194,50 @@ def test_ids_round_trip_and_grow_with_time(world):
         keys = [p.key for p in world.day_posts(platform, DAY)]
         assert keys == sorted(keys) and len(set(keys)) == len(keys)
         assert all(k % 2 == 0 for k in keys)
+
+
+def test_ids_decode_in_a_world_that_never_encoded_them(world, cfg):
+    fresh = World(cfg, seed=7, mentions_per_night=20_000)  # ids are remembered once served
+    for platform in PLATFORMS:
+        for author in [world.author(platform, 17), *world.owned_accounts(platform)]:
+            found = fresh.author_by_id(platform, world.author_id(author))
+            assert found is not None and (found.idx, found.owned) == (author.idx, author.owned)
+        assert fresh.author_by_id(platform, "nonsense") is None
+
+
+def test_digits_in_power_of_two_alphabets_match_the_digit_loop():
+    def digit_loop(n: int, length: int, alphabet: str) -> str:
+        out = []
+        for _ in range(length):
+            n, r = divmod(n, len(alphabet))
+            out.append(alphabet[r])
+        return "".join(reversed(out))
+
+    rng = random.Random(3)
+    for _ in range(3000):
+        alphabet = rng.choice((B64, B32, B32_SORT, B64.replace("-", "x"), B36))
+        n, length = rng.getrandbits(rng.randint(0, 300)), rng.randint(0, 60)
+        assert to_alphabet(n, length, alphabet) == digit_loop(n, length, alphabet)
+
+
+def test_timestamps_match_strftime():
+    rng = random.Random(4)
+    for _ in range(3000):
+        ms = rng.randint(0, 4_102_444_800_000)
+        stamp = from_ms(ms // 1000 * 1000).strftime("%Y-%m-%dT%H:%M:%S")
+        assert iso_z(ms) == stamp + "Z"
+        assert iso_millis(ms) == f"{stamp}.{ms % 1000:03d}Z"
+        assert iso_date(ms) == stamp[:10]
+
+
+def test_a_simulator_process_freezes_each_generated_day(cfg):
+    world = World(cfg, seed=8, mentions_per_night=2000)
+    world.freeze_gc = True  # what `serve` sets; off by default (it is process-wide)
+    try:
+        posts = world.stream_posts("x", DAY, STREAM_MENTIONS)
+        assert gc.get_freeze_count() > len(posts) and gc.isenabled()
+    finally:
+        gc.unfreeze()
 
 
 def test_one_hundred_thousand_mentions_generate_quickly(cfg):
