@@ -124,3 +124,31 @@
     case when {{ did }} is not null and {{ did }} <> '' and {{ rkey }} is not null and {{ rkey }} <> ''
          then 'bluesky:post:' || pseudonym('bluesky', {{ did }}) || '/' || {{ rkey }} end
 {%- endmacro %}
+
+{#- The privacy screen every post-like staging model starts with, as CTEs:
+    `latest` (the base model's latest copies), `redacted` (each column in `columns` redacted
+    once, as <column>_redacted_once) and `screened` (rows whose redacted `text` shows no
+    identifier; the rest are counted in stg_quarantine, never loaded). -#}
+{% macro privacy_screen_ctes(base_model, columns=['text']) -%}
+latest as (
+    select * from {{ ref(base_model) }}
+    where is_latest
+),
+
+redacted as materialized (
+    -- redact once; the texts below all derive from this
+    select
+        *,
+        {%- for column in columns %}
+        {{ redact(column) }} as {{ column }}_redacted_once{{ ',' if not loop.last }}
+        {%- endfor %}
+    from latest
+),
+
+screened as (
+    -- text (which includes any title) that still shows an identifier is not loaded
+    select *
+    from redacted
+    where not coalesce(phi_residue(text_redacted_once), false)
+)
+{%- endmacro %}

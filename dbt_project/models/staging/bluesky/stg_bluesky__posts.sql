@@ -1,26 +1,7 @@
 -- One row per Bluesky post (its latest snapshot), text redacted, author pseudonymised unless
 -- public. Posts whose text still shows an identifier after redaction are not loaded
 -- (stg_quarantine).
-with latest as (
-    select * from {{ ref('base_bluesky__posts') }}
-    where is_latest
-),
-
-redacted as materialized (
-    -- redact once; the texts below all derive from this
-    select
-        *,
-        {{ redact('text') }} as text_redacted_once
-    from latest
-),
-
-screened as (
-    -- the privacy screen: text that still shows an identifier after redaction is not loaded
-    -- (stg_quarantine counts it)
-    select *
-    from redacted
-    where not coalesce(phi_residue(text_redacted_once), false)
-),
+with {{ privacy_screen_ctes('base_bluesky__posts') }},
 
 authors as (
     select * from {{ ref('stg_bluesky__authors') }}
