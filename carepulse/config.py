@@ -166,6 +166,42 @@ class Privacy(_Model):
     tracked_public_accounts: list[str] = Field(default_factory=list)
 
 
+class Analysis(_Model):
+    """Knobs of the analysis marts; stored with what they produce (alerts carry their own)."""
+
+    timezone: str = Field(default="UTC", description="IANA zone for hour-of-week and best time to post")
+    alert_baseline_days: int = Field(default=28, ge=3, le=365)
+    alert_k_sigma: float = Field(default=2.5, gt=0, le=10)
+    alert_min_mentions: int = Field(default=10, ge=1)
+    alert_min_baseline_days: int = Field(default=7, ge=2, description="fewer baseline days: no alert")
+    trending_baseline_days: int = Field(default=7, ge=1, le=90)
+    trending_min_posts: int = Field(default=5, ge=1)
+    best_time_min_posts: int = Field(default=5, ge=1)
+    micro_influencer_followers: int = Field(default=10_000, ge=1)
+    macro_influencer_followers: int = Field(default=100_000, ge=1)
+    mega_influencer_followers: int = Field(default=1_000_000, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'America/Chicago')") from None
+        return value
+
+    @model_validator(mode="after")
+    def _tiers_ascend(self) -> Analysis:
+        if self.alert_min_baseline_days > self.alert_baseline_days:
+            raise ValueError("alert_min_baseline_days cannot exceed alert_baseline_days")
+        if not (self.micro_influencer_followers < self.macro_influencer_followers
+                < self.mega_influencer_followers):
+            raise ValueError("influencer follower thresholds must ascend: micro < macro < mega")
+        return self
+
+
 class Panel(_Model):
     """The locked competitor panel: share of voice is computed within it."""
 
@@ -186,6 +222,7 @@ class MonitoringConfig(_Model):
     platforms: Platforms
     extraction: Extraction = Field(default_factory=Extraction)
     privacy: Privacy = Field(default_factory=Privacy)
+    analysis: Analysis = Field(default_factory=Analysis)
 
     @property
     def brands(self) -> list[Brand]:

@@ -107,3 +107,16 @@ def test_endpoint_env_expansion(monkeypatch):
     monkeypatch.setenv("CAREPULSE_SIMULATOR_URL", "http://127.0.0.1:9999")
     cfg = parse_config(GOOD).config
     assert cfg.platforms.x.endpoint == "http://127.0.0.1:9999/x"
+
+
+def test_unknown_time_zone_names_the_key():
+    text = edited(lambda d: d["analysis"].update(timezone="Mars/Olympus_Mons"))
+    [problem] = problems_of(text)
+    assert problem.startswith("analysis.timezone: ")
+    assert "Mars/Olympus_Mons" in problem
+
+
+def test_influencer_tiers_must_ascend():
+    text = edited(lambda d: d["analysis"].update(macro_influencer_followers=5000))
+    [problem] = problems_of(text)
+    assert problem.startswith("analysis: ") and "micro < macro < mega" in problem

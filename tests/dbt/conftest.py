@@ -80,6 +80,24 @@ def text_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [c for c, t in rows if re.search(r"VARCHAR|JSON|STRUCT|MAP", t)]
 
 
+def finished_manifests(raw: Path) -> list[dict]:
+    """Every finished extraction run's manifest under a raw zone, oldest night first."""
+    return [json.loads(p.read_text()) for p in sorted(raw.glob("manifests/date=*/run=*/manifest.json"))]
+
+
+def all_text_values(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, str]]:
+    """(table, value) for every non-empty text value of every table in the warehouse."""
+    for table in tables(con):
+        cols = text_columns(con, table)
+        if not cols:
+            continue
+        select = ", ".join(f'cast("{c}" as varchar)' for c in cols)
+        for row in con.execute(f"select {select} from {table}").fetchall():
+            for value in row:
+                if value:
+                    yield table, value
+
+
 def ordered_digest(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """Content hash of a table, independent of physical row order."""
     import hashlib

@@ -10,6 +10,7 @@ ordered md5 per mart) as the incremental one.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from extract.http import RetryPolicy
 from extract.runner import extract_night
 from extract.simulator.server import SimulatorServer
 from tests.conftest import CONFIG
+from tests.dbt.conftest import all_text_values, finished_manifests
 from transform.build import build_candidate, candidate_path, published_path, write_config_json
 
 pytestmark = pytest.mark.slow
@@ -44,6 +46,13 @@ MARTS = {
     "fct_share_of_voice_daily": "sov_key",
     "fct_post_engagement_daily": "post_snapshot_key",
     "fct_campaign_performance_daily": "campaign_day_key",
+    "fct_influencer_mentions_daily": "influencer_day_key",
+    "fct_trending_hashtags_daily": "hashtag_day_key",
+    "fct_best_time_to_post": "best_time_key",
+    "fct_patient_questions": "patient_question_key",
+    "fct_misinformation_watch": "post_key",
+    "fct_sentiment_alerts_daily": "sentiment_day_key",
+    "fct_data_health_nightly": "health_key",
 }
 
 
@@ -110,8 +119,11 @@ def built(tmp_path_factory):
 
             build_candidate(loaded, home, full_refresh=True)
             full = content_hashes(candidate_path(home))
+            lookback = NIGHTS[0] - timedelta(days=loaded.config.extraction.engagement_lookback_days + 1)
+            canaries = sim.world.phi_canaries(
+                [lookback + timedelta(days=i) for i in range((NIGHTS[2] - lookback).days + 1)])
         yield {"home": home, "db": incremental_copy, "first": first,
-               "incremental": incremental, "full": full}
+               "incremental": incremental, "full": full, "canaries": canaries}
     finally:
         for k, v in saved.items():
             if v is None:
@@ -202,3 +214,71 @@ def test_campaign_rows_stay_inside_the_window(built):
 def test_incremental_equals_full_refresh(built):
     differing = {m for m in MARTS if built["incremental"][m] != built["full"][m]}
     assert not differing
+
+
+# -- analysis marts ---------------------------------------------------------------------------
+
+
+def test_planted_patient_identifiers_reach_no_table(built):
+    """Every text column of every table, marts included (questions and misinformation carry text)."""
+    canaries = sorted(built["canaries"])
+    assert canaries, "the simulator planted no identifiers in these nights"
+    pattern = re.compile("|".join(re.escape(c) for c in canaries))
+    con = duckdb.connect(str(built["db"]), read_only=True)
+    try:
+        leaks = [(t, m.group(0)) for t, value in all_text_values(con) if (m := pattern.search(value))]
+    finally:
+        con.close()
+    assert not leaks, leaks[:5]
+
+
+def test_data_health_reconciles_with_the_manifests(built):
+    expected: dict[tuple[str, str], int] = {}
+    for manifest in finished_manifests(built["home"] / "raw"):
+        for shard in manifest["shards"].values():
+            key = (manifest["night"], shard["platform"])
+            expected[key] = expected.get(key, 0) + shard["records"]
+    rows = query(built["db"], "select cast(night as varchar), platform, records_fetched, health_status "
+                              "from marts.fct_data_health_nightly")
+    got = {(night, platform): records for night, platform, records, _ in rows}
+    assert got == expected
+    assert {status for *_, status in rows} <= {"ok", "partial"}
+    assert len(rows) == len(NIGHTS) * len(PLATFORMS)
+
+
+def test_answered_questions_were_answered_by_the_brand(built):
+    bad = query(built["db"], """
+        select q.patient_question_key
+        from marts.fct_patient_questions as q
+        left join intermediate.int_posts_unified as a on a.post_key = q.answer_post_key
+        where q.is_answered and (q.response_minutes < 0 or a.account_brand_id is distinct from q.brand_id)
+    """)
+    assert not bad, bad[:5]
+    kinds = dict(query(built["db"], "select is_answered, count(*) from marts.fct_patient_questions "
+                                    "group by 1"))
+    assert kinds.get(True, 0) > 0 and kinds.get(False, 0) > 0, kinds
+    (open_without_age,) = query(built["db"], "select count(*) from marts.fct_patient_questions "
+                                             "where not is_answered and hours_waiting is null")[0]
+    assert open_without_age == 0
+
+
+def test_misinformation_rows_each_carry_a_reason(built):
+    rows = query(built["db"], """
+        select count(*),
+               count(*) filter (where len(claim_pattern_ids) = 0 and len(low_credibility_domains) = 0),
+               count(*) filter (where fact_check_verdict = 'false'),
+               count(*) filter (where red_flags not between 0 and 7)
+        from marts.fct_misinformation_watch
+    """)
+    total, without_reason, fact_checked, out_of_range = rows[0]
+    assert total > 0 and fact_checked > 0
+    assert without_reason == 0 and out_of_range == 0
+
+
+def test_best_time_cells_add_up_to_the_brand_posts(built):
+    (cells,) = query(built["db"], "select sum(posts) from marts.fct_best_time_to_post")[0]
+    (posts,) = query(built["db"], """
+        select count(*) from intermediate.int_posts_unified
+        where account_brand_id is not null and entity_type = 'post' and content_type <> 'reply'
+    """)[0]
+    assert cells == posts > 0

@@ -32,10 +32,11 @@ from extract.runner import extract_night
 from extract.simulator.server import SimulatorServer
 from tests.conftest import CONFIG
 from tests.dbt.conftest import (
+    all_text_values,
+    finished_manifests,
     ordered_digest,
     run_dbt,
     tables,
-    text_columns,
     warehouse,
     write_config_json,
 )
@@ -63,10 +64,6 @@ def fast_policy() -> RetryPolicy:
 
 
 # -- reading the raw zone the way an auditor would ----------------------------------------------
-
-
-def finished_manifests(raw: Path) -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted(raw.glob("manifests/date=*/run=*/manifest.json"))]
 
 
 def envelope(raw: Path, rel: str) -> dict:
@@ -318,18 +315,6 @@ def test_unfinished_runs_and_malformed_pages_are_not_read(built):
     assert from_malformed == 0
 
 
-def _all_text_values(con):
-    for table in tables(con):
-        cols = text_columns(con, table)
-        if not cols:
-            continue
-        select = ", ".join(f'cast("{c}" as varchar)' for c in cols)
-        for row in con.execute(f"select {select} from {table}").fetchall():
-            for value in row:
-                if value:
-                    yield table, value
-
-
 def test_planted_patient_identifiers_never_reach_the_warehouse(built):
     canaries = sorted(built.canaries)
     assert canaries, "the simulator planted no identifiers in these nights"
@@ -338,7 +323,7 @@ def test_planted_patient_identifiers_never_reach_the_warehouse(built):
     raw_text = "".join(gzip.open(p, "rt", encoding="utf-8").read() for p in pages)
     assert pattern.search(raw_text), "no planted identifier landed in the raw zone: the check is vacuous"
     with warehouse(built.home) as con:
-        leaks = [(table, m.group(0)) for table, value in _all_text_values(con)
+        leaks = [(table, m.group(0)) for table, value in all_text_values(con)
                  if (m := pattern.search(value))]
     assert not leaks, leaks[:5]
 
@@ -365,7 +350,7 @@ def test_private_authors_are_pseudonymised_everywhere(built):
     names = "|".join(re.escape(h) for h in sorted(private))
     handle = re.compile(r"(?<![\w@.])@?(" + names + r")(?![\w-]|\.\w)", re.IGNORECASE)
     with warehouse(built.home) as con:
-        leaks = [(t, m.group(0)) for t, v in _all_text_values(con) if (m := handle.search(v))]
+        leaks = [(t, m.group(0)) for t, v in all_text_values(con) if (m := handle.search(v))]
         named_private, anonymous_public = con.execute(r"""
             select
                 count(*) filter (where not author_is_public

@@ -1,0 +1,162 @@
+-- One row per public post or comment that makes a health claim from the reference list
+-- (seed health_claim_patterns) or links to a low-credibility source (seed
+-- source_credibility), with one column per verification signal in the spirit of the WHO
+-- seven steps: assess the source (linked domains and their credibility), go beyond the
+-- headline (links to evidence at all), identify the author (public, verified, clinician,
+-- followers), check the date (the same text seen before: recycled), examine the supporting
+-- evidence (authoritative or fact-checker links), check biases (manipulative rhetoric), and
+-- turn to fact-checkers (matching fact-checked claim, verdict, reference). red_flags counts
+-- the signals that point to misinformation; risk_level combines them with reach.
+with posts as (
+    select
+        post_key, platform, entity_type, published_at, published_date, author_key, author_followers,
+        text_redacted, text_hash, engagements, account_brand_id,
+        {{ words_padded('text_redacted') }} as text_words,
+        {{ link_hosts_in('text_redacted') }} as link_hosts
+    from {{ ref('int_posts_unified') }}
+    where account_brand_id is null
+),
+
+patterns as (
+    select pattern_id, signal, claim_topic, fact_check_verdict, fact_check_reference,
+           {{ words_padded('phrase') }} as phrase_words
+    from {{ ref('health_claim_patterns') }}
+),
+
+pattern_hits as (
+    select posts.post_key, patterns.*
+    from posts
+    inner join patterns on {{ contains_text('posts.text_words', 'patterns.phrase_words') }}
+),
+
+link_hits as (
+    select posts.post_key, link.host, sources.credibility
+    from posts
+    cross join unnest(posts.link_hosts) as link(host)
+    inner join {{ ref('source_credibility') }} as sources on {{ host_in_domain('link.host', 'sources.domain') }}
+),
+
+per_post as (
+    select
+        posts.post_key,
+        {{ agg_sorted_list("case when pattern_hits.signal = 'health_claim' then pattern_hits.pattern_id end") }}
+            as claim_pattern_ids,
+        {{ agg_sorted_list('pattern_hits.claim_topic') }} as claim_topics,
+        bool_or(pattern_hits.signal = 'rhetoric') as uses_manipulative_rhetoric,
+        -- the strongest fact-check verdict among the matched claims (false beats unverified)
+        min(pattern_hits.fact_check_verdict) as fact_check_verdict,
+        min(pattern_hits.fact_check_reference) filter (where pattern_hits.fact_check_verdict = 'false')
+            as fact_check_reference
+    from posts
+    left join pattern_hits on pattern_hits.post_key = posts.post_key
+    group by posts.post_key
+),
+
+per_link as (
+    select
+        post_key,
+        {{ agg_sorted_list("case when credibility = 'low_credibility' then host end") }} as low_credibility_domains,
+        bool_or(credibility in ('authoritative', 'fact_checker')) as cites_authoritative_source
+    from link_hits
+    group by post_key
+),
+
+first_seen as (
+    -- "check the date": when this exact (redacted) text was first seen in the warehouse
+    select text_hash, min(published_at) as first_seen_at
+    from {{ ref('int_posts_unified') }}
+    group by text_hash
+),
+
+brands as (
+    select post_key, {{ agg_sorted_list('brand_id') }} as brand_ids
+    from {{ ref('int_mentions_matched') }}
+    group by post_key
+),
+
+watched as (
+    select
+        posts.*,
+        coalesce(per_post.claim_pattern_ids, {{ empty_string_list() }}) as claim_pattern_ids,
+        coalesce(per_post.claim_topics, {{ empty_string_list() }}) as claim_topics,
+        coalesce(per_post.uses_manipulative_rhetoric, false) as uses_manipulative_rhetoric,
+        per_post.fact_check_verdict,
+        per_post.fact_check_reference,
+        coalesce(per_link.low_credibility_domains, {{ empty_string_list() }}) as low_credibility_domains,
+        coalesce(per_link.cites_authoritative_source, false) as cites_authoritative_source
+    from posts
+    inner join per_post on per_post.post_key = posts.post_key
+    left join per_link on per_link.post_key = posts.post_key
+    where {{ list_len('per_post.claim_pattern_ids') }} > 0
+       or {{ list_len('per_link.low_credibility_domains') }} > 0
+),
+
+signals as (
+    select
+        watched.*,
+        authors.is_public as author_is_public,
+        authors.is_verified as author_is_verified,
+        authors.is_healthcare_professional as author_is_healthcare_professional,
+        first_seen.first_seen_at,
+        first_seen.first_seen_at < watched.published_at as is_recycled_text,
+        coalesce(brands.brand_ids, {{ empty_string_list() }}) as brand_ids
+    from watched
+    left join {{ ref('dim_authors') }} as authors on authors.author_key = watched.author_key
+    left join first_seen on first_seen.text_hash = watched.text_hash
+    left join brands on brands.post_key = watched.post_key
+),
+
+flagged as (
+    select
+        signals.*,
+        (case when {{ list_len('low_credibility_domains') }} > 0 then 1 else 0 end
+         + case when {{ list_len('link_hosts') }} = 0 then 1 else 0 end
+         + case when not coalesce(author_is_verified, false)
+                 and not coalesce(author_is_healthcare_professional, false) then 1 else 0 end
+         + case when is_recycled_text then 1 else 0 end
+         + case when not cites_authoritative_source then 1 else 0 end
+         + case when uses_manipulative_rhetoric then 1 else 0 end
+         + case when fact_check_verdict = 'false' then 1 else 0 end) as red_flags
+    from signals
+)
+
+select
+    post_key,
+    platform,
+    entity_type,
+    published_at,
+    published_date,
+    coalesce(author_key, 'unknown') as author_key,
+    text_redacted,
+    brand_ids,
+    claim_pattern_ids,
+    claim_topics,
+    -- 1. assess the source
+    link_hosts as linked_domains,
+    low_credibility_domains,
+    -- 2. go beyond the headline
+    {{ list_len('link_hosts') }} as evidence_link_count,
+    -- 3. identify the author
+    coalesce(author_is_public, false) as author_is_public,
+    coalesce(author_is_verified, false) as author_is_verified,
+    coalesce(author_is_healthcare_professional, false) as author_is_healthcare_professional,
+    coalesce(author_followers, 0) as author_followers,
+    -- 4. check the date
+    first_seen_at,
+    coalesce(is_recycled_text, false) as is_recycled_text,
+    -- 5. examine the supporting evidence
+    cites_authoritative_source,
+    -- 6. check biases
+    uses_manipulative_rhetoric,
+    -- 7. turn to fact-checkers
+    fact_check_verdict is not null as has_fact_check_match,
+    fact_check_verdict,
+    fact_check_reference,
+    red_flags,
+    coalesce(engagements, 0) as engagements,
+    case
+        when red_flags >= 4 and (coalesce(author_followers, 0) >= 10000 or coalesce(engagements, 0) >= 100) then 'high'
+        when red_flags >= 4 or fact_check_verdict = 'false' then 'medium'
+        else 'low'
+    end as risk_level
+from flagged

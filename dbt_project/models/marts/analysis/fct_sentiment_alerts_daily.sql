@@ -1,0 +1,163 @@
+-- One row per day x panel brand x platform (and platform 'all' for the brand across every
+-- platform), for every extracted night from the first to the last: the day's
+-- mentions, adjusted-sentiment counts and net sentiment, the trailing baseline of net
+-- sentiment over the analysis.alert_baseline_days before it (days with scored mentions
+-- only), the z-score of the day, and an alert when the day has at least
+-- analysis.alert_min_mentions mentions, the baseline has at least
+-- analysis.alert_min_baseline_days days and the day lies
+-- analysis.alert_k_sigma standard deviations or more from the baseline mean. The same test
+-- on the day's count of negative mentions flags negative-volume spikes. The parameters are
+-- stored on every row, so an alert can always be explained.
+with settings as (
+    select alert_baseline_days, alert_k_sigma, alert_min_mentions, alert_min_baseline_days from {{ ref('stg_config__settings') }}
+),
+
+mentions as (
+    select mention_date, platform, brand_id, adjusted_label
+    from {{ ref('fct_mentions') }}
+    where mention_date > cast('1900-01-01' as date)
+),
+
+panel as (
+    select brand_id from {{ ref('dim_brands') }} where is_panel_member
+),
+
+platforms as (
+    select platform from {{ ref('dim_platforms') }} where not is_unknown
+    union all
+    select 'all'
+),
+
+days as (
+    -- the nights extracted (mentions outside them are stragglers of a partial day)
+    select date_day
+    from {{ ref('dim_dates') }}
+    where date_day between (select min(night) from {{ ref('stg_raw__extraction_runs') }})
+                       and (select max(night) from {{ ref('stg_raw__extraction_runs') }})
+),
+
+counted as (
+    {%- for scope in ['platform', "'all'"] %}
+    select
+        mention_date, {{ scope }} as platform, brand_id,
+        count(*) as mentions,
+        sum(case when adjusted_label = 'positive' then 1 else 0 end) as positive_mentions,
+        sum(case when adjusted_label = 'negative' then 1 else 0 end) as negative_mentions
+    from mentions
+    group by mention_date, brand_id{{ ', platform' if scope == 'platform' }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+),
+
+grid as (
+    select
+        days.date_day,
+        platforms.platform,
+        panel.brand_id,
+        coalesce(counted.mentions, 0) as mentions,
+        coalesce(counted.positive_mentions, 0) as positive_mentions,
+        coalesce(counted.negative_mentions, 0) as negative_mentions,
+        case when coalesce(counted.positive_mentions + counted.negative_mentions, 0) > 0
+            then cast(counted.positive_mentions - counted.negative_mentions as decimal(18, 10))
+                 / (counted.positive_mentions + counted.negative_mentions)
+        end as net_sentiment
+    from days
+    cross join platforms
+    cross join panel
+    left join counted
+        on counted.mention_date = days.date_day
+        and counted.platform = platforms.platform
+        and counted.brand_id = panel.brand_id
+),
+
+baseline as (
+    -- exact DECIMAL sums, so mean and deviation are the same on every run
+    select
+        today.date_day, today.platform, today.brand_id,
+        count(before.net_sentiment) as baseline_days,
+        sum(cast(before.net_sentiment as decimal(28, 10))) as net_sum,
+        sum(cast(before.net_sentiment as decimal(28, 10)) * cast(before.net_sentiment as decimal(28, 10))) as net_sum_sq,
+        count(before.date_day) as window_days,
+        sum(before.negative_mentions) as negative_sum,
+        sum(before.negative_mentions * before.negative_mentions) as negative_sum_sq
+    from grid as today
+    cross join settings
+    left join grid as before
+        on before.platform = today.platform
+        and before.brand_id = today.brand_id
+        and before.date_day < today.date_day
+        and before.date_day >= {{ dbt.dateadd('day', '-settings.alert_baseline_days', 'today.date_day') }}
+    group by today.date_day, today.platform, today.brand_id
+),
+
+stats as (
+    select
+        grid.*,
+        baseline.baseline_days,
+        baseline.window_days,
+        case when baseline.baseline_days > 0
+            then baseline.net_sum / baseline.baseline_days end as baseline_mean,
+        case when baseline.baseline_days > 1
+            then sqrt(greatest(cast((baseline.net_sum_sq - baseline.net_sum * baseline.net_sum / baseline.baseline_days)
+                                    / (baseline.baseline_days - 1) as double), 0)) end as baseline_stddev,
+        case when baseline.window_days > 0
+            then cast(baseline.negative_sum as double) / baseline.window_days end as baseline_negative_avg,
+        case when baseline.window_days > 1
+            then sqrt(greatest(cast((baseline.negative_sum_sq - cast(baseline.negative_sum as decimal(28, 10)) * baseline.negative_sum / baseline.window_days)
+                                    / (baseline.window_days - 1) as double), 0)) end as baseline_negative_stddev,
+        settings.alert_baseline_days,
+        settings.alert_k_sigma,
+        settings.alert_min_mentions,
+        settings.alert_min_baseline_days
+    from grid
+    inner join baseline using (date_day, platform, brand_id)
+    cross join settings
+),
+
+scored as (
+    select
+        stats.*,
+        case when baseline_stddev > 0
+            then (cast(net_sentiment as double) - cast(baseline_mean as double)) / baseline_stddev end as net_sentiment_z,
+        case when baseline_negative_stddev > 0
+            then (negative_mentions - baseline_negative_avg) / baseline_negative_stddev end as negative_volume_z
+    from stats
+),
+
+judged as (
+    select
+        scored.*,
+        mentions >= alert_min_mentions and baseline_days >= alert_min_baseline_days and abs(net_sentiment_z) >= alert_k_sigma
+            as net_sentiment_alert,
+        mentions >= alert_min_mentions and window_days >= alert_min_baseline_days and negative_volume_z >= alert_k_sigma
+            as negative_volume_alert
+    from scored
+)
+
+select
+    brand_id || ':' || platform || ':' || cast(date_day as varchar) as sentiment_day_key,
+    date_day,
+    brand_id,
+    platform,
+    mentions,
+    positive_mentions,
+    negative_mentions,
+    cast(net_sentiment as decimal(18, 10)) as net_sentiment,
+    baseline_days,
+    cast(baseline_mean as decimal(18, 10)) as baseline_net_sentiment,
+    cast(round(baseline_stddev, 10) as decimal(18, 10)) as baseline_net_sentiment_stddev,
+    cast(round(net_sentiment_z, 4) as decimal(18, 4)) as net_sentiment_z,
+    cast(round(baseline_negative_avg, 4) as decimal(18, 4)) as baseline_negative_mentions,
+    cast(round(baseline_negative_stddev, 4) as decimal(18, 4)) as baseline_negative_mentions_stddev,
+    cast(round(negative_volume_z, 4) as decimal(18, 4)) as negative_volume_z,
+    coalesce(net_sentiment_alert or negative_volume_alert, false) as is_alert,
+    case
+        when coalesce(net_sentiment_alert, false) and net_sentiment_z < 0 then 'net_sentiment_drop'
+        when coalesce(net_sentiment_alert, false) then 'net_sentiment_rise'
+        when coalesce(negative_volume_alert, false) then 'negative_volume_spike'
+    end as alert_kind,
+    alert_baseline_days,
+    alert_k_sigma,
+    alert_min_mentions,
+    alert_min_baseline_days
+from judged
