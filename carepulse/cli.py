@@ -32,6 +32,7 @@ DEMO_CREDENTIALS = {  # only ever used against the loopback simulator
     "mastodon": "demo-mastodon-token", "bluesky": "demo.bsky.social:demo-app-password",
     "x": "demo-x-bearer-token",
 }
+DEMO_PSEUDONYM_KEY = "demo-only-pseudonym-key-not-for-real-data"
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -226,8 +227,9 @@ def demo(
     volume: Annotated[int, typer.Option(help="simulated mentions per night")] = 1500,
     config: ConfigOpt = None,
 ) -> None:
-    """Start the simulator in-process and extract the demo nights from it."""
+    """Start the simulator in-process, extract the demo nights from it and build the warehouse."""
     from extract.simulator.server import SimulatorServer
+    from transform.build import TransformFailed, build_candidate
 
     _setup_logging(False)
     loaded = _load(config)
@@ -239,13 +241,41 @@ def demo(
         last = date.today() - timedelta(days=1)
         _run_extract(loaded, [last - timedelta(days=i) for i in reversed(range(nights))], None,
                      False)
+    console.print(f"building the candidate warehouse in {paths.warehouse_dir()} (dbt build)")
+    try:
+        result = build_candidate(loaded)
+    except TransformFailed as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"[green]ok[/green] {len(result.nodes)} dbt nodes in {result.seconds:.1f}s")
+    _print_mart_counts(result.candidate)
+
+
+def _print_mart_counts(db: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("select table_name from information_schema.tables "
+                                           "where table_schema = 'marts' order by 1").fetchall()]
+        table = Table("mart", "rows", title=f"marts in {db.name}")
+        for name in names:
+            (n,) = con.execute(f'select count(*) from marts."{name}"').fetchone()
+            table.add_row(name, f"{n:,}")
+    finally:
+        con.close()
+    console.print(table)
 
 
 def _fill_demo_credentials(loaded: LoadedConfig) -> None:
-    """Give loopback-only platforms a demo credential when none is set."""
+    """Give loopback-only platforms a demo credential, and the demo a pseudonym key, when unset."""
     for name, pcfg in loaded.config.platforms.enabled().items():
         if urlparse(pcfg.endpoint).hostname in ("127.0.0.1", "localhost", "::1"):
             os.environ.setdefault(pcfg.credential_env, DEMO_CREDENTIALS[name])
+    key_env = loaded.config.privacy.pseudonym_key_env
+    if not os.environ.get(key_env):
+        console.print(f"[yellow]{key_env} is not set: using a demo-only pseudonym key[/yellow]")
+        os.environ[key_env] = DEMO_PSEUDONYM_KEY
 
 
 if __name__ == "__main__":  # pragma: no cover

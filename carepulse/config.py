@@ -189,7 +189,8 @@ class Analysis(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'America/Chicago')") from None
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as 'America/Chicago')") from None
         return value
 
     @model_validator(mode="after")

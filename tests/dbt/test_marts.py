@@ -282,3 +282,9 @@ def test_best_time_cells_add_up_to_the_brand_posts(built):
         where account_brand_id is not null and entity_type = 'post' and content_type <> 'reply'
     """)[0]
     assert cells == posts > 0
+
+
+def test_incremental_runs_leave_no_temporary_tables(built):
+    leftovers = query(built["db"], "select table_schema, table_name from information_schema.tables "
+                                   "where table_name like '%dbt_tmp%'")
+    assert not leftovers
