@@ -10,10 +10,11 @@ RUN := $(UV) run --frozen --no-sync
 install:  ## install uv if missing, then the locked environment (bytecode compiled)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
+	$(RUN) carepulse dbt-manifest  # what the DAG renders its per-model dbt tasks from
 
-demo: install  ## simulator on loopback + extraction of the demo nights
+demo: install  ## the nightly DAG in-process against the simulator: two weeks backfilled, published
 	$(RUN) carepulse config check
-	$(RUN) carepulse demo --nights 2
+	$(RUN) carepulse demo
 
 test: install  ## the whole suite (slow tests included)
 	$(RUN) pytest

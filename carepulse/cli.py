@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -200,6 +201,99 @@ def transform(
                   f"(invocation {result.invocation_id}) -> {result.candidate}")
 
 
+def _latest_gate_run(home: Path) -> str:
+    gates = sorted(paths.audit_dir(home).glob("*/gate.json"), key=lambda p: p.stat().st_mtime)
+    if not gates:
+        raise typer.BadParameter(f"no quality-gate record under {paths.audit_dir(home)}; "
+                                 "run `carepulse validate` first")
+    return gates[-1].parent.name
+
+
+@app.command()
+def validate(
+    day: Annotated[str | None, typer.Option("--date", help="night whose raw zone is checked")] = None,
+    run_id: Annotated[str | None, typer.Option(help="evidence folder audit/<run_id> (default: new)")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Run the quality gate: raw landing contracts for the night, then the candidate marts."""
+    from carepulse import nightly
+    from expectations import ValidationFailed
+
+    _setup_logging(False)
+    loaded = _load(config)
+    night = _parse_dates(day, None, None)[0]
+    home = paths.home()
+    run_id = run_id or nightly.new_run_id(f"validate-{night}")
+    audit = nightly.audit_dir(home, run_id)
+    try:
+        try:
+            raw_gate = nightly.validate_raw(loaded, home, [night], audit)
+        except ValidationFailed as exc:
+            nightly.record_raw_failure(home, audit, list(exc.report.failures))
+            raise
+        nightly.validate_marts(loaded, home, audit, night, raw_gate)
+    except ValidationFailed as exc:
+        console.print(f"[red]quality gate failed[/red] (evidence in {audit}):\n{exc}", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"[green]quality gate passed[/green]; evidence in {audit}; "
+                  f"publish with: carepulse publish --run-id {run_id}")
+
+
+@app.command()
+def publish(
+    run_id: Annotated[str | None, typer.Option(help="gate record audit/<run_id> (default: latest)")] = None,
+) -> None:
+    """Replace the published warehouse with the validated candidate, atomically."""
+    from carepulse import nightly
+    from carepulse.publish import PublishRefused
+
+    _setup_logging(False)
+    home = paths.home()
+    run_id = run_id or _latest_gate_run(home)
+    try:
+        result = nightly.publish(home, nightly.audit_dir(home, run_id))
+    except PublishRefused as exc:
+        console.print(f"[red]not published[/red]: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"[green]published[/green] {result['published']} (sha256 {result['sha256'][:12]})")
+
+
+@app.command()
+def run(
+    day: Annotated[str | None, typer.Option("--date", help="night to run (default: yesterday)")] = None,
+    start: Annotated[str | None, typer.Option(help="first night of a range")] = None,
+    end: Annotated[str | None, typer.Option(help="last night of a range")] = None,
+    config: ConfigOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """The whole night without a scheduler: extract, validate raw, transform, validate marts, publish."""
+    from carepulse import nightly
+    from carepulse.publish import PublishRefused
+    from expectations import ValidationFailed
+    from transform.build import TransformFailed
+
+    _setup_logging(verbose)
+    loaded = _load(config)
+    nights = _parse_dates(day, start, end)
+    run_id = nightly.new_run_id(f"run-{nights[-1]}")
+    try:
+        summary = nightly.run_chain(loaded, paths.home(), nights, run_id,
+                                    say=lambda m: console.print(m, highlight=False))
+    except (ValidationFailed, TransformFailed, PublishRefused) as exc:
+        console.print(f"[red]run {run_id} failed[/red]; published warehouse unchanged:\n{exc}",
+                      highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"[green]run {run_id} published[/green]; evidence in {summary['audit']}")
+
+
+@app.command("dbt-manifest")
+def dbt_manifest() -> None:
+    """Write the dbt manifest the DAG renders per-model Cosmos tasks from (`dbt parse`)."""
+    from transform.cosmos_group import write_manifest
+
+    console.print(f"dbt manifest written to {write_manifest()}")
+
+
 raw_app = typer.Typer(help="Manage the raw zone.", no_args_is_help=True)
 app.add_typer(raw_app, name="raw")
 
@@ -223,32 +317,54 @@ def raw_purge(
 
 @app.command()
 def demo(
-    nights: Annotated[int, typer.Option(help="how many nights to extract, ending yesterday")] = 2,
-    volume: Annotated[int, typer.Option(help="simulated mentions per night")] = 1500,
+    nights: Annotated[int, typer.Option(help="history backfilled by the first run, ending yesterday")] = 14,
+    volume: Annotated[int, typer.Option(help="simulated mentions per night")] = 600,
+    dbt_tasks: Annotated[str, typer.Option(help="'single' dbt build task, or 'cosmos': a task per "
+                                                "model (needs `carepulse dbt-manifest`)")] = "single",
     config: ConfigOpt = None,
 ) -> None:
-    """Start the simulator in-process, extract the demo nights from it and build the warehouse."""
+    """The nightly DAG in-process (Airflow dag.test, SQLite) against the simulator on 127.0.0.1."""
+    from carepulse import airflow_local
     from extract.simulator.server import SimulatorServer
-    from transform.build import TransformFailed, build_candidate
 
-    _setup_logging(False)
+    os.environ["CAREPULSE_DBT_TASKS"] = dbt_tasks
+
+    home = paths.home().resolve()
+    airflow_home = airflow_local.configure(home)
     loaded = _load(config)
+    night = date.today() - timedelta(days=1)
     with SimulatorServer(loaded.config, mentions_per_night=volume, port=0) as sim:
         os.environ["CAREPULSE_SIMULATOR_URL"] = sim.url
-        loaded = _load(config)  # endpoints now point at this simulator
-        _fill_demo_credentials(loaded)
-        console.print(f"simulator on {sim.url}; CAREPULSE_HOME={paths.home()}")
-        last = date.today() - timedelta(days=1)
-        _run_extract(loaded, [last - timedelta(days=i) for i in reversed(range(nights))], None,
-                     False)
-    console.print(f"building the candidate warehouse in {paths.warehouse_dir()} (dbt build)")
-    try:
-        result = build_candidate(loaded)
-    except TransformFailed as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(1) from None
-    console.print(f"[green]ok[/green] {len(result.nodes)} dbt nodes in {result.seconds:.1f}s")
-    _print_mart_counts(result.candidate)
+        _fill_demo_credentials(_load(config))  # endpoints now point at this simulator
+        console.print(f"simulator on {sim.url}; CAREPULSE_HOME={home}")
+        console.print("preparing Airflow's metadata DB (SQLite, first run only)")
+        airflow_local.migrate(airflow_home)
+        console.print(f"running DAG {airflow_local.DAG_ID} for night {night} "
+                      f"(backfilling {nights} nights when nothing is published yet)")
+        dag_run = airflow_local.run_night(night, history_days=nights)
+    _demo_summary(home, str(dag_run.state), dag_run.run_id)
+    if str(dag_run.state) != "success":
+        raise typer.Exit(1)
+
+
+def _demo_summary(home: Path, state: str, run_id: str) -> None:
+    import re
+
+    from transform.build import published_path
+
+    audit = paths.audit_dir(home) / re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
+    gate = audit / "gate.json"
+    verdict = json.loads(gate.read_text())["passed"] if gate.exists() else None
+    colour = "green" if state == "success" else "red"
+    console.print(f"DAG run [{colour}]{state}[/{colour}]; quality gate passed: {verdict}")
+    if published_path(home).exists():
+        _print_mart_counts(published_path(home))
+    lineage = list((paths.lineage_dir(home) / "airflow").glob("events*"))
+    for label, where in (("published warehouse", published_path(home)), ("evidence", audit),
+                         ("data docs", audit / "data_docs" / "marts" / "index.html"),
+                         ("lineage", f"{paths.lineage_dir(home)} ({len(lineage)} OpenLineage events)")):
+        console.print(f"  {label:<20} {where}")
+    console.print("  dashboard            carepulse dashboard   (or: make dashboard)")
 
 
 def _print_mart_counts(db: Path) -> None:

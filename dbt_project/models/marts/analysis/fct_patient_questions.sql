@@ -5,11 +5,12 @@
 -- in an item that is not a question.
 -- Answered when an account of that brand replied to it; response time from the question to
 -- the first reply. Text is the redacted text only; authors are public handles or pseudonyms.
--- Open items age up to the newest extraction in the warehouse (as_of_at).
+-- Open items age up to the end of the newest extracted night (as_of_at): a property of the
+-- data, not of when it was fetched, so a rerun of a night gives the same figures.
 with posts as (
     select
         post_key, platform, entity_type, published_at, author_key, account_brand_id,
-        text_redacted, text_hash, in_reply_to_key, engagements, _extracted_at
+        text_redacted, text_hash, in_reply_to_key, engagements
     from {{ ref('int_posts_unified') }}
 ),
 
@@ -109,7 +110,12 @@ answers as (
 ),
 
 as_of as (
-    select max(_extracted_at) as as_of_at from posts
+    -- the end of the newest night, or the newest item when one arrived after it (a comment
+    -- posted between midnight and the extraction)
+    select greatest(
+        (select max(interval_end) from {{ ref('stg_raw__extraction_runs') }}),
+        (select max(published_at) from posts)
+    ) as as_of_at
 ),
 
 topics as (

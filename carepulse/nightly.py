@@ -1,0 +1,205 @@
+"""The nightly chain as steps: plan -> extract -> validate raw -> transform -> validate marts
+-> publish. The Airflow DAG calls each step from its own task; `carepulse run` calls them in
+order in one process. Steps take and return only paths, ids and counts (what XCom carries).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from carepulse import paths
+from carepulse.config import LoadedConfig
+from carepulse.publish import published_path, record_gate
+
+log = logging.getLogger("carepulse.nightly")
+
+
+def new_run_id(label: str) -> str:
+    """A pipeline run id safe as a folder name: `<label>__<utc time>`."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{label}__{stamp}")
+
+
+def audit_dir(home: Path, run_id: str) -> Path:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", run_id):
+        raise ValueError(f"run id {run_id!r} is not safe as a folder name")
+    target = paths.audit_dir(home) / run_id
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def nights_to_process(night: date, history_days: int, home: Path) -> list[date]:
+    """The interval's night; on a first run (nothing published yet) the history before it too."""
+    if published_path(home).exists() or history_days <= 1:
+        return [night]
+    return [night - timedelta(days=i) for i in reversed(range(history_days))]
+
+
+# -- extraction ---------------------------------------------------------------------------------
+
+
+def plan_extraction(loaded: LoadedConfig, nights: Iterable[date], home: Path) -> list[dict]:
+    """Open (or resume, or continue) one extraction run per night.
+
+    Returns [{"night": "YYYY-MM-DD", "run_id": ...}, ...]; each platform then fetches its
+    unfinished shards of each run (a continuation run holds only the partial ones).
+    """
+    from extract.base import Night
+    from extract.runner import open_run
+
+    jobs = []
+    for night in nights:
+        run, shards = open_run(paths.raw_dir(home), loaded, Night(night))
+        jobs.append({"night": night.isoformat(), "run_id": run.run_id})
+        log.info("night %s: run %s with %d shard(s)", night, run.run_id, len(shards))
+    return jobs
+
+
+def extract_platform_night(loaded: LoadedConfig, home: Path, platform: str, job: dict,
+                           policy_factory=None) -> dict[str, Any]:
+    """Fetch every unfinished shard of one platform in one night's run (its own worker pool)."""
+    from extract.manifest import ExtractionRun
+    from extract.runner import extract_shard, make_session
+
+    run = ExtractionRun(paths.raw_dir(home), date.fromisoformat(job["night"]), job["run_id"])
+    shards = [s for s in run.planned_shards() if s.platform == platform]
+    session = make_session(platform, loaded, run, policy_factory)
+    workers = getattr(loaded.config.platforms, platform).concurrency
+    try:
+        with ThreadPoolExecutor(workers, thread_name_prefix=f"extract-{platform}") as pool:
+            results = list(pool.map(lambda s: extract_shard(run, s, session), shards))
+    finally:
+        session.close()
+    return {"platform": platform, **job, "shards": len(results),
+            "complete": sum(r.status == "complete" for r in results),
+            "pages": sum(r.pages for r in results), "records": sum(r.records for r in results)}
+
+
+def finalize_extraction(home: Path, jobs: list[dict]) -> list[dict[str, Any]]:
+    """Write each night's manifest (shards never started are recorded as not complete)."""
+    from extract.manifest import ExtractionRun
+    from extract.runner import finalize_run
+
+    out = []
+    for night, run_id in sorted({(j["night"], j["run_id"]) for j in jobs}):
+        run = ExtractionRun(paths.raw_dir(home), date.fromisoformat(night), run_id)
+        manifest = run.manifest() if run.finished else finalize_run(run)
+        out.append({"night": night, "run_id": run_id, "status": manifest["status"],
+                    "manifest": str(run.manifest_path)})
+    return out
+
+
+# -- quality gate, transform, publish -------------------------------------------------------------
+
+
+def validate_raw(loaded: LoadedConfig, home: Path, nights: Iterable[date], audit: Path) -> dict:
+    """GX raw landing contracts for each night; raises ValidationFailed on the first failure."""
+    from expectations import validate_raw as gx_validate_raw
+
+    reports = [gx_validate_raw(home, night, audit / f"raw-{night}", loaded) for night in nights]
+    return {"success": True, "suites": sum(len(r.suites) for r in reports), "failures": []}
+
+
+def prepare_candidate(loaded: LoadedConfig, home: Path) -> dict:
+    """What precedes dbt when Airflow runs each model as a task: config.json + candidate copy."""
+    from transform.build import start_candidate, write_config_json
+
+    write_config_json(loaded, home)
+    return {"candidate": str(start_candidate(home))}
+
+
+def transform(loaded: LoadedConfig, home: Path, night: date | None) -> dict:
+    from transform.build import build_candidate
+
+    result = build_candidate(loaded, home, night=night)
+    return {"candidate": str(result.candidate), "invocation_id": result.invocation_id,
+            "nodes": len(result.nodes), "seconds": round(result.seconds, 1)}
+
+
+def validate_marts(loaded: LoadedConfig, home: Path, audit: Path, night: date | None,
+                   raw_gate: dict | None = None) -> dict:
+    """GX publish-time checks on the candidate; the verdict goes to gate.json either way."""
+    from expectations import ValidationFailed
+    from expectations import validate_marts as gx_validate_marts
+    from transform.build import candidate_path
+
+    stages = {"raw": raw_gate or {"success": True, "failures": []}}
+    candidate = candidate_path(home)
+    try:
+        report = gx_validate_marts(candidate, audit, loaded, night)
+    except ValidationFailed as exc:
+        stages["marts"] = {"success": False, "failures": list(exc.report.failures)}
+        record_gate(audit, candidate, stages)
+        raise
+    stages["marts"] = {"success": True, "failures": [], "suites": len(report.suites)}
+    record_gate(audit, candidate, stages)
+    return stages["marts"]
+
+
+def record_raw_failure(home: Path, audit: Path, failures: list[str]) -> None:
+    """A raw-gate failure blocks publishing: say so in gate.json before the run stops."""
+    from transform.build import candidate_path
+
+    record_gate(audit, candidate_path(home), {"raw": {"success": False, "failures": failures}})
+
+
+def publish(home: Path, audit: Path) -> dict:
+    from carepulse.publish import publish as swap_in
+
+    result = swap_in(home, audit)
+    return {"published": str(result.published), "sha256": result.sha256,
+            "previous_sha256": result.previous_sha256}
+
+
+def record_evidence(home: Path, audit: Path, nights: Iterable[date]) -> dict:
+    from carepulse.evidence import collect
+
+    return collect(home, audit, [n.isoformat() for n in nights])
+
+
+# -- the whole chain in one process (`carepulse run`) ---------------------------------------------
+
+
+def run_chain(loaded: LoadedConfig, home: Path, nights: list[date], run_id: str, *,
+              policy_factory=None, say=log.info) -> dict[str, Any]:
+    """extract -> validate raw -> transform -> validate marts -> publish, as the DAG does.
+
+    Platforms extract in parallel threads (each over the nights in order); any gate failure
+    raises with the published warehouse untouched.
+    """
+    from expectations import ValidationFailed
+
+    audit = audit_dir(home, run_id)
+    jobs = plan_extraction(loaded, nights, home)
+    platforms = list(loaded.config.platforms.enabled())
+    say(f"extracting {len(nights)} night(s) on {len(platforms)} platform(s)")
+
+    def platform_nights(platform: str) -> list[dict]:
+        return [extract_platform_night(loaded, home, platform, job, policy_factory) for job in jobs]
+
+    with ThreadPoolExecutor(len(platforms), thread_name_prefix="extract") as pool:
+        extracted = [r for rs in pool.map(platform_nights, platforms) for r in rs]
+    runs = finalize_extraction(home, jobs)
+    say("extraction: " + ", ".join(f"{r['night']} {r['status']}" for r in runs))
+    try:
+        raw_gate = validate_raw(loaded, home, nights, audit)
+    except ValidationFailed as exc:
+        record_raw_failure(home, audit, list(exc.report.failures))
+        raise
+    say(f"raw gate passed ({raw_gate['suites']} suite runs)")
+    built = transform(loaded, home, nights[-1])
+    say(f"candidate built: {built['nodes']} dbt nodes in {built['seconds']}s")
+    marts_gate = validate_marts(loaded, home, audit, nights[-1], raw_gate)
+    say(f"marts gate passed ({marts_gate['suites']} suites)")
+    published = publish(home, audit)
+    say(f"published {published['published']} (sha256 {published['sha256'][:12]})")
+    record_evidence(home, audit, nights)
+    return {"run_id": run_id, "audit": str(audit), "extraction": runs,
+            "records": sum(r["records"] for r in extracted), "transform": built,
+            "published": published}

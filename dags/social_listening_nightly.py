@@ -1,0 +1,200 @@
+"""
+### CarePulse nightly social listening
+
+Every night at 02:00 UTC, for the UTC day before: plan the extraction shards from
+`config/monitoring.yml`, extract each platform-night as a mapped task (a pool per platform
+respects its rate limits), write the manifests, check the raw landing contracts (Great
+Expectations), build the candidate warehouse with dbt, check the candidate marts, and publish
+it atomically (the `carepulse_warehouse` asset), then record the evidence (mart content
+hashes, dbt artifacts, manifests) in `audit/<run_id>/`. The first run, when nothing is published
+yet, backfills `history_days` nights. A failed check fails the run and leaves the published
+warehouse byte-for-byte as it was.
+
+Tasks are thin calls into `carepulse.nightly`; they pass paths, ids and counts through XCom.
+Every task that writes DuckDB runs in the one-slot `duckdb_writer` pool. Backfill a range
+with `airflow backfill create --dag-id social_listening_nightly --from-date ... --to-date ...`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, get_current_context, task, task_group
+
+from carepulse.alerts import record_failure
+
+PLATFORMS = ("youtube", "reddit", "mastodon", "bluesky", "x")
+WRITER_POOL = "duckdb_writer"
+# "cosmos": one Airflow task per dbt model (production); "single": one in-process dbt build
+# (the demo and the end-to-end tests: about 3x faster under dag.test, see DECISIONLOG.md).
+DBT_TASKS = os.environ.get("CAREPULSE_DBT_TASKS", "cosmos")
+WAREHOUSE = Asset(name="carepulse_warehouse", uri="file://carepulse/warehouse/carepulse.duckdb")
+
+
+def _loaded():
+    from carepulse.config import load_config
+
+    return load_config()
+
+
+def _home():
+    from carepulse import paths
+
+    return paths.home()
+
+
+def _night(context) -> str:
+    """The UTC day before the run's 02:00 trigger (the data interval's first day)."""
+    return context["data_interval_start"].date().isoformat()
+
+
+def _nights(jobs: list[dict]):
+    from datetime import date
+
+    return [date.fromisoformat(job["night"]) for job in jobs]
+
+
+def _audit():
+    """The run's evidence folder, named after the Airflow run id (the same in every task)."""
+    import re
+
+    from carepulse import nightly
+
+    run_id = re.sub(r"[^A-Za-z0-9_.-]+", "_", get_current_context()["run_id"])
+    return nightly.audit_dir(_home(), run_id)
+
+
+@task
+def plan(params=None) -> list[dict]:
+    """Open (or resume) one extraction run per night: [{"night", "run_id"}, ...]."""
+    from carepulse import nightly
+
+    night = datetime.fromisoformat(_night(get_current_context())).date()
+    nights = nightly.nights_to_process(night, int(params["history_days"]), _home())
+    return nightly.plan_extraction(_loaded(), nights, _home())
+
+
+@task
+def extract_platform_night(platform: str, job: dict) -> dict:
+    from carepulse import nightly
+
+    return nightly.extract_platform_night(_loaded(), _home(), platform, job)
+
+
+@task(trigger_rule="all_done")
+def finalize_extraction(jobs: list[dict]) -> list[dict]:
+    """Runs even when a platform task failed: its unfinished shards are recorded as partial."""
+    from carepulse import nightly
+
+    return nightly.finalize_extraction(_home(), jobs)
+
+
+# The gate's verdict on a given raw zone and candidate is deterministic: no retries.
+@task(retries=0)
+def validate_raw(jobs: list[dict]) -> dict:
+    from carepulse import nightly
+    from expectations import ValidationFailed
+
+    audit = _audit()
+    try:
+        return nightly.validate_raw(_loaded(), _home(), _nights(jobs), audit)
+    except ValidationFailed as exc:
+        nightly.record_raw_failure(_home(), audit, list(exc.report.failures))
+        raise
+
+
+@task(pool=WRITER_POOL)
+def transform(jobs: list[dict]) -> dict:
+    """dbt build into the candidate (a copy of the published warehouse), in-process."""
+    from carepulse import nightly
+
+    return nightly.transform(_loaded(), _home(), _nights(jobs)[-1])
+
+
+@task(pool=WRITER_POOL)
+def prepare_candidate() -> dict:
+    """Copy the published warehouse to the candidate and write config.json for dbt."""
+    from carepulse import nightly
+
+    return nightly.prepare_candidate(_loaded(), _home())
+
+
+def dbt_models(after, jobs):
+    """The dbt build after `after`: per-model Cosmos tasks when a manifest is there, else one
+    task. Returns the last node."""
+    from transform.cosmos_group import dbt_task_group, manifest_path
+
+    if DBT_TASKS == "cosmos" and manifest_path().exists():
+        group = dbt_task_group("dbt", WRITER_POOL)
+        after >> prepare_candidate() >> group
+        return group
+    built = transform(jobs)
+    after >> built
+    return built
+
+
+@task(pool=WRITER_POOL, retries=0)
+def validate_marts(jobs: list[dict], raw_gate: dict) -> dict:
+    from carepulse import nightly
+
+    return nightly.validate_marts(_loaded(), _home(), _audit(), _nights(jobs)[-1], raw_gate)
+
+
+@task(pool=WRITER_POOL, outlets=[WAREHOUSE])
+def publish() -> dict:
+    from carepulse import nightly
+
+    return nightly.publish(_home(), _audit())
+
+
+@task
+def record_evidence(jobs: list[dict]) -> dict:
+    """Mart content hashes, dbt artifacts and the manifests read, into the evidence folder."""
+    from carepulse import nightly
+
+    return nightly.record_evidence(_home(), _audit(), _nights(jobs))
+
+
+@task_group
+def extract(jobs) -> None:
+    """One mapped task per platform and night; the platform's pool caps its concurrency."""
+    for platform in PLATFORMS:
+        (extract_platform_night
+         .override(task_id=platform, pool=f"platform_{platform}", queue="extraction")
+         .partial(platform=platform)
+         .expand(job=jobs))
+
+
+@dag(
+    dag_id="social_listening_nightly",
+    schedule=CronTriggerTimetable("0 2 * * *", timezone="UTC", interval=timedelta(days=1)),
+    start_date=datetime(2026, 11, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    tags=["carepulse", "social-listening", "nightly"],
+    doc_md=__doc__,
+    params={"history_days": Param(14, type="integer", minimum=1, maximum=90,
+                                  description="nights to backfill when nothing is published yet")},
+    default_args={
+        "owner": "carepulse-analytics-engineering",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=1),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=20),
+        "execution_timeout": timedelta(hours=2),
+        "on_failure_callback": record_failure,
+    },
+)
+def social_listening_nightly():
+    jobs = plan()
+    manifests = finalize_extraction(jobs)
+    extract(jobs) >> manifests
+    raw_gate = validate_raw(jobs)
+    manifests >> raw_gate
+    built = dbt_models(raw_gate, jobs)
+    marts_gate = validate_marts(jobs, raw_gate)
+    built >> marts_gate >> publish() >> record_evidence(jobs)
+
+
+social_listening_nightly()

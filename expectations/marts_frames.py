@@ -1,0 +1,113 @@
+"""The candidate warehouse as data frames, one per marts suite, plus their parameters.
+
+The candidate is opened read-only (GX's SQLAlchemy route to DuckDB is broken in GX 1.x, and
+the gate must never hold a write lock), every frame is read, and the connection is closed
+before GX runs. Each suite module's SQL selects only the columns it checks; text columns
+are reduced to a verdict by the module's `prepare` before GX sees them.
+
+Facts that grow every night (a module with WINDOW_COLUMN) are checked row by row over the
+last `window_days` days before the reconciled night (what an incremental build rewrites:
+the dbt lookback is 3 days, the engagement lookback 7), so the gate's cost does not grow
+with history; window_days=None checks whole tables (after a --full-refresh). Counts in the
+reconciliation always cover whole tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from carepulse.config import PLATFORMS, LoadedConfig
+from expectations import suites
+from expectations.raw_frames import scan
+from expectations.raw_zone import RawNight
+from expectations.suites.marts__fct_data_health_nightly import FRESHNESS_MAX_AGE_DAYS
+
+RECONCILIATION = "marts__reconciliation"
+HEALTH = "marts__fct_data_health_nightly"
+WINDOW_DAYS = 7
+
+
+@dataclass
+class MartsFrames:
+    frames: dict[str, pd.DataFrame]
+    parameters: dict[str, dict[str, Any]]
+    notes: list[str]
+    night: date | None  # the night reconciled and checked for freshness
+
+
+def _newest_night(con: duckdb.DuckDBPyConnection) -> date | None:
+    try:
+        (night,) = con.execute("select max(night) from marts.fct_data_health_nightly").fetchone()
+    except duckdb.Error:
+        return None  # the data-health suite reports the unreadable mart
+    return night
+
+
+def read_marts(candidate: Path, raw_root: Path, config: LoadedConfig, night: date | None,
+               window_days: int | None = WINDOW_DAYS) -> MartsFrames:
+    platforms = sorted(set(config.config.platforms.enabled()) & set(PLATFORMS))
+    notes: list[str] = []
+    con = duckdb.connect(str(candidate), read_only=True)
+    try:
+        reconciled = night or _newest_night(con)
+        since = reconciled - timedelta(days=window_days) if reconciled and window_days is not None else None
+        frames = {name: _read(con, suites.module(name), since, notes)
+                  for name in suites.MARTS if name != RECONCILIATION}
+        counts = _read(con, suites.module(RECONCILIATION), None, notes,
+                       {"night": reconciled, "platforms": platforms})
+    finally:
+        con.close()
+    frames[RECONCILIATION] = _reconciliation(counts, raw_root, reconciled) if len(counts.columns) else counts
+    parameters = {HEALTH: _freshness(night)}
+    low, high = (parameters[HEALTH][k].date() for k in ("freshness_min", "freshness_max"))
+    notes += [f"reconciled night: {reconciled}",
+              f"rows checked from: {since or 'the start'} (window_days={window_days})",
+              f"freshness: newest night in [{low}, {high}]"]
+    return MartsFrames(frames, parameters, notes, reconciled)
+
+
+def _read(con: duckdb.DuckDBPyConnection, mod: Any, since: date | None, notes: list[str],
+          params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The module's frame; a mart that cannot be read becomes a frame without columns, so every
+    one of its expectations fails (raised) and the gate fails with the suite named."""
+    column = getattr(mod, "WINDOW_COLUMN", None)
+    sql, params = mod.SQL, params or {}
+    if column and since is not None:
+        # NULL dates stay in: their not-null expectation must see them
+        sql = f"select * from ({mod.SQL}) as checked where {column} >= $since or {column} is null"
+        params = {"since": since}
+    try:
+        frame = con.execute(sql, params).df()
+    except duckdb.Error as error:
+        notes.append(f"{mod.NAME}: could not read the mart ({type(error).__name__})")
+        return pd.DataFrame()
+    return mod.prepare(frame) if hasattr(mod, "prepare") else frame
+
+
+def _freshness(night: date | None) -> dict[str, pd.Timestamp]:
+    """The newest night must be the one being published; without one, a recent night."""
+    if night is not None:
+        return {"freshness_min": pd.Timestamp(night), "freshness_max": pd.Timestamp(night)}
+    today = datetime.now(UTC).date()
+    return {"freshness_min": pd.Timestamp(today - timedelta(days=FRESHNESS_MAX_AGE_DAYS)),
+            "freshness_max": pd.Timestamp(today)}
+
+
+def _reconciliation(warehouse: pd.DataFrame, raw_root: Path, night: date | None) -> pd.DataFrame:
+    """Add the raw zone's side (the night's committed pages and manifests) to the warehouse's."""
+    frame = warehouse.copy()
+    keys: dict[tuple[str, str], set[str]] = {}
+    raw_night = RawNight(raw_root, night) if night else None
+    if raw_night is not None:
+        keys = scan(raw_night).staging_keys
+    frame["raw_posts"] = [len(keys.get((p, "post"), ())) for p in frame["platform"]]
+    frame["raw_comments"] = [len(keys.get((p, "comment"), ())) for p in frame["platform"]]
+    frame["manifest_records"] = [raw_night.platform_totals(p)["records"] if raw_night else 0
+                                 for p in frame["platform"]]
+    return frame[suites.module(RECONCILIATION).COLUMNS]
