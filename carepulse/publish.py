@@ -9,14 +9,13 @@ and the candidate stays for inspection.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extract.landing import atomic_write
+from extract.landing import atomic_write, sha256_file
 from transform.build import candidate_path, published_path
 
 
@@ -32,18 +31,10 @@ class PublishResult:
     record: Path
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def record_gate(audit: Path, candidate: Path, stages: dict[str, dict]) -> Path:
     """Write gate.json: per stage (raw, marts) success and failures, and the candidate's hash."""
     doc = {
-        "candidate_sha256": file_sha256(candidate) if candidate.exists() else None,
+        "candidate_sha256": sha256_file(candidate) if candidate.exists() else None,
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "passed": all(s.get("success") for s in stages.values()) and bool(stages),
         "stages": stages,
@@ -72,11 +63,11 @@ def publish(home: Path, audit: Path) -> PublishResult:
         failed = [f for s in gate["stages"].values() for f in s.get("failures", [])]
         raise PublishRefused("quality gate failed; published warehouse unchanged; failed: "
                              + ("; ".join(failed) or "see " + str(audit / "gate.json")))
-    sha = file_sha256(candidate)
+    sha = sha256_file(candidate)
     if sha != gate["candidate_sha256"]:
         raise PublishRefused(f"{candidate}: changed after validation (sha256 {sha[:12]} != "
                              f"{str(gate['candidate_sha256'])[:12]}); validate again")
-    previous = file_sha256(published) if published.exists() else None
+    previous = sha256_file(published) if published.exists() else None
     with candidate.open("rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(candidate, published)
