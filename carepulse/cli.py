@@ -226,11 +226,7 @@ def validate(
     run_id = run_id or nightly.new_run_id(f"validate-{night}")
     audit = nightly.audit_dir(home, run_id)
     try:
-        try:
-            raw_gate = nightly.validate_raw(loaded, home, [night], audit)
-        except ValidationFailed as exc:
-            nightly.record_raw_failure(home, audit, list(exc.report.failures))
-            raise
+        raw_gate = nightly.validate_raw(loaded, home, [night], audit)
         nightly.validate_marts(loaded, home, audit, night, raw_gate)
     except ValidationFailed as exc:
         console.print(f"[red]quality gate failed[/red] (evidence in {audit}):\n{exc}", highlight=False)
@@ -348,11 +344,10 @@ def demo(
 
 
 def _demo_summary(home: Path, state: str, run_id: str) -> None:
-    import re
-
+    from carepulse.nightly import folder_name
     from transform.build import published_path
 
-    audit = paths.audit_dir(home) / re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
+    audit = paths.audit_dir(home) / folder_name(run_id)
     gate = audit / "gate.json"
     verdict = json.loads(gate.read_text())["passed"] if gate.exists() else None
     colour = "green" if state == "success" else "red"

@@ -20,10 +20,14 @@ from carepulse.publish import published_path, record_gate
 log = logging.getLogger("carepulse.nightly")
 
 
+def folder_name(run_id: str) -> str:
+    """A run id (ours or Airflow's, e.g. `manual__2026-11-28T01:05:27+00:00`) as a folder name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
+
+
 def new_run_id(label: str) -> str:
     """A pipeline run id safe as a folder name: `<label>__<utc time>`."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{label}__{stamp}")
+    return folder_name(f"{label}__{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}")
 
 
 def audit_dir(home: Path, run_id: str) -> Path:
@@ -99,10 +103,18 @@ def finalize_extraction(home: Path, jobs: list[dict]) -> list[dict[str, Any]]:
 
 
 def validate_raw(loaded: LoadedConfig, home: Path, nights: Iterable[date], audit: Path) -> dict:
-    """GX raw landing contracts for each night; raises ValidationFailed on the first failure."""
+    """GX raw landing contracts for each night; on the first failure gate.json records it (so
+    nothing can be published) and ValidationFailed propagates."""
+    from expectations import ValidationFailed
     from expectations import validate_raw as gx_validate_raw
+    from transform.build import candidate_path
 
-    reports = [gx_validate_raw(home, night, audit / f"raw-{night}", loaded) for night in nights]
+    try:
+        reports = [gx_validate_raw(home, night, audit / f"raw-{night}", loaded) for night in nights]
+    except ValidationFailed as exc:
+        record_gate(audit, candidate_path(home), {"raw": {"success": False,
+                                                          "failures": list(exc.report.failures)}})
+        raise
     return {"success": True, "suites": sum(len(r.suites) for r in reports), "failures": []}
 
 
@@ -142,13 +154,6 @@ def validate_marts(loaded: LoadedConfig, home: Path, audit: Path, night: date | 
     return stages["marts"]
 
 
-def record_raw_failure(home: Path, audit: Path, failures: list[str]) -> None:
-    """A raw-gate failure blocks publishing: say so in gate.json before the run stops."""
-    from transform.build import candidate_path
-
-    record_gate(audit, candidate_path(home), {"raw": {"success": False, "failures": failures}})
-
-
 def publish(home: Path, audit: Path) -> dict:
     from carepulse.publish import publish as swap_in
 
@@ -173,8 +178,6 @@ def run_chain(loaded: LoadedConfig, home: Path, nights: list[date], run_id: str,
     Platforms extract in parallel threads (each over the nights in order); any gate failure
     raises with the published warehouse untouched.
     """
-    from expectations import ValidationFailed
-
     audit = audit_dir(home, run_id)
     jobs = plan_extraction(loaded, nights, home)
     platforms = list(loaded.config.platforms.enabled())
@@ -187,11 +190,7 @@ def run_chain(loaded: LoadedConfig, home: Path, nights: list[date], run_id: str,
         extracted = [r for rs in pool.map(platform_nights, platforms) for r in rs]
     runs = finalize_extraction(home, jobs)
     say("extraction: " + ", ".join(f"{r['night']} {r['status']}" for r in runs))
-    try:
-        raw_gate = validate_raw(loaded, home, nights, audit)
-    except ValidationFailed as exc:
-        record_raw_failure(home, audit, list(exc.report.failures))
-        raise
+    raw_gate = validate_raw(loaded, home, nights, audit)
     say(f"raw gate passed ({raw_gate['suites']} suite runs)")
     built = transform(loaded, home, nights[-1])
     say(f"candidate built: {built['nodes']} dbt nodes in {built['seconds']}s")

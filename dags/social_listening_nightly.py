@@ -57,12 +57,9 @@ def _nights(jobs: list[dict]):
 
 def _audit():
     """The run's evidence folder, named after the Airflow run id (the same in every task)."""
-    import re
-
     from carepulse import nightly
 
-    run_id = re.sub(r"[^A-Za-z0-9_.-]+", "_", get_current_context()["run_id"])
-    return nightly.audit_dir(_home(), run_id)
+    return nightly.audit_dir(_home(), nightly.folder_name(get_current_context()["run_id"]))
 
 
 @task
@@ -94,14 +91,8 @@ def finalize_extraction(jobs: list[dict]) -> list[dict]:
 @task(retries=0)
 def validate_raw(jobs: list[dict]) -> dict:
     from carepulse import nightly
-    from expectations import ValidationFailed
 
-    audit = _audit()
-    try:
-        return nightly.validate_raw(_loaded(), _home(), _nights(jobs), audit)
-    except ValidationFailed as exc:
-        nightly.record_raw_failure(_home(), audit, list(exc.report.failures))
-        raise
+    return nightly.validate_raw(_loaded(), _home(), _nights(jobs), _audit())
 
 
 @task(pool=WRITER_POOL)
