@@ -21,3 +21,44 @@ def loaded_config() -> LoadedConfig:
 def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("CAREPULSE_HOME", str(tmp_path / "home"))
     return tmp_path / "home"
+
+
+# -- one published warehouse shared by the dashboard, lineage and audit tests ---------------------
+
+PUBLISHED_PSEUDONYM_KEY = "published-world-pseudonym-key-0123456789"
+
+
+@pytest.fixture(scope="session")
+def published_world(tmp_path_factory) -> dict:
+    """Two recent nights run by `carepulse run` against the simulator, published.
+
+    Returns {"home", "nights", "run_id", "audit", "env"}. Built once per session, only when a
+    test asks for it; tests must treat it as read-only (copy it to tamper with it).
+    """
+    import os
+    import subprocess
+    import sys
+    from datetime import UTC, datetime, timedelta
+
+    from extract.simulator.server import SimulatorServer
+
+    home = tmp_path_factory.mktemp("published") / "home"
+    cfg = load_config(CONFIG)
+    last = (datetime.now(UTC) - timedelta(days=2)).date()  # X search reaches 7 days back
+    nights = [last - timedelta(days=1), last]
+    env = dict(os.environ, CAREPULSE_HOME=str(home), CAREPULSE_CONFIG=str(CONFIG), DO_NOT_TRACK="1",
+               CAREPULSE_PSEUDONYM_KEY=PUBLISHED_PSEUDONYM_KEY)
+    from carepulse.cli import DEMO_CREDENTIALS
+    for name, pcfg in cfg.config.platforms.enabled().items():
+        env[pcfg.credential_env] = DEMO_CREDENTIALS[name]
+    with SimulatorServer(cfg.config, seed=11, mentions_per_night=200, port=0) as sim:
+        sim.set_clock(datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC)
+                      + timedelta(hours=2))
+        env["CAREPULSE_SIMULATOR_URL"] = sim.url
+        proc = subprocess.run([sys.executable, "-m", "carepulse.cli", "run", "--start", nights[0].isoformat(),
+                               "--end", nights[1].isoformat()], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    audits = sorted((home / "audit").glob("run-*"))
+    assert len(audits) == 1, audits
+    return {"home": home, "nights": nights, "run_id": audits[0].name, "audit": audits[0], "env": env}
