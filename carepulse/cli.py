@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from carepulse import paths
+from carepulse.cli_audit import audit_app, lineage_app
 from carepulse.config import ConfigError, LoadedConfig, load_config
 from carepulse.secrets import install_log_masking
 
@@ -24,6 +25,8 @@ app = typer.Typer(help="CarePulse: auditable social listening for healthcare org
                   no_args_is_help=True, pretty_exceptions_enable=False)
 config_app = typer.Typer(help="Check the monitoring config.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(lineage_app, name="lineage")
+app.add_typer(audit_app, name="audit")
 console = Console(stderr=True)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="config file (default "
@@ -387,6 +390,19 @@ def _fill_demo_credentials(loaded: LoadedConfig) -> None:
     if not os.environ.get(key_env):
         console.print(f"[yellow]{key_env} is not set: using a demo-only pseudonym key[/yellow]")
         os.environ[key_env] = DEMO_PSEUDONYM_KEY
+
+
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8501,
+    address: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+) -> None:
+    """The executive dashboard (Streamlit), read-only on the published warehouse."""
+    from dashboard.launch import command
+
+    argv = command(port=port, address=address)
+    console.print(f"dashboard on http://{address}:{port}  (CAREPULSE_HOME={paths.home()})")
+    os.execv(argv[0], argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

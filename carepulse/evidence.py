@@ -1,9 +1,10 @@
 """The run's evidence folder, `audit/<run_id>/`: what an auditor needs beside the gate results.
 
 After a publish: the content hash of every published mart (order-independent, so two builds
-of the same raw zone compare equal), the dbt manifest and run results of the build, and the
-extraction manifests the run read (paths and sha256). `gate.json`, `publish.json` and the GX
-results are written by their own steps into the same folder.
+of the same raw zone compare equal), the dbt manifest and run results of the build, the
+extraction manifests the run read (paths and sha256), the dbt docs page of what was published
+and the run's OpenLineage events so far. `gate.json`, `publish.json` and the GX results are
+written by their own steps into the same folder; `carepulse.audit.seal` then hashes it all.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import duckdb
 
 from carepulse import paths
 from extract.landing import atomic_write
-from transform.build import DBT_DIR, published_path
+from transform.build import DBT_DIR, docs_dir, published_path
+
+DOCS_PAGE = "dbt_docs.html"
 
 
 def mart_hashes(db: Path) -> dict[str, dict]:
@@ -50,4 +53,37 @@ def collect(home: Path, audit: Path, nights: list[str]) -> dict:
                               "sha256": hashlib.sha256(path.read_bytes()).hexdigest()})
     atomic_write(audit / "extraction_manifests.json",
                  json.dumps(manifests, indent=1).encode(), mode=0o644)
-    return {"marts": len(hashes), "manifests": len(manifests), "audit": str(audit)}
+    return {"marts": len(hashes), "manifests": len(manifests), "audit": str(audit),
+            "docs": publish_docs(home, audit), "lineage_events": copy_lineage_events(home, audit)}
+
+
+def published_docs(home: Path) -> Path:
+    """The dbt docs page of the published warehouse (lineage graph, model and column docs)."""
+    return home / "docs" / "dbt" / "index.html"
+
+
+def publish_docs(home: Path, audit: Path) -> str | None:
+    """The candidate's docs page becomes the published one, with a copy in the evidence."""
+    page = docs_dir(home) / "static_index.html"
+    if not page.exists():
+        return None
+    shutil.copyfile(page, audit / DOCS_PAGE)
+    target = published_docs(home)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(page, target)
+    return str(target)
+
+
+def copy_lineage_events(home: Path, audit: Path) -> int:
+    """The Airflow run's OpenLineage events (file transport) into `openlineage/`."""
+    from carepulse.nightly import folder_name
+
+    copied = 0
+    for event_file in sorted(paths.lineage_dir(home).rglob("*.json")):
+        event = json.loads(event_file.read_text())
+        dag_run = event.get("run", {}).get("facets", {}).get("airflow", {}).get("dagRun", {})
+        if folder_name(str(dag_run.get("run_id", ""))) == audit.name:
+            (audit / "openlineage").mkdir(exist_ok=True)
+            shutil.copyfile(event_file, audit / "openlineage" / event_file.name)
+            copied += 1
+    return copied

@@ -136,13 +136,17 @@ def transform(loaded: LoadedConfig, home: Path, night: date | None) -> dict:
 
 def validate_marts(loaded: LoadedConfig, home: Path, audit: Path, night: date | None,
                    raw_gate: dict | None = None) -> dict:
-    """GX publish-time checks on the candidate; the verdict goes to gate.json either way."""
+    """GX publish-time checks on the candidate; the verdict goes to gate.json either way.
+
+    The candidate's dbt docs are generated first (both DAG modes pass here), before the gate
+    binds the candidate's hash."""
     from expectations import ValidationFailed
     from expectations import validate_marts as gx_validate_marts
-    from transform.build import candidate_path
+    from transform.build import candidate_path, generate_docs
 
     stages = {"raw": raw_gate or {"success": True, "failures": []}}
     candidate = candidate_path(home)
+    generate_docs(home)
     try:
         report = gx_validate_marts(candidate, audit, loaded, night)
     except ValidationFailed as exc:
@@ -163,9 +167,12 @@ def publish(home: Path, audit: Path) -> dict:
 
 
 def record_evidence(home: Path, audit: Path, nights: Iterable[date]) -> dict:
+    """Collect the run's evidence into its audit folder, then seal it into the bundle chain."""
+    from carepulse.audit import seal
     from carepulse.evidence import collect
 
-    return collect(home, audit, [n.isoformat() for n in nights])
+    collected = collect(home, audit, [n.isoformat() for n in nights])
+    return {**collected, "bundle_sha256": seal(home, audit)["sha256"]}
 
 
 # -- the whole chain in one process (`carepulse run`) ---------------------------------------------

@@ -107,3 +107,25 @@ def build_candidate(loaded: LoadedConfig, home: Path | None = None, *, night: da
     result = run_dbt(dbt_args("build", night=night, select=select, full_refresh=full_refresh), home)
     log.info("candidate built in %.1fs (%d nodes)", result.seconds, len(result.nodes))
     return result
+
+
+def docs_dir(home: Path | None = None) -> Path:
+    """Where the candidate's dbt docs are generated (their own target, so the build's
+    manifest and run results in dbt_project/target stay those of the build)."""
+    return paths.warehouse_dir(home) / "dbt_docs"
+
+
+def generate_docs(home: Path | None = None) -> Path:
+    """`dbt docs generate --static` on the candidate: one self-contained page (lineage graph,
+    model and column docs, catalog) that opens offline from a file. It starts from the
+    build's manifest with `--no-compile` (3 s, against 20 s compiling every node again)."""
+    home = home or paths.home()
+    target = docs_dir(home)
+    target.mkdir(parents=True, exist_ok=True)
+    built = DBT_DIR / "target" / "manifest.json"
+    reuse = ["--no-compile"] if built.exists() else []
+    if reuse:
+        shutil.copyfile(built, target / "manifest.json")
+    run_dbt(["docs", "generate", "--static", *reuse, "--project-dir", str(DBT_DIR), "--profiles-dir",
+             str(DBT_DIR), "--target-path", str(target), "--log-path", str(target / "logs")], home)
+    return target / "static_index.html"
