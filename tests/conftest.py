@@ -26,6 +26,7 @@ def home(tmp_path, monkeypatch) -> Path:
 # -- one published warehouse shared by the dashboard, lineage and audit tests ---------------------
 
 PUBLISHED_PSEUDONYM_KEY = "published-world-pseudonym-key-0123456789"
+PUBLISHED_SEED, PUBLISHED_VOLUME = 11, 200  # the simulator behind it (tests extending it reuse them)
 
 
 @pytest.fixture(scope="session")
@@ -44,14 +45,15 @@ def published_world(tmp_path_factory) -> dict:
 
     home = tmp_path_factory.mktemp("published") / "home"
     cfg = load_config(CONFIG)
-    last = (datetime.now(UTC) - timedelta(days=2)).date()  # X search reaches 7 days back
+    # X search reaches 7 days back; tests extending the world add the night after `last`
+    last = (datetime.now(UTC) - timedelta(days=3)).date()
     nights = [last - timedelta(days=1), last]
     env = dict(os.environ, CAREPULSE_HOME=str(home), CAREPULSE_CONFIG=str(CONFIG), DO_NOT_TRACK="1",
                CAREPULSE_PSEUDONYM_KEY=PUBLISHED_PSEUDONYM_KEY)
     from carepulse.cli import DEMO_CREDENTIALS
     for name, pcfg in cfg.config.platforms.enabled().items():
         env[pcfg.credential_env] = DEMO_CREDENTIALS[name]
-    with SimulatorServer(cfg.config, seed=11, mentions_per_night=200, port=0) as sim:
+    with SimulatorServer(cfg.config, seed=PUBLISHED_SEED, mentions_per_night=PUBLISHED_VOLUME, port=0) as sim:
         sim.set_clock(datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC)
                       + timedelta(hours=2))
         env["CAREPULSE_SIMULATOR_URL"] = sim.url

@@ -23,14 +23,13 @@ from carepulse.config import load_config
 from extract.http import RetryPolicy
 from extract.runner import extract_night
 from extract.simulator.server import SimulatorServer
-from tests.conftest import CONFIG
+from tests.conftest import CONFIG, PUBLISHED_SEED, PUBLISHED_VOLUME
 from tests.dbt.conftest import all_text_values, finished_manifests
-from transform.build import build_candidate, candidate_path, published_path, write_config_json
+from transform.build import build_candidate, candidate_path, published_path
 
 pytestmark = pytest.mark.slow
 
 PLATFORMS = ["youtube", "reddit", "mastodon", "bluesky", "x"]
-PSEUDONYM_KEY = "test-pseudonym-key-for-marts-0123456789"
 # X recent search only reaches 7 days back (from the real clock), so the nights are recent.
 LAST_NIGHT = (datetime.now(UTC) - timedelta(days=2)).date()
 NIGHTS = [LAST_NIGHT - timedelta(days=2), LAST_NIGHT - timedelta(days=1), LAST_NIGHT]
@@ -84,44 +83,42 @@ def query(db: Path, sql: str) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Home with nights 1-2 built and published, night 3 built incrementally; plus the hashes
-    of that incremental build and of a full-refresh build of the same raw zone."""
+def built(published_world, tmp_path_factory):
+    """A copy of the shared published world (nights 1-2 built and published by `carepulse run`),
+    night 3 extracted and built incrementally on top; plus the hashes of that incremental build
+    and of a full-refresh build of the same raw zone."""
     home = tmp_path_factory.mktemp("marts") / "home"
+    shutil.copytree(published_world["home"] / "raw", home / "raw")
+    (home / "warehouse").mkdir()
+    shutil.copyfile(published_path(published_world["home"]), published_path(home))
+    assert published_world["nights"] == NIGHTS[:2]
+    key = published_world["env"]["CAREPULSE_PSEUDONYM_KEY"]  # the published pseudonyms' key
     saved = {k: os.environ.get(k) for k in ("CAREPULSE_HOME", "CAREPULSE_PSEUDONYM_KEY",
                                             "CAREPULSE_SIMULATOR_URL", "DO_NOT_TRACK")}
-    os.environ.update(CAREPULSE_HOME=str(home), CAREPULSE_PSEUDONYM_KEY=PSEUDONYM_KEY, DO_NOT_TRACK="1")
+    os.environ.update(CAREPULSE_HOME=str(home), CAREPULSE_PSEUDONYM_KEY=key, DO_NOT_TRACK="1")
     loaded = load_config(CONFIG)
     for platform in PLATFORMS:
         os.environ.setdefault(getattr(loaded.config.platforms, platform).credential_env,
                               DEMO_CREDENTIALS[platform])
     try:
-        with SimulatorServer(loaded.config, seed=11, mentions_per_night=300, port=0) as sim:
+        first = content_hashes(published_path(home))
+        # the shared world's simulator: same seed and volume, so night 3 continues its world
+        with SimulatorServer(loaded.config, seed=PUBLISHED_SEED, mentions_per_night=PUBLISHED_VOLUME,
+                             port=0) as sim:
             os.environ["CAREPULSE_SIMULATOR_URL"] = sim.url
             loaded = load_config(CONFIG)  # endpoints now point at this simulator
-            write_config_json(loaded, home)
-
-            def extract(night):
-                sim.set_clock(night_clock(night))
-                extract_night(loaded, night, home / "raw", policy_factory=fast_policy)
-
-            for night in NIGHTS[:2]:
-                extract(night)
-            build_candidate(loaded, home)
-            first = content_hashes(candidate_path(home))
-            shutil.copyfile(candidate_path(home), published_path(home))  # stands in for publish
-
-            extract(NIGHTS[2])
-            build_candidate(loaded, home)
-            incremental = content_hashes(candidate_path(home))
-            incremental_copy = home / "incremental.duckdb"
-            shutil.copyfile(candidate_path(home), incremental_copy)
-
-            build_candidate(loaded, home, full_refresh=True)
-            full = content_hashes(candidate_path(home))
+            sim.set_clock(night_clock(NIGHTS[2]))
+            extract_night(loaded, NIGHTS[2], home / "raw", policy_factory=fast_policy)
             lookback = NIGHTS[0] - timedelta(days=loaded.config.extraction.engagement_lookback_days + 1)
             canaries = sim.world.phi_canaries(
                 [lookback + timedelta(days=i) for i in range((NIGHTS[2] - lookback).days + 1)])
+        build_candidate(loaded, home)
+        incremental = content_hashes(candidate_path(home))
+        incremental_copy = home / "incremental.duckdb"
+        shutil.copyfile(candidate_path(home), incremental_copy)
+
+        build_candidate(loaded, home, full_refresh=True)
+        full = content_hashes(candidate_path(home))
         yield {"home": home, "db": incremental_copy, "first": first,
                "incremental": incremental, "full": full, "canaries": canaries}
     finally:
