@@ -60,14 +60,14 @@ def lineage_columns(
 
 
 def _latest_manifest():
-    """The dbt manifest of the run that published the current warehouse (else the project's)."""
+    """The dbt manifest of the run that published the current warehouse (else the last build's)."""
     from carepulse.audit import latest_published_run
-    from transform.build import DBT_DIR
+    from transform.build import target_dir
 
     run = latest_published_run(paths.home())
     if run is not None and (run / "dbt_manifest.json").exists():
         return run / "dbt_manifest.json"
-    fallback = DBT_DIR / "target" / "manifest.json"
+    fallback = target_dir(paths.home()) / "manifest.json"
     if not fallback.exists():
         err.print("[red]no dbt manifest: publish a run (carepulse run) or build once[/red]")
         raise typer.Exit(2)

@@ -18,7 +18,7 @@ import duckdb
 
 from carepulse import paths
 from extract.landing import atomic_write
-from transform.build import DBT_DIR, docs_dir, published_path
+from transform.build import docs_dir, published_path, target_dir
 
 DOCS_PAGE = "dbt_docs.html"
 
@@ -43,7 +43,7 @@ def collect(home: Path, audit: Path, nights: list[str]) -> dict:
     hashes = mart_hashes(published_path(home))
     atomic_write(audit / "marts.json", json.dumps(hashes, indent=1, sort_keys=True).encode(), mode=0o644)
     for artifact in ("manifest.json", "run_results.json"):
-        source = DBT_DIR / "target" / artifact
+        source = target_dir(home) / artifact
         if source.exists():
             shutil.copyfile(source, audit / f"dbt_{artifact}")
     manifests = []

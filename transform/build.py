@@ -98,13 +98,31 @@ def run_dbt(args: list[str], home: Path) -> BuildResult:
     return BuildResult(candidate_path(home), get_invocation_id(), seconds, nodes, timings)
 
 
+def target_dir(home: Path | None = None) -> Path:
+    """This home's dbt target (manifest, run results): the evidence copies these, so they must
+    not be the project folder's shared `target/`, which any other build may overwrite."""
+    return paths.warehouse_dir(home) / "dbt_target"
+
+
+def _target_args(home: Path) -> list[str]:
+    """--target-path/--log-path under home; a first build there starts from the partial-parse
+    state `carepulse dbt-manifest` left (dbt re-parses in full if it no longer matches)."""
+    target = target_dir(home)
+    seed = DBT_DIR / "target_manifest" / "partial_parse.msgpack"
+    if seed.exists() and not (target / "partial_parse.msgpack").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(seed, target / "partial_parse.msgpack")
+    return ["--target-path", str(target), "--log-path", str(target / "logs")]
+
+
 def build_candidate(loaded: LoadedConfig, home: Path | None = None, *, night: date | None = None,
                     select: str | None = None, full_refresh: bool = False) -> BuildResult:
     """Copy published -> candidate, then `dbt build` into the candidate."""
     home = home or paths.home()
     write_config_json(loaded, home)
     start_candidate(home)
-    result = run_dbt(dbt_args("build", night=night, select=select, full_refresh=full_refresh), home)
+    args = dbt_args("build", night=night, select=select, full_refresh=full_refresh)
+    result = run_dbt([*args, *_target_args(home)], home)
     log.info("candidate built in %.1fs (%d nodes)", result.seconds, len(result.nodes))
     return result
 
@@ -122,7 +140,7 @@ def generate_docs(home: Path | None = None) -> Path:
     home = home or paths.home()
     target = docs_dir(home)
     target.mkdir(parents=True, exist_ok=True)
-    built = DBT_DIR / "target" / "manifest.json"
+    built = target_dir(home) / "manifest.json"
     reuse = ["--no-compile"] if built.exists() else []
     if reuse:
         shutil.copyfile(built, target / "manifest.json")
