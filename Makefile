@@ -5,7 +5,7 @@ export UV_COMPILE_BYTECODE := 1
 export CAREPULSE_HOME ?= $(CURDIR)/data
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: install demo test test-fast lint bench-extract bench-transform simulate clean
+.PHONY: install demo test test-fast lint bench-extract bench-transform simulate dashboard browser clean
 
 install:  ## install uv if missing, then the locked environment (bytecode compiled)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -16,8 +16,12 @@ demo: install  ## the nightly DAG in-process against the simulator: two weeks ba
 	$(RUN) carepulse config check
 	$(RUN) carepulse demo
 
-test: install  ## the whole suite (slow tests included)
+test: install browser  ## the whole suite (slow tests included)
 	$(RUN) pytest
+
+browser:  ## Debian's chromium for the dashboard's browser test (which skips, saying so, without one)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
+		|| echo "no chromium: the dashboard browser test will skip"
 
 test-fast: install
 	$(RUN) pytest -m "not slow"
@@ -33,6 +37,9 @@ bench-transform: install  ## dbt build per stage at 100k and 1M mentions, memory
 
 simulate: install
 	$(RUN) carepulse simulate
+
+dashboard: install  ## the executive dashboard on http://127.0.0.1:8501 (reads the published warehouse)
+	$(RUN) carepulse dashboard
 
 clean:
 	rm -rf data .pytest_cache
