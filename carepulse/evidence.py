@@ -75,15 +75,21 @@ def publish_docs(home: Path, audit: Path) -> str | None:
 
 
 def copy_lineage_events(home: Path, audit: Path) -> int:
-    """The Airflow run's OpenLineage events (file transport) into `openlineage/`."""
+    """The run's OpenLineage events into `openlineage/`: the Airflow run's task events (file
+    transport) and the dbt models' events, emitted here from the build's artifacts."""
     from carepulse.nightly import folder_name
+    from lineage.openlineage_dbt import emit_dbt_events
 
+    target = audit / "openlineage"
     copied = 0
-    for event_file in sorted(paths.lineage_dir(home).rglob("*.json")):
+    for event_file in sorted((paths.lineage_dir(home) / "airflow").glob("*.json")):
         event = json.loads(event_file.read_text())
         dag_run = event.get("run", {}).get("facets", {}).get("airflow", {}).get("dagRun", {})
         if folder_name(str(dag_run.get("run_id", ""))) == audit.name:
-            (audit / "openlineage").mkdir(exist_ok=True)
-            shutil.copyfile(event_file, audit / "openlineage" / event_file.name)
+            target.mkdir(exist_ok=True)
+            shutil.copyfile(event_file, target / event_file.name)
             copied += 1
+    if emit_dbt_events(home, audit):
+        shutil.copytree(paths.lineage_dir(home) / "dbt" / audit.name, target / "dbt", dirs_exist_ok=True)
+        copied += len(list((target / "dbt").glob("*.json")))
     return copied

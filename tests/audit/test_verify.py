@@ -31,6 +31,7 @@ def test_a_fresh_world_verifies(published_world):
     for evidence in ("gate.json", "publish.json", "marts.json", "dbt_manifest.json", "dbt_run_results.json",
                      "extraction_manifests.json", "gx_marts_results.json", "dbt_docs.html"):
         assert evidence in bundle["files"], evidence
+    assert [f for f in bundle["files"] if f.startswith("openlineage/dbt/") and "COMPLETE" in f]
     assert (published_world["home"] / "docs" / "dbt" / "index.html").exists()
 
 

@@ -1,0 +1,29 @@
+"""Entry script of the executive dashboard: `streamlit run dashboard/app.py` (or `carepulse dashboard`).
+
+Streamlit reruns this file on every interaction. It looks at the published warehouse afresh
+each time (a new publish shows up on the next rerun), draws the sidebar, registers the pages
+at the url paths the dbt exposures name, and runs the page the reader is on.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from carepulse import paths
+from dashboard import data, shell
+from dashboard.views import PAGES
+
+
+def main() -> None:
+    st.set_page_config(page_title="CarePulse", page_icon=":material/monitor_heart:", layout="wide")
+    navigation = st.navigation([
+        st.Page(spec.script, title=spec.title, url_path=spec.url_path, icon=spec.icon,
+                default=spec.is_default)
+        for spec in PAGES
+    ])
+    home = paths.home()
+    shell.sidebar(home, data.snapshot(home))
+    navigation.run()
+
+
+main()

@@ -1,0 +1,443 @@
+"""Every query the dashboard runs, and the only module that opens DuckDB.
+
+Why it is shaped like this:
+
+- The dashboard reads the *published* warehouse only, always `read_only=True` (one writer:
+  the nightly build writes a candidate file and publish swaps it in).
+- Publish replaces the file with `os.replace`, so the file's (inode, mtime_ns) names one
+  published version. Results are cached on that key: a new publish is picked up on the next
+  rerun without restarting the server, and an unchanged file costs no query at all.
+- Each batch of queries opens a short-lived read-only connection and closes it at once. A
+  handle kept across reruns would pin the replaced file and keep serving yesterday's data.
+- Queries return pandas frames with plain dtypes (BIGINT / DOUBLE, not HUGEINT or DECIMAL);
+  the ratio-of-sums maths on them lives in `dashboard.metrics`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from carepulse import paths
+from transform.build import published_path
+
+SOV_BASES = {  # sidebar basis -> numerator column of panel_daily()
+    "mention": "mentions",
+    "engagement": "engagements",
+    "reach": "reach",
+    "sentiment_weighted": "sentiment_weight",
+}
+
+
+class WarehouseUnreadable(RuntimeError):
+    """The published file could not be queried (not a CarePulse warehouse, or damaged)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One published version of the warehouse file: its path and (inode, mtime_ns)."""
+
+    path: str
+    inode: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the sidebar selected: period (inclusive), platforms and the brand in focus."""
+
+    start: date
+    end: date
+    platforms: tuple[str, ...]
+    brand_id: str
+    all_platforms: bool = True
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Scope:
+        """The period of the same length just before this one."""
+        end = self.start - timedelta(days=1)
+        return Scope(end - timedelta(days=self.days - 1), end, self.platforms, self.brand_id,
+                     self.all_platforms)
+
+    def params(self) -> dict:
+        return {"start": self.start, "end": self.end, "platforms": list(self.platforms),
+                "brand": self.brand_id,
+                # fct_sentiment_alerts_daily has a cross-platform row ('all') per brand and day
+                "alert_platforms": ["all"] if self.all_platforms else list(self.platforms)}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The published dimensions the sidebar offers, and the data's date bounds."""
+
+    brands: pd.DataFrame
+    platforms: pd.DataFrame
+    first_day: date | None
+    last_day: date | None
+    first_night: date | None  # first and newest nights extracted (data health)
+    latest_night: date | None
+
+    def covers(self, scope: Scope) -> bool:
+        """Every night of the period was extracted (so it can stand as a comparison)."""
+        return self.first_night is not None and self.first_night <= scope.start
+
+
+def snapshot(home: Path | None = None) -> Snapshot | None:
+    """The published warehouse as it is now, or None when nothing was published yet."""
+    path = published_path(home or paths.home())
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return Snapshot(str(path), stat.st_ino, stat.st_mtime_ns)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _fetch(snap: Snapshot, queries: tuple[tuple[str, tuple], ...]) -> list[pd.DataFrame]:
+    try:
+        con = duckdb.connect(snap.path, read_only=True)
+    except duckdb.Error as exc:
+        raise WarehouseUnreadable(f"{snap.path}: {exc}") from exc
+    try:
+        return [con.execute(sql, dict(params)).df() for sql, params in queries]
+    except duckdb.CatalogException as exc:
+        raise WarehouseUnreadable(f"{snap.path}: {exc}") from exc
+    finally:
+        con.close()
+
+
+def _run(snap: Snapshot, *queries: tuple[str, Scope | None]) -> list[pd.DataFrame]:
+    """Run (sql, scope) pairs on one connection; each query gets the parameters it names."""
+    batch = []
+    for sql, scope in queries:
+        available = scope.params() if scope else {}
+        names = sorted(set(re.findall(r"\$(\w+)", sql)))
+        batch.append((sql, tuple((name, available[name]) for name in names)))
+    return _fetch(snap, tuple(batch))
+
+
+def _day(value: object) -> date | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date()
+
+
+# -- catalog -------------------------------------------------------------------------------------
+
+BRANDS_SQL = """
+select brand_id, brand_name, brand_role, is_organisation, brand_order
+from marts.dim_brands
+where is_panel_member
+order by brand_order
+"""
+
+PLATFORMS_SQL = """
+select platform, platform_name, reports_views, engagement_formula
+from marts.dim_platforms
+where not is_unknown
+order by platform_order
+"""
+
+BOUNDS_SQL = """
+select
+    (select min(date_day) from marts.dim_dates where not is_unknown) as first_day,
+    (select max(date_day) from marts.dim_dates where not is_unknown) as last_day,
+    (select min(night) from marts.fct_data_health_nightly) as first_night,
+    (select max(night) from marts.fct_data_health_nightly) as latest_night
+"""
+
+
+def catalog(snap: Snapshot) -> Catalog:
+    brands, platforms, bounds = _run(snap, (BRANDS_SQL, None), (PLATFORMS_SQL, None),
+                                     (BOUNDS_SQL, None))
+    row = bounds.iloc[0]
+    return Catalog(brands, platforms, _day(row.first_day), _day(row.last_day), _day(row.first_night),
+                   _day(row.latest_night))
+
+
+# -- share of voice and sentiment ----------------------------------------------------------------
+
+PANEL_DAILY_SQL = """
+with sov as (
+    select
+        mention_date as date_day,
+        brand_id,
+        sum(mentions)::bigint as mentions,
+        sum(engagements)::bigint as engagements,
+        sum(reach)::bigint as reach,
+        sum(positive_mentions)::bigint as positive_mentions,
+        sum(neutral_mentions)::bigint as neutral_mentions,
+        sum(negative_mentions)::bigint as negative_mentions
+    from marts.fct_share_of_voice_daily
+    where mention_date between $start and $end and list_contains($platforms, platform)
+    group by all
+),
+
+-- the mart publishes sentiment-weighted SoV only as a per-platform ratio; to add platforms
+-- and days up, sum each mention's documented weight (1 + adjusted compound) / 2 instead
+weights as (
+    select
+        mentions.mention_date as date_day,
+        mentions.brand_id,
+        sum(cast((1 + coalesce(mentions.adjusted_compound, 0)) / 2 as decimal(18, 6)))::double
+            as sentiment_weight
+    from marts.fct_mentions as mentions
+    inner join marts.dim_brands as brands
+        on brands.brand_id = mentions.brand_id and brands.is_panel_member
+    where mentions.mention_date between $start and $end
+        and list_contains($platforms, mentions.platform)
+    group by all
+)
+
+select sov.*, coalesce(weights.sentiment_weight, 0) as sentiment_weight
+from sov
+left join weights using (date_day, brand_id)
+order by date_day, brand_id
+"""
+
+ALERTS_SQL = """
+select
+    date_day, platform, mentions,
+    net_sentiment::double as net_sentiment,
+    baseline_net_sentiment::double as baseline_net_sentiment,
+    net_sentiment_z::double as net_sentiment_z,
+    negative_mentions::bigint as negative_mentions,
+    negative_volume_z::double as negative_volume_z,
+    alert_kind
+from marts.fct_sentiment_alerts_daily
+where brand_id = $brand and is_alert
+    and date_day between $start and $end and list_contains($alert_platforms, platform)
+order by date_day, platform
+"""
+
+PLATFORM_MENTIONS_SQL = """
+select platform, sum(mentions)::bigint as mentions
+from marts.fct_share_of_voice_daily
+where mention_date between $start and $end and list_contains($platforms, platform)
+group by platform
+"""
+
+
+def panel_daily(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """One row per day x panel brand over the selected platforms: volumes, sentiment counts
+    and the numerator of each share-of-voice basis (`SOV_BASES`)."""
+    return _run(snap, (PANEL_DAILY_SQL, scope))[0]
+
+
+def sentiment_alerts(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Alert days of the brand in focus (its cross-platform row when every platform is on)."""
+    return _run(snap, (ALERTS_SQL, scope))[0]
+
+
+def platform_mentions(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Panel mentions per selected platform in the period (to name platforms without data)."""
+    return _run(snap, (PLATFORM_MENTIONS_SQL, scope))[0]
+
+
+# -- engagement ----------------------------------------------------------------------------------
+
+POST_ENGAGEMENT_SQL = """
+with latest as (
+    select *
+    from marts.fct_post_engagement_daily
+    where brand_id = $brand and entity_type = 'post'
+        and published_date between $start and $end and list_contains($platforms, platform)
+    qualify row_number() over (partition by post_key order by snapshot_date desc) = 1
+)
+
+select
+    platform,
+    content_type,
+    count(*) as posts,
+    sum(engagements)::bigint as engagements,
+    coalesce(sum(engagements) filter (where engagement_rate_by_followers is not null), 0)::bigint
+        as engagements_with_followers,
+    coalesce(sum(followers_at_post_time) filter (where engagement_rate_by_followers is not null), 0)::bigint
+        as followers,
+    coalesce(sum(engagement_rate_by_followers), 0)::double as sum_rate_by_followers,
+    count(engagement_rate_by_followers) as posts_with_rate,
+    coalesce(sum(engagements) filter (where engagement_rate_by_views is not null), 0)::bigint
+        as engagements_with_views,
+    coalesce(sum(views) filter (where engagement_rate_by_views is not null), 0)::bigint as views
+from latest
+group by all
+order by platform, content_type
+"""
+
+BEST_TIME_SQL = """
+select
+    platform, content_type, hour_of_week, iso_day_of_week, hour_of_day, posts,
+    engagements::bigint as engagements,
+    median_engagements::double as median_engagements,
+    engagement_rate_by_followers::double as engagement_rate_by_followers,
+    is_low_sample, rank_in_content_type, analysis_timezone, best_time_min_posts
+from marts.fct_best_time_to_post
+where brand_id = $brand and list_contains($platforms, platform)
+order by platform, content_type, hour_of_week
+"""
+
+
+def post_engagement(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Posts the brand in focus published in the period, by platform x content type, each at
+    its latest snapshot (engagement keeps accruing after the period); sums kept so rates are
+    ratios of sums."""
+    return _run(snap, (POST_ENGAGEMENT_SQL, scope))[0]
+
+
+def best_time(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """The hour-of-week cells of the brand in focus (all history: the mart has no period)."""
+    return _run(snap, (BEST_TIME_SQL, scope))[0]
+
+
+# -- campaigns -----------------------------------------------------------------------------------
+
+CAMPAIGN_DAILY_SQL = """
+select
+    perf.campaign_id,
+    campaigns.campaign_name,
+    brands.brand_name,
+    campaigns.start_date,
+    campaigns.end_date,
+    campaigns.currency,
+    perf.date_day,
+    sum(perf.owned_posts)::bigint as owned_posts,
+    sum(perf.mentions)::bigint as mentions,
+    sum(perf.user_generated_mentions)::bigint as user_generated_mentions,
+    sum(perf.reach)::bigint as reach,
+    sum(perf.engagements)::bigint as engagements,
+    sum(perf.daily_spend)::double as spend,
+    sum(perf.window_mentions_to_date) filter (where perf.pre_window_mentions is not null)::bigint
+        as lift_window_mentions,
+    sum(perf.pre_window_mentions)::bigint as lift_pre_window_mentions
+from marts.fct_campaign_performance_daily as perf
+inner join marts.dim_campaigns as campaigns on campaigns.campaign_id = perf.campaign_id
+inner join marts.dim_brands as brands on brands.brand_id = campaigns.brand_id
+where perf.date_day between $start and $end and list_contains($platforms, perf.platform)
+group by all
+order by min(brands.brand_order), campaigns.start_date, perf.campaign_id, perf.date_day
+"""
+
+
+def campaign_daily(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """One row per campaign x day of the period inside its window, summed over platforms."""
+    return _run(snap, (CAMPAIGN_DAILY_SQL, scope))[0]
+
+
+# -- community -----------------------------------------------------------------------------------
+
+INFLUENCERS_SQL = """
+select
+    authors.author_handle,
+    authors.platform,
+    authors.followers_count,
+    authors.author_tier,
+    authors.is_verified,
+    authors.is_healthcare_professional,
+    authors.influence_score::double as influence_score,
+    sum(daily.mentions)::bigint as mentions,
+    sum(daily.engagements)::bigint as engagements,
+    sum(daily.reach)::bigint as reach,
+    sum(daily.positive_mentions)::bigint as positive_mentions,
+    sum(daily.negative_mentions)::bigint as negative_mentions
+from marts.fct_influencer_mentions_daily as daily
+inner join marts.dim_authors as authors on authors.author_key = daily.author_key
+where daily.brand_id = $brand and daily.mention_date between $start and $end
+    and list_contains($platforms, daily.platform)
+group by all
+order by influence_score desc, mentions desc, authors.author_handle
+limit 25
+"""
+
+# text_redacted only: the warehouse never holds raw text, and neither does this page
+PATIENT_QUESTIONS_SQL = """
+select
+    platform, item_kind, addressed_via, asked_at,
+    text_redacted,
+    array_to_string(topic_ids, ', ') as topics,
+    adjusted_label, engagements, is_answered, response_minutes, hours_waiting, as_of_at
+from marts.fct_patient_questions
+where brand_id = $brand and asked_date between $start and $end
+    and list_contains($platforms, platform)
+order by is_answered, hours_waiting desc, asked_at
+"""
+
+TRENDING_HASHTAGS_SQL = """
+select
+    hashtag,
+    count(*) filter (where is_trending) as days_trending,
+    sum(posts)::bigint as posts,
+    max(trend_score)::double as peak_trend_score,
+    bool_or(is_tracked_hashtag) as is_tracked,
+    array_to_string(list_sort(list_distinct(list(platform))), ', ') as platforms
+from marts.fct_trending_hashtags_daily
+where published_date between $start and $end and list_contains($platforms, platform)
+group by hashtag
+order by days_trending desc, posts desc, hashtag
+limit 15
+"""
+
+
+def influencers(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """The 25 most influential public authors who mentioned the brand in focus."""
+    return _run(snap, (INFLUENCERS_SQL, scope))[0]
+
+
+def patient_questions(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Questions and complaints addressed to the brand in focus, asked in the period."""
+    return _run(snap, (PATIENT_QUESTIONS_SQL, scope))[0]
+
+
+def trending_hashtags(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Public hashtags of the period, those that trended on most days first."""
+    return _run(snap, (TRENDING_HASHTAGS_SQL, scope))[0]
+
+
+# -- misinformation and data health --------------------------------------------------------------
+
+MISINFORMATION_SQL = """
+select
+    platform, published_at, risk_level, red_flags,
+    text_redacted,
+    array_to_string(brand_ids, ', ') as brands,
+    list_contains(brand_ids, $brand) as mentions_brand_in_focus,
+    array_to_string(claim_topics, ', ') as claim_topics,
+    array_to_string(low_credibility_domains, ', ') as low_credibility_domains,
+    evidence_link_count, author_is_verified, author_is_healthcare_professional, author_followers,
+    is_recycled_text, cites_authoritative_source, uses_manipulative_rhetoric,
+    fact_check_verdict, fact_check_reference, engagements
+from marts.fct_misinformation_watch
+where published_date between $start and $end and list_contains($platforms, platform)
+order by case risk_level when 'high' then 0 when 'medium' then 1 else 2 end,
+    red_flags desc, engagements desc, published_at
+"""
+
+DATA_HEALTH_SQL = """
+select
+    night, platform, health_status, shards, shards_complete, shards_partial,
+    array_to_string(partial_reason_kinds, ', ') as partial_reasons,
+    records_fetched::bigint as records_fetched,
+    malformed_pages::bigint as malformed_pages,
+    posts_staged, mentions, quarantined_records, last_extracted_at,
+    hours_after_interval::double as hours_after_interval
+from marts.fct_data_health_nightly
+where night between $start and $end
+    or night = (select max(night) from marts.fct_data_health_nightly)
+order by night, platform
+"""
+
+
+def misinformation(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Health claims published in the period, riskiest first, one column per signal."""
+    return _run(snap, (MISINFORMATION_SQL, scope))[0]
+
+
+def data_health(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Per night x platform extraction health: the period's nights and the latest night."""
+    return _run(snap, (DATA_HEALTH_SQL, scope))[0]

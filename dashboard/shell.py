@@ -1,0 +1,236 @@
+"""The frame around every page: sidebar filters, the page context, empty states, downloads.
+
+The sidebar lives in the entry script (`app.py`) so its widgets keep their values when the
+reader moves between pages; it leaves the resulting `Context` in session state for the page
+script that runs next. When there is nothing to show (no published warehouse yet, an empty
+one, no platform selected) the context is None and every page says why instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard import audit, data
+from dashboard import format as fmt
+from dashboard.views import spec_for
+
+CONTEXT_KEY = "carepulse_context"
+EMPTY_KEY = "carepulse_empty_reason"
+DEFAULT_PERIOD_DAYS = 7  # a two-week history then has a full previous period to compare with
+BASIS_LABELS = {
+    "mention": "Mentions",
+    "engagement": "Engagements",
+    "reach": "Reach",
+    "sentiment_weighted": "Sentiment-weighted",
+}
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a page needs: where the data is, what it holds, what the reader chose."""
+
+    home: Path
+    snap: data.Snapshot
+    catalog: data.Catalog
+    scope: data.Scope
+    basis: str
+    gate: audit.GateStatus
+
+    def brand_name(self, brand_id: str) -> str:
+        names = dict(zip(self.catalog.brands.brand_id, self.catalog.brands.brand_name, strict=True))
+        return names.get(brand_id, brand_id)
+
+    def platform_name(self, platform: str) -> str:
+        names = dict(zip(self.catalog.platforms.platform, self.catalog.platforms.platform_name,
+                         strict=True))
+        return names.get(platform, platform)
+
+    @property
+    def brand(self) -> str:
+        return self.brand_name(self.scope.brand_id)
+
+    @property
+    def previous(self) -> data.Scope | None:
+        """The same-length period before, when every night of it was extracted; else None
+        (a half-extracted period would make every change look like growth)."""
+        before = self.scope.previous()
+        return before if self.catalog.covers(before) else None
+
+    def brand_scale(self) -> alt.Scale:
+        """The same colour for a brand on every chart (panel order)."""
+        names = list(self.catalog.brands.brand_name)
+        return alt.Scale(domain=names, range=PALETTE[: len(names)])
+
+
+# -- sidebar -------------------------------------------------------------------------------------
+
+
+def default_period(catalog: data.Catalog) -> tuple[date, date]:
+    """The last 7 days up to the newest extracted night (clipped to the data)."""
+    end = catalog.latest_night or catalog.last_day
+    start = end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    return max(start, catalog.first_day or start), end
+
+
+def _period_input(catalog: data.Catalog) -> tuple[date, date]:
+    start, end = default_period(catalog)
+    lowest, highest = min(catalog.first_day or start, start), max(catalog.last_day or end, end)
+    # keyed on the newest night, so a publish that adds a night moves the default period on
+    picked = st.date_input("Period", value=(start, end), min_value=lowest, max_value=highest,
+                           key=f"period_{end.isoformat()}", format="YYYY-MM-DD")
+    picked = tuple(picked) if isinstance(picked, (tuple, list)) else (picked,)
+    return (picked[0], picked[-1]) if picked else (start, end)
+
+
+def _scope_inputs(catalog: data.Catalog) -> tuple[data.Scope, str]:
+    start, end = _period_input(catalog)
+    platforms = list(catalog.platforms.platform)
+    names = dict(zip(catalog.platforms.platform, catalog.platforms.platform_name, strict=True))
+    chosen = st.multiselect("Platforms", platforms, default=platforms, format_func=names.get,
+                            key="platforms")
+    brands = catalog.brands
+    own = brands.index[brands.is_organisation].tolist()
+    brand = st.selectbox("Brand in focus", list(brands.brand_id), index=own[0] if own else 0,
+                         format_func=dict(zip(brands.brand_id, brands.brand_name, strict=True)).get,
+                         key="brand")
+    basis = st.radio("Share-of-voice basis", list(BASIS_LABELS), format_func=BASIS_LABELS.get,
+                     key="basis", help="What a brand's share of the competitor panel is a share of.")
+    ordered = tuple(p for p in platforms if p in chosen)
+    return data.Scope(start, end, ordered, brand, all_platforms=len(ordered) == len(platforms)), basis
+
+
+def _gate_badge(gate: audit.GateStatus) -> None:
+    if gate.passed:
+        st.success("Quality gate passed for this data", icon=":material/verified:")
+    elif gate.passed is None:
+        st.warning("No quality-gate record names this warehouse file", icon=":material/help:")
+    else:
+        st.error("The quality gate did not pass for this file", icon=":material/error:")
+
+
+def sidebar(home: Path, snap: data.Snapshot | None) -> Context | None:
+    """Draw the sidebar and return the page context, or None with the reason kept for pages."""
+    st.session_state[CONTEXT_KEY], st.session_state[EMPTY_KEY] = None, None
+    with st.sidebar:
+        st.markdown("## CarePulse")
+        catalog, reason = _catalog(home, snap)
+        if catalog is None:
+            return _empty(reason)
+        gate = audit.gate_status(snap, home)
+        st.caption(f"Newest night: **{fmt.day(catalog.latest_night)}**"
+                   + (f" · published {fmt.instant(gate.published_at)}" if gate.published_at else ""))
+        _gate_badge(gate)
+        scope, basis = _scope_inputs(catalog)
+    if not scope.platforms:
+        return _empty("Select at least one platform in the sidebar.")
+    ctx = Context(home, snap, catalog, scope, basis, gate)
+    st.session_state[CONTEXT_KEY] = ctx
+    return ctx
+
+
+def _catalog(home: Path, snap: data.Snapshot | None) -> tuple[data.Catalog | None, str]:
+    """The published catalog, or why there is nothing to show."""
+    if snap is None:
+        return None, (f"No published warehouse yet at `{data.published_path(home)}`. Run `make demo` "
+                      "(or `carepulse run`) to build and publish one; this page fills in on the next "
+                      "refresh, no restart needed.")
+    try:
+        catalog = data.catalog(snap)
+    except data.WarehouseUnreadable as exc:
+        return None, f"The published warehouse could not be read: {exc}"
+    if catalog.latest_night is None or catalog.brands.empty:
+        return None, ("The published warehouse holds no nights yet. It fills in after the first "
+                      "successful nightly run.")
+    return catalog, ""
+
+
+def _empty(reason: str) -> None:
+    st.session_state[EMPTY_KEY] = reason
+    return None
+
+
+# -- page furniture ------------------------------------------------------------------------------
+
+
+def run_page(render: Callable[[Context], None], page_file: str) -> None:
+    """Title the page, then render it, or say why there is nothing to show."""
+    spec = spec_for(page_file)
+    st.title(spec.title)
+    ctx: Context | None = st.session_state.get(CONTEXT_KEY)
+    if ctx is None:
+        st.info(st.session_state.get(EMPTY_KEY) or "Nothing to show yet.", icon=":material/info:")
+        return
+    platforms = ", ".join(ctx.platform_name(p) for p in ctx.scope.platforms)
+    st.caption(f"{fmt.period(ctx.scope.start, ctx.scope.end)} · {platforms} · "
+               f"brand in focus: **{ctx.brand}**")
+    render(ctx)
+
+
+def note_missing_platforms(ctx: Context, present: Iterable[str], what: str) -> None:
+    """Name the selected platforms that have no rows for this view in the period."""
+    missing = [ctx.platform_name(p) for p in ctx.scope.platforms if p not in set(present)]
+    if missing:
+        st.info(f"No {what} from {', '.join(missing)} in this period.", icon=":material/info:")
+
+
+def download(frame: pd.DataFrame, ctx: Context, name: str) -> None:
+    """A CSV of exactly the rows and columns the chart or table next to it shows."""
+    st.download_button(
+        "Download CSV", frame.to_csv(index=False).encode("utf-8"),
+        file_name=f"carepulse_{name}_{ctx.scope.start}_{ctx.scope.end}.csv", mime="text/csv",
+        key=f"download_{name}", on_click="ignore", icon=":material/download:")
+
+
+def table(frame: pd.DataFrame, ctx: Context, name: str, config: dict | None = None) -> None:
+    """A table with readable column names and its CSV download (keyed `table_<name>`)."""
+    with st.container(key=f"table_{name}"):
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+        download(frame, ctx, name)
+
+
+def chart(figure: alt.TopLevelMixin, frame: pd.DataFrame, ctx: Context, name: str,
+          config: dict | None = None) -> None:
+    """A chart, the figures it draws (in an expander) and their CSV download (`chart_<name>`)."""
+    st.altair_chart(figure, width="stretch")
+    with st.container(key=f"chart_{name}"):
+        with st.expander("Figures behind this chart"):
+            st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+        download(frame, ctx, name)
+
+
+def formats(numbers: Iterable[str] = (), percents: Iterable[str] = (), *columns) -> dict:
+    """Column formats for st.dataframe: thousands separators, percentages, and any other
+    st.column_config columns (keyed by their label)."""
+    config = {name: st.column_config.NumberColumn(name, format="localized") for name in numbers}
+    config |= {name: st.column_config.NumberColumn(name, format="percent") for name in percents}
+    return config | {column["label"]: column for column in columns}
+
+
+def metric(where, label: str, value: str, delta: str | None = None, **kwargs) -> None:
+    """st.metric with a border; the comparison text only when there is a change to show."""
+    where.metric(label, value, delta, border=True,
+                 delta_description="vs previous period" if delta is not None else None, **kwargs)
+
+
+def previous_panel(ctx: Context) -> pd.DataFrame:
+    """panel_daily() of the comparison period; no rows (so no changes shown) without one."""
+    if ctx.previous is None:
+        return data.panel_daily(ctx.snap, ctx.scope).iloc[0:0]
+    return data.panel_daily(ctx.snap, ctx.previous)
+
+
+def comparison_note(ctx: Context) -> None:
+    """Say what the changes compare with, or why there are none."""
+    if ctx.previous is not None:
+        st.caption(f"Changes against {fmt.period(ctx.previous.start, ctx.previous.end)}.")
+    else:
+        st.caption(f"No changes shown: extraction starts on {fmt.day(ctx.catalog.first_night)}, so "
+                   f"the {ctx.scope.days} days before this period are not complete.")

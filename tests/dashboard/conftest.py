@@ -1,0 +1,129 @@
+"""Dashboard test fixtures: the shared published world (read-only), an oracle on it, AppTest
+runs of any page with any sidebar choice, and an editable copy that can be re-published."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from carepulse.publish import publish, record_gate
+from dashboard.views import PAGES, PageSpec
+from tests.conftest import ROOT
+from tests.dashboard.oracle import Oracle, Period
+
+APP = ROOT / "dashboard" / "app.py"
+_COMPONENTS: dict = {}
+
+
+def page(module: str) -> PageSpec:
+    return next(spec for spec in PAGES if spec.module == module)
+
+
+def open_app(spec: PageSpec, *, period: Period | None = None, platforms: list[str] | None = None,
+             brand: str | None = None, basis: str | None = None) -> AppTest:
+    """Run the app, set the sidebar, go to the page; fails on any uncaught exception."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    # Speed only: each new AppTest scans every installed package for Streamlit components
+    # (~0.5 s); hand over the first scan's result. If this private attribute goes away the
+    # tests just get slower.
+    at._bidi_component_manager = _COMPONENTS.get("manager")
+    at.run()
+    _COMPONENTS.setdefault("manager", at._bidi_component_manager)
+    if period is not None:
+        at.date_input[0].set_value((period.start, period.end)).run()
+    if platforms is not None:
+        at.multiselect(key="platforms").set_value(platforms).run()
+    if brand is not None:
+        at.selectbox(key="brand").set_value(brand).run()
+    if basis is not None:
+        at.radio(key="basis").set_value(basis).run()
+    if not spec.is_default:
+        at.switch_page(spec.script).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics_of(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def frame(at: AppTest, name: str):
+    """The table (`table_<name>`) or chart figures (`chart_<name>`) a page shows, by name."""
+    keys = (f"table_{name}", f"chart_{name}")
+    found = [block.dataframe[0].value for block in at.container if block.key in keys]
+    assert found, f"no table or chart data named {name!r}: {[block.key for block in at.container]}"
+    return found[0]
+
+
+def texts(at: AppTest) -> str:
+    """Every message, caption and markdown string on the page, joined."""
+    parts = [e.value for kind in ("info", "warning", "error", "success", "caption", "markdown")
+             for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="session")
+def world(published_world) -> Path:
+    return published_world["home"]
+
+
+@pytest.fixture(scope="session")
+def oracle(world) -> Oracle:
+    return Oracle(world)
+
+
+@pytest.fixture
+def app(world, monkeypatch) -> Callable[..., AppTest]:
+    monkeypatch.setenv("CAREPULSE_HOME", str(world))
+    return open_app
+
+
+class EditableWorld:
+    """A copy of the published world's warehouse and gate records that tests may re-publish."""
+
+    def __init__(self, source: Path, home: Path) -> None:
+        self.home = home
+        (home / "warehouse").mkdir(parents=True)
+        shutil.copy2(source / "warehouse" / "carepulse.duckdb", home / "warehouse" / "carepulse.duckdb")
+        for record in (source / "audit").glob("*/*.json"):
+            if record.name in ("gate.json", "publish.json"):
+                target = home / "audit" / record.parent.name / record.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(record, target)
+        self.oracle = Oracle(home)
+
+    def publish(self, run_id: str, *statements: str) -> None:
+        """Edit a candidate copy of the published file, pass it through the gate, swap it in."""
+        candidate = self.home / "warehouse" / "candidate.duckdb"
+        shutil.copy2(self.home / "warehouse" / "carepulse.duckdb", candidate)
+        con = duckdb.connect(str(candidate))
+        try:
+            for sql in statements:
+                con.execute(sql)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        audit = self.home / "audit" / run_id
+        audit.mkdir(parents=True)
+        record_gate(audit, candidate, {"raw": {"success": True, "failures": []},
+                                       "marts": {"success": True, "failures": []}})
+        publish(self.home, audit)
+
+    def fail_gate(self, run_id: str, failure: str) -> None:
+        """A later run whose quality gate failed: a gate.json, and nothing published."""
+        audit = self.home / "audit" / run_id
+        audit.mkdir(parents=True)
+        record_gate(audit, self.home / "warehouse" / "candidate.duckdb",
+                    {"marts": {"success": False, "failures": [failure]}})
+
+
+@pytest.fixture
+def editable(world, tmp_path, monkeypatch) -> EditableWorld:
+    copy = EditableWorld(world, tmp_path / "home")
+    monkeypatch.setenv("CAREPULSE_HOME", str(copy.home))
+    return copy

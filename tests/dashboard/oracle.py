@@ -1,0 +1,164 @@
+"""What the dashboard should show, worked out straight from the published warehouse.
+
+The tests' own SQL, written independently of dashboard.data: volumes and shares from
+fct_mentions row by row rather than from the share-of-voice mart the dashboard sums, the
+latest snapshot per post with arg_max rather than a window, and so on. Both the AppTest
+tests and the browser test compare the rendered page with these figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from dashboard import format as fmt
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def params(self) -> dict:
+        return {"start": self.start, "end": self.end}
+
+
+class Oracle:
+    """Read-only questions to one published warehouse file."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = home / "warehouse" / "carepulse.duckdb"
+
+    def rows(self, sql: str, **params) -> list[tuple]:
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    def one(self, sql: str, **params):
+        return self.rows(sql, **params)[0][0]
+
+    # -- the defaults the sidebar should pick ---------------------------------------------------
+
+    def default_period(self) -> Period:
+        """The last 7 days up to the newest extracted night, clipped to the data."""
+        end = self.one("select max(night) from marts.fct_data_health_nightly")
+        first = self.one("select min(date_day) from marts.dim_dates where not is_unknown")
+        return Period(max(end - timedelta(days=6), first), end)
+
+    def organisation(self) -> str:
+        return self.one("select brand_id from marts.dim_brands where is_organisation")
+
+    def brand_name(self, brand: str) -> str:
+        return self.one("select brand_name from marts.dim_brands where brand_id = $b", b=brand)
+
+    def panel(self) -> list[tuple[str, str]]:
+        return self.rows("select brand_id, brand_name from marts.dim_brands where is_panel_member "
+                         "order by brand_order")
+
+    def platform_names(self) -> dict[str, str]:
+        return dict(self.rows("select platform, platform_name from marts.dim_platforms where not is_unknown"))
+
+    # -- mentions, shares and sentiment from fct_mentions ---------------------------------------
+
+    def brand_mentions(self, period: Period, brand: str, platforms: list[str] | None = None) -> dict:
+        """Mentions, engagements and adjusted-label counts of one brand, row by row."""
+        platforms = platforms or list(self.platform_names())
+        count, engagements, positive, negative = self.rows(
+            "select count(*), coalesce(sum(engagements), 0), "
+            "count(*) filter (where adjusted_label = 'positive'), "
+            "count(*) filter (where adjusted_label = 'negative') "
+            "from marts.fct_mentions where brand_id = $brand and mention_date between $start and $end "
+            "and platform in (select unnest($platforms))",
+            brand=brand, platforms=platforms, **period.params)[0]
+        net = (positive - negative) / (positive + negative) if positive + negative else None
+        return {"mentions": count, "engagements": engagements, "positive": positive,
+                "negative": negative, "net_sentiment": net}
+
+    def shares(self, period: Period, measure: str = "1", platforms: list[str] | None = None) -> dict:
+        """Each panel brand's share of sum(<measure>) over the panel's mentions."""
+        platforms = platforms or list(self.platform_names())
+        rows = self.rows(
+            f"select m.brand_id, sum({measure})::double from marts.fct_mentions m "
+            "join marts.dim_brands b on b.brand_id = m.brand_id and b.is_panel_member "
+            "where m.mention_date between $start and $end and m.platform in (select unnest($platforms)) "
+            "group by m.brand_id", platforms=platforms, **period.params)
+        total = sum(value for _, value in rows)
+        return {brand: value / total for brand, value in rows} if total else {}
+
+    def alert_days(self, period: Period, brand: str, platform: str = "all") -> int:
+        return self.one("select count(distinct date_day) from marts.fct_sentiment_alerts_daily "
+                        "where brand_id = $brand and platform = $platform and is_alert "
+                        "and date_day between $start and $end", brand=brand, platform=platform,
+                        **period.params)
+
+    # -- engagement ------------------------------------------------------------------------------
+
+    def owned_posts(self, period: Period, brand: str) -> dict[str, tuple[int, int]]:
+        """platform -> (posts published in the period, engagements at their latest snapshot)."""
+        rows = self.rows(
+            "select platform, count(*), sum(latest) from ("
+            "  select platform, post_key, arg_max(engagements, snapshot_date) as latest "
+            "  from marts.fct_post_engagement_daily where brand_id = $brand and entity_type = 'post' "
+            "  and published_date between $start and $end "
+            "  group by platform, post_key) group by platform", brand=brand, **period.params)
+        return {platform: (posts, int(engagements)) for platform, posts, engagements in rows}
+
+    # -- the headline figures of each page, as the page prints them ----------------------------
+
+    def headline(self, page: str, period: Period, brand: str) -> dict[str, str]:
+        """label -> value of the metrics a page shows first, for the default sidebar."""
+        return getattr(self, f"_headline_{page}")(period, brand)
+
+    def _headline_overview(self, period: Period, brand: str) -> dict[str, str]:
+        mine = self.brand_mentions(period, brand)
+        return {"Mentions": fmt.count(mine["mentions"]),
+                "Engagements on mentions": fmt.count(mine["engagements"]),
+                "Net sentiment": fmt.signed(mine["net_sentiment"]),
+                "Share of voice (mentions)": fmt.percent(self.shares(period).get(brand))}
+
+    def _headline_share_of_voice(self, period: Period, brand: str) -> dict[str, str]:
+        shares = self.shares(period)
+        return {name: fmt.percent(shares.get(brand_id, 0.0)) for brand_id, name in self.panel()}
+
+    def _headline_sentiment(self, period: Period, brand: str) -> dict[str, str]:
+        mine = self.brand_mentions(period, brand)
+        return {"Net sentiment": fmt.signed(mine["net_sentiment"]),
+                "Positive mentions": fmt.count(mine["positive"]),
+                "Negative mentions": fmt.count(mine["negative"]),
+                "Alert days": fmt.count(self.alert_days(period, brand))}
+
+    def _headline_engagement(self, period: Period, brand: str) -> dict[str, str]:
+        posts = self.owned_posts(period, brand).values()
+        return {"Posts published": fmt.count(sum(p for p, _ in posts)),
+                "Engagements": fmt.count(sum(e for _, e in posts))}
+
+    def _headline_campaigns(self, period: Period, brand: str) -> dict[str, str]:
+        running, ugc = self.rows(
+            "select count(distinct campaign_id), sum(user_generated_mentions) "
+            "from marts.fct_campaign_performance_daily where date_day between $start and $end",
+            **period.params)[0]
+        return {"Campaigns running": fmt.count(running), "User-generated posts": fmt.count(ugc)}
+
+    def _headline_community(self, period: Period, brand: str) -> dict[str, str]:
+        items, still_open, median = self.rows(
+            "select count(*), count(*) filter (where not is_answered), "
+            "median(response_minutes) filter (where is_answered) from marts.fct_patient_questions "
+            "where brand_id = $brand and asked_date between $start and $end", brand=brand,
+            **period.params)[0]
+        return {"Questions and complaints": fmt.count(items), "Still open": fmt.count(still_open),
+                "Median response time": fmt.duration(median)}
+
+    def _headline_misinformation(self, period: Period, brand: str) -> dict[str, str]:
+        items, high, about_brand = self.rows(
+            "select count(*), count(*) filter (where risk_level = 'high'), "
+            "count(*) filter (where list_contains(brand_ids, $brand)) "
+            "from marts.fct_misinformation_watch where published_date between $start and $end",
+            brand=brand, **period.params)[0]
+        return {"Claims to review": fmt.count(items), "High risk": fmt.count(high),
+                f"Mentioning {self.brand_name(brand)}": fmt.count(about_brand)}

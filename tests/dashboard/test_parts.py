@@ -1,0 +1,102 @@
+"""The dashboard's small parts on their own: page registry against the dbt exposures, the
+serve command, number formatting and the ratio-of-sums maths."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import pandas as pd
+import pytest
+import yaml
+
+from dashboard import format as fmt
+from dashboard import metrics
+from dashboard.data import Scope
+from dashboard.launch import APP, command
+from dashboard.views import PAGES
+from tests.conftest import ROOT
+
+EXPOSURES = ROOT / "dbt_project" / "models" / "marts" / "_marts__exposures.yml"
+
+
+def test_pages_are_served_at_the_urls_the_exposures_name():
+    exposures = yaml.safe_load(EXPOSURES.read_text())["exposures"]
+    paths = {e["url"].split("8501", 1)[1].strip("/") for e in exposures if e["type"] == "dashboard"}
+    assert {spec.url_path for spec in PAGES} == paths
+    assert [spec.is_default for spec in PAGES].count(True) == 1
+    assert all(spec.path.is_file() for spec in PAGES)
+
+
+def test_launch_command_serves_the_entry_script_with_this_interpreter():
+    argv = command(port=8765, address="0.0.0.0", headless=False)
+    assert argv[:5] == [sys.executable, "-m", "streamlit", "run", str(APP)]
+    options = dict(zip(argv[5::2], argv[6::2], strict=True))
+    assert options["--server.port"] == "8765" and options["--server.address"] == "0.0.0.0"
+    assert options["--server.headless"] == "false"
+    assert options["--browser.gatherUsageStats"] == "false"
+    assert dict(zip(command()[5::2], command()[6::2], strict=True))["--server.address"] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda: fmt.count(1234567), "1,234,567"),
+    (lambda: fmt.count(None), "–"),
+    (lambda: fmt.count(float("nan")), "–"),
+    (lambda: fmt.percent(0.12345), "12.3%"),
+    (lambda: fmt.percent(pd.NA), "–"),
+    (lambda: fmt.signed(0.2), "+0.20"),
+    (lambda: fmt.signed(-0.05), "-0.05"),
+    (lambda: fmt.compact(2_500_000), "2.5M"),
+    (lambda: fmt.money(1234.5, "USD"), "1,234.50 USD"),
+    (lambda: fmt.change(150, 100), "+50.0%"),
+    (lambda: fmt.change(150, 0), None),
+    (lambda: fmt.point_change(0.30, 0.25), "+5.0 pp"),
+    (lambda: fmt.duration(398), "6h 38m"),
+    (lambda: fmt.duration(45), "45m"),
+    (lambda: fmt.duration(3 * 1440 + 61), "3d 1h"),
+    (lambda: fmt.period(date(2026, 11, 13), date(2026, 11, 26)), "13 Nov 2026 – 26 Nov 2026 (14 days)"),
+    (lambda: fmt.instant("2026-11-28T04:40:27+00:00"), "28 Nov 2026 04:40 UTC"),
+    (lambda: fmt.instant(None), "–"),
+])
+def test_numbers_read_as_people_write_them(call, expected):
+    assert call() == expected
+
+
+def test_previous_period_has_the_same_length_and_ends_the_day_before():
+    scope = Scope(date(2026, 11, 13), date(2026, 11, 26), ("x",), "lakemont")
+    before = scope.previous()
+    assert (before.start, before.end, before.days) == (date(2026, 10, 30), date(2026, 11, 12), 14)
+
+
+def _panel() -> pd.DataFrame:
+    return pd.DataFrame({
+        "date_day": pd.to_datetime(["2026-11-01"] * 2 + ["2026-11-02"] * 2),
+        "brand_id": ["a", "b", "a", "b"], "mentions": [3, 1, 0, 0], "engagements": [40, 0, 0, 0],
+        "reach": [200, 200, 0, 0], "positive_mentions": [2, 0, 0, 0], "neutral_mentions": [0, 1, 0, 0],
+        "negative_mentions": [1, 0, 0, 0], "sentiment_weight": [1.75, 0.5, 0.0, 0.0]})
+
+
+def test_shares_are_ratios_of_sums_and_none_without_a_panel_total():
+    daily = metrics.shares(_panel(), "engagement", by_day=True)
+    assert daily.share.tolist()[:2] == [1.0, 0.0]
+    assert daily.share.isna().tolist()[2:] == [True, True]
+    period = metrics.shares(_panel(), "sentiment_weighted", by_day=False).set_index("brand_id")
+    assert period.share["a"] == pytest.approx(1.75 / 2.25)
+
+
+def test_brand_totals_give_net_sentiment_and_mention_share():
+    totals = metrics.brand_totals(_panel(), "a")
+    assert (totals.mentions, totals.net_sentiment, totals.mention_sov) == (3, pytest.approx(1 / 3), 0.75)
+    assert metrics.brand_totals(_panel().iloc[0:0], "a").net_sentiment is None
+
+
+def test_campaign_lift_adds_platforms_of_the_last_day():
+    daily = pd.DataFrame({
+        "campaign_id": ["c", "c"], "campaign_name": ["C", "C"], "brand_name": ["A", "A"],
+        "start_date": pd.to_datetime(["2026-11-10"] * 2), "end_date": pd.to_datetime(["2026-11-11"] * 2),
+        "currency": ["USD", "USD"], "date_day": pd.to_datetime(["2026-11-10", "2026-11-11"]),
+        "owned_posts": [1, 0], "mentions": [2, 3], "user_generated_mentions": [1, 0], "reach": [1000, 0],
+        "engagements": [25, 0], "spend": [50.0, 50.0], "lift_window_mentions": [2, 5],
+        "lift_pre_window_mentions": [1, 2]})
+    row = metrics.campaign_table(daily).iloc[0]
+    assert (row.mention_lift, row.engagement_rate, row.cost_per_engagement) == (1.5, 0.025, 4.0)

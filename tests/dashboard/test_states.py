@@ -1,0 +1,112 @@
+"""The dashboard's behaviour around the data rather than on it: nothing published yet, a new
+publish arriving while it runs, partial platforms, failed gates, platforms without data."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from dashboard import format as fmt
+from dashboard.views import PAGES
+from tests.dashboard.conftest import frame, metrics_of, open_app, page, texts
+from tests.dashboard.oracle import Period
+
+
+def test_every_page_explains_that_nothing_is_published_yet(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAREPULSE_HOME", str(tmp_path / "empty"))
+    for spec in PAGES:
+        at = open_app(spec)
+        assert at.title[0].value == spec.title
+        assert "No published warehouse yet" in texts(at)
+        assert not at.metric and not at.dataframe
+
+
+@pytest.mark.slow
+def test_a_new_publish_is_picked_up_without_restarting(editable):
+    """Same running app, file swapped underneath by publish: the next rerun shows the new
+    figures, the new run's gate, the partial platform, and holds no handle on the file."""
+    at = open_app(page("overview"))
+    brand, period = editable.oracle.organisation(), editable.oracle.default_period()
+    before = metrics_of(at)["Mentions"]
+    assert before == fmt.count(editable.oracle.brand_mentions(period, brand)["mentions"])
+    duckdb.connect(str(editable.oracle.path)).close()  # read-write open: no reader holds it
+
+    latest = editable.oracle.one("select max(night) from marts.fct_data_health_nightly")
+    editable.publish(
+        "run-edited",
+        "delete from marts.fct_mentions where platform = 'x'",
+        "delete from marts.fct_share_of_voice_daily where platform = 'x'",
+        "update marts.fct_data_health_nightly set health_status = 'partial', "
+        f"partial_reason_kinds = ['rate_limited'] where platform = 'x' and night = '{latest}'")
+    at.run()
+
+    after = editable.oracle.brand_mentions(period, brand)["mentions"]
+    assert metrics_of(at)["Mentions"] == fmt.count(after) != before
+    shown = texts(at)
+    assert "run-edited" in shown
+    assert "partial platforms: X (partial: rate_limited)" in shown
+    at.switch_page(page("share_of_voice").script).run()
+    assert "No mentions from X in this period." in texts(at)
+
+
+@pytest.mark.slow
+def test_a_later_failed_gate_is_reported_beside_the_published_data(editable):
+    editable.fail_gate("run-failed", "marts__fct_mentions: volume fell below the floor")
+    at = open_app(page("overview"))
+    warning = " ".join(w.value for w in at.warning)
+    assert "run-failed" in warning and "volume fell below the floor" in warning
+    assert any("passed every quality check" in s.value for s in at.success)  # the file on screen did
+
+
+@pytest.mark.slow
+def test_a_warehouse_without_gate_records_says_so(editable):
+    for record in editable.home.glob("audit/*/publish.json"):
+        record.unlink()
+    at = open_app(page("overview"))
+    assert any("No publish record" in w.value for w in at.warning)
+    assert not any("passed every quality check" in s.value for s in at.success)
+
+
+@pytest.mark.slow
+def test_no_platform_selected_asks_for_one(app):
+    at = app(page("engagement"), platforms=[])
+    assert "Select at least one platform" in texts(at)
+    assert not at.metric
+
+
+@pytest.mark.slow
+def test_a_platform_without_posts_in_the_period_is_named(app, oracle):
+    """Pick a platform and a single day on which the brand's accounts published nothing there."""
+    brand = oracle.organisation()
+    found = oracle.rows(
+        "select d.date_day, p.platform from marts.dim_dates d cross join marts.dim_platforms p "
+        "where not d.is_unknown and not p.is_unknown and d.date_day between $start and $end "
+        "and not exists (select 1 from marts.fct_post_engagement_daily e where e.brand_id = $b "
+        "  and e.platform = p.platform and e.published_date = d.date_day and e.entity_type = 'post') "
+        "and exists (select 1 from marts.fct_post_engagement_daily e where e.brand_id = $b "
+        "  and e.platform <> p.platform and e.published_date = d.date_day and e.entity_type = 'post') "
+        "order by 1 desc, 2 limit 1", b=brand, **oracle.default_period().params)
+    assert found, "the published world should have a day some platform has no owned post on"
+    day, platform = found[0]
+    others = [p for p in oracle.platform_names() if p != platform]
+    at = app(page("engagement"), period=Period(day, day), platforms=[platform, *others])
+    name = oracle.platform_names()[platform]
+    assert f"No posts from {name} in this period." in texts(at)
+    assert name not in set(frame(at, "engagement_by_platform").Platform)
+
+
+@pytest.mark.slow
+def test_a_published_warehouse_without_nights_says_it_is_empty(editable):
+    editable.publish("run-empty", "delete from marts.fct_data_health_nightly")
+    at = open_app(page("sentiment"))
+    assert "holds no nights yet" in texts(at)
+    assert not at.metric
+
+
+def test_a_file_that_is_not_a_warehouse_is_named_not_raised(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / "warehouse").mkdir(parents=True)
+    duckdb.connect(str(home / "warehouse" / "carepulse.duckdb")).close()  # valid DuckDB, no marts
+    monkeypatch.setenv("CAREPULSE_HOME", str(home))
+    at = open_app(page("overview"))
+    assert "could not be read" in texts(at)
