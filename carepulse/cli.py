@@ -347,6 +347,7 @@ def demo(
 
 
 def _demo_summary(home: Path, state: str, run_id: str) -> None:
+    from carepulse.evidence import published_docs
     from carepulse.nightly import folder_name
     from transform.build import published_path
 
@@ -360,9 +361,11 @@ def _demo_summary(home: Path, state: str, run_id: str) -> None:
     lineage = list((paths.lineage_dir(home) / "airflow").glob("events*"))
     for label, where in (("published warehouse", published_path(home)), ("evidence", audit),
                          ("data docs", audit / "data_docs" / "marts" / "index.html"),
+                         ("dbt docs", published_docs(home)),
                          ("lineage", f"{paths.lineage_dir(home)} ({len(lineage)} OpenLineage events)")):
         console.print(f"  {label:<20} {where}")
     console.print("  dashboard            carepulse dashboard   (or: make dashboard)")
+    console.print("  audit                carepulse audit verify; carepulse lineage trace <mart> <key...>")
 
 
 def _print_mart_counts(db: Path) -> None:
