@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -30,12 +31,32 @@ PUBLISHED_SEED, PUBLISHED_VOLUME = 11, 200  # the simulator behind it (tests ext
 
 
 @pytest.fixture(scope="session")
-def published_world(tmp_path_factory) -> dict:
-    """Two recent nights run by `carepulse run` against the simulator, published.
+def published_world(tmp_path_factory, worker_id) -> dict:
+    """Two nights run by `carepulse run` against the simulator, published.
 
-    Returns {"home", "nights", "run_id", "audit", "env"}. Built once per session, only when a
-    test asks for it; tests must treat it as read-only (copy it to tamper with it).
+    Returns {"home", "nights", "run_id", "audit", "env"}. Built once per test session, only
+    when a test asks for it (under pytest-xdist by the first worker that does, the others
+    wait for it); tests must treat it as read-only (copy it to tamper with it).
     """
+    import json
+
+    from filelock import FileLock
+
+    if worker_id == "master":
+        return _build_published_world(tmp_path_factory.mktemp("published"))
+    shared = tmp_path_factory.getbasetemp().parent  # this session's, shared by its workers
+    done = shared / "published" / "world.json"
+    with FileLock(str(shared / "published.lock")):
+        if not done.exists():
+            world = _build_published_world(shared / "published")
+            done.write_text(json.dumps({**world, "nights": [n.isoformat() for n in world["nights"]]},
+                                       default=str))
+    world = json.loads(done.read_text())
+    return {**world, "home": Path(world["home"]), "audit": Path(world["audit"]),
+            "nights": [date.fromisoformat(n) for n in world["nights"]]}
+
+
+def _build_published_world(root: Path) -> dict:
     import os
     import subprocess
     import sys
@@ -43,7 +64,7 @@ def published_world(tmp_path_factory) -> dict:
 
     from extract.simulator.server import SimulatorServer
 
-    home = tmp_path_factory.mktemp("published") / "home"
+    home = root / "home"
     cfg = load_config(CONFIG)
     # X search reaches 7 days back; tests extending the world add the night after `last`
     last = (datetime.now(UTC) - timedelta(days=3)).date()

@@ -329,7 +329,7 @@ def test_openlineage_writes_file_events_under_the_data_volume(common, services):
 # ------------------------------------------------------------------ the celery scale-out
 
 
-@pytest.mark.parametrize("name", list(REQUIRED_SERVICES))
+@pytest.mark.parametrize("name", sorted(REQUIRED_SERVICES))
 def test_celery_services_are_only_in_the_celery_profile(services, name):
     expected = ["celery"] if name in CELERY_ONLY else None
     assert services[name].get("profiles") == expected
