@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -77,3 +78,26 @@ def test_a_bad_x_page_fails_the_raw_gate(built, tmp_path):
         assert f"raw__x_tweets: {expected}" in message
     evidence = [report.results_path, *report.docs_index.parent.rglob("*.html")]
     assert not [p for p in evidence if CANARY in p.read_text()] and CANARY not in message
+
+
+def test_a_backfill_gates_its_nights_in_parallel_and_records_every_failed_night(built, tmp_path):
+    """nightly.validate_raw spreads several nights over spawned processes; the verdicts, the
+    per-night evidence and gate.json are what one process would give."""
+    from carepulse import nightly
+
+    nights = sorted(built.night - timedelta(days=d) for d in (1, 0))
+    home = tmp_path / "home"
+    shutil.copytree(built.home / "raw", home / "raw")
+    passed = nightly.validate_raw(built.config, home, nights, tmp_path / "run-ok")
+    assert passed == {"success": True, "suites": 2 * len(suites.RAW), "failures": []}
+    assert all((tmp_path / "run-ok" / f"raw-{n}" / "gx_raw_results.json").exists() for n in nights)
+
+    bad = tweets(1, nights[-1])
+    bad["data"][0]["id"] = None
+    land(home / "raw", built.config, nights[-1], {"drill": [bad]})
+    with pytest.raises(ValidationFailed) as caught:
+        nightly.validate_raw(built.config, home, nights, tmp_path / "run-bad")
+    assert caught.value.report.night == nights[-1]
+    gate = json.loads((tmp_path / "run-bad" / "gate.json").read_text())
+    assert gate["passed"] is False
+    assert {f.split(":")[0] for f in gate["stages"]["raw"]["failures"]} == {nights[-1].isoformat()}
