@@ -17,7 +17,7 @@ demo: install  ## the nightly DAG in-process against the simulator: two weeks ba
 	$(RUN) carepulse demo
 
 test: install browser  ## the whole suite (slow tests included)
-	$(RUN) pytest -n 2 --dist loadfile  # two workers (2 cores); a module's tests stay on one worker
+	$(RUN) pytest -n 2 --dist loadfile --no-loadscope-reorder  # 2 cores; a module stays on one worker
 
 browser:  ## Debian's chromium for the dashboard's browser test (which skips, saying so, without one)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \

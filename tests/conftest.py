@@ -30,6 +30,19 @@ PUBLISHED_PSEUDONYM_KEY = "published-world-pseudonym-key-0123456789"
 PUBLISHED_SEED, PUBLISHED_VOLUME = 11, 200  # the simulator behind it (tests extending it reuse them)
 
 
+# The longest modules, started first: `make test` hands whole modules to two xdist workers in
+# collection order (--no-loadscope-reorder), so these run beside the rest instead of last.
+LONGEST_FIRST = ("tests/e2e/test_nightly.py", "tests/dbt/test_marts.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        module = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
+
 @pytest.fixture(scope="session")
 def published_world(tmp_path_factory, worker_id) -> dict:
     """Two nights run by `carepulse run` against the simulator, published.
