@@ -5,7 +5,7 @@ export UV_COMPILE_BYTECODE := 1
 export CAREPULSE_HOME ?= $(CURDIR)/data
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: install demo test test-fast lint bench-extract bench-transform simulate dashboard browser clean
+.PHONY: install demo test test-fast lint bench-extract bench-transform bench-dag-parse simulate dashboard browser clean
 
 install:  ## install uv if missing, then the locked environment (bytecode compiled)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -31,6 +31,9 @@ lint: install
 
 bench-extract: install  ## items/s extracting one night of 100k mentions from the simulator
 	$(RUN) python bench/extract.py --volume 100000
+
+bench-dag-parse: install  ## wall and CPU seconds to parse dags/, Cosmos rendering and single dbt task
+	$(RUN) python bench/dag_parse.py --repeat 10
 
 bench-transform: install  ## dbt build per stage at 100k and 1M mentions, memory, sentiment, incremental night
 	$(RUN) python bench/transform.py --volume 100000 --nights 10 --extra-nights 10

@@ -14,13 +14,23 @@ WRITERS = {"prepare_candidate", "validate_marts", "publish"}
 
 
 def fill(mode: str, monkeypatch):
+    """Parse the DAG folder; `parse_seconds` is the CPU time of the cheapest of three parses.
+
+    CPU time of this process, not wall time: under `make test` the other xdist worker
+    competes for the two cores, and a wall-clock budget then measures the machine's load
+    (CI once saw 1.05 s wall for a parse that costs 0.15-0.5 s). Best of three drops
+    a parse that happened to pay for a garbage collection.
+    """
     from airflow.dag_processing.dagbag import DagBag
 
     monkeypatch.setenv("CAREPULSE_DBT_TASKS", mode)
-    DagBag(dag_folder=str(DAGS))  # warm the imports, so the next fill measures parsing alone
-    started = time.perf_counter()
-    filled = DagBag(dag_folder=str(DAGS))
-    filled.parse_seconds = time.perf_counter() - started
+    DagBag(dag_folder=str(DAGS))  # warm the imports, so the next fills measure parsing alone
+    costs = []
+    for _ in range(3):
+        started = time.process_time()
+        filled = DagBag(dag_folder=str(DAGS))
+        costs.append(time.process_time() - started)
+    filled.parse_seconds = min(costs)
     return filled
 
 
@@ -55,7 +65,7 @@ def test_imports_without_errors(bag):
 
 
 def test_parses_in_under_a_second(bag):
-    assert bag.parse_seconds < 1.0, f"DAG folder took {bag.parse_seconds:.2f}s to parse"
+    assert bag.parse_seconds < 1.0, f"DAG folder took {bag.parse_seconds:.2f} CPU s to parse"
 
 
 def test_has_no_cycles(dag):
