@@ -88,3 +88,14 @@ def test_the_chain_links_each_bundle_to_the_previous_one(world_copy, published_w
     found = problems(world_copy)
     assert any("chain reordered or a bundle removed" in p for p in found), found
     assert any("not in audit/chain.jsonl" in p for p in found), found
+
+
+def test_a_published_warehouse_edited_after_its_publish_is_named(world_copy):
+    """A number changed in the published file by hand, not by a publish, no longer matches the seal."""
+    import duckdb
+
+    with duckdb.connect(str(world_copy / "warehouse" / "carepulse.duckdb")) as con:
+        con.execute("update marts.fct_share_of_voice_daily set mentions = mentions + 1 "
+                    "where rowid = (select min(rowid) from marts.fct_share_of_voice_daily)")
+    found = problems(world_copy)
+    assert [p for p in found if p.startswith("warehouse/carepulse.duckdb: sha256 differs")], found
