@@ -42,10 +42,7 @@ def collect(home: Path, audit: Path, nights: list[str]) -> dict:
     """Write marts.json, copy the dbt artifacts and list the nights' extraction manifests."""
     hashes = mart_hashes(published_path(home))
     atomic_write(audit / "marts.json", json.dumps(hashes, indent=1, sort_keys=True).encode(), mode=0o644)
-    for artifact in ("manifest.json", "run_results.json"):
-        source = target_dir(home) / artifact
-        if source.exists():
-            shutil.copyfile(source, audit / f"dbt_{artifact}")
+    dbt_source = copy_dbt_artifacts(home, audit)
     manifests = []
     for night in nights:
         for path in sorted(paths.manifests_dir(home).glob(f"date={night}/run=*/manifest.json")):
@@ -53,8 +50,31 @@ def collect(home: Path, audit: Path, nights: list[str]) -> dict:
                               "sha256": hashlib.sha256(path.read_bytes()).hexdigest()})
     atomic_write(audit / "extraction_manifests.json",
                  json.dumps(manifests, indent=1).encode(), mode=0o644)
-    return {"marts": len(hashes), "manifests": len(manifests), "audit": str(audit),
+    return {"marts": len(hashes), "manifests": len(manifests), "audit": str(audit), "dbt": dbt_source,
             "docs": publish_docs(home, audit), "lineage_events": copy_lineage_events(home, audit)}
+
+
+def copy_dbt_artifacts(home: Path, audit: Path) -> str | None:
+    """The build's dbt manifest and run results into the evidence; says where they came from.
+
+    One `dbt build` leaves both in the home's target. Under Cosmos each model was its own dbt
+    call in a temporary folder: the manifest is then the docs step's (compiled from the same
+    project, so column lineage works) and the run results are the tasks' results merged."""
+    from transform.cosmos_group import merged_run_results
+
+    built = target_dir(home)
+    if (built / "manifest.json").is_file():
+        for artifact in ("manifest.json", "run_results.json"):
+            if (built / artifact).is_file():
+                shutil.copyfile(built / artifact, audit / f"dbt_{artifact}")
+        return "dbt build"
+    merged = merged_run_results(home)
+    if merged is None:
+        return None
+    if (docs_dir(home) / "manifest.json").is_file():
+        shutil.copyfile(docs_dir(home) / "manifest.json", audit / "dbt_manifest.json")
+    atomic_write(audit / "dbt_run_results.json", json.dumps(merged, indent=1).encode(), mode=0o644)
+    return f"cosmos ({len(merged['metadata']['invocations'])} tasks)"
 
 
 def published_docs(home: Path) -> Path:

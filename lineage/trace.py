@@ -258,7 +258,15 @@ def _publishing_run(home: Path) -> dict | None:
             "gate": {"passed": gate["passed"], **{s: {"success": v["success"], "suites": v.get("suites"),
                                                       "failures": v["failures"]}
                                                   for s, v in gate["stages"].items()}},
-            "dbt": {"invocation_id": meta.get("invocation_id"), "version": meta.get("dbt_version")}}
+            "dbt": {"invocation_id": meta.get("invocation_id"), "version": meta.get("dbt_version"),
+                    "cosmos_invocations": meta.get("invocations")}}
+
+
+def _invocation(dbt: dict) -> str:
+    """One dbt build's invocation id, or how many per-model Cosmos invocations built it."""
+    if dbt.get("cosmos_invocations"):
+        return f"{len(dbt['cosmos_invocations'])} Cosmos task invocations (listed in --json)"
+    return f"invocation {dbt['invocation_id']}"
 
 
 def _jsonable(doc: dict) -> dict:
@@ -308,7 +316,7 @@ def render_text(result: dict, limit: int = 20) -> str:
                       f"(evidence {pub['evidence']})",
                   f"  quality gate: {'passed' if gate['passed'] else 'FAILED'}  "
                   + "  ".join(f"{s} {v['suites']} suites" for s, v in gate.items() if isinstance(v, dict)),
-                  f"  dbt {pub['dbt']['version']} invocation {pub['dbt']['invocation_id']}"]
+                  f"  dbt {pub['dbt']['version']} {_invocation(pub['dbt'])}"]
     else:
         lines += ["", "publishing run: not found in the sealed evidence chain"]
     return "\n".join(lines)

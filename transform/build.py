@@ -56,8 +56,10 @@ def write_config_json(loaded: LoadedConfig, home: Path) -> Path:
 
 
 def start_candidate(home: Path) -> Path:
-    """Copy the published warehouse to the candidate path (or start empty)."""
+    """Copy the published warehouse to the candidate path (or start empty), and forget the
+    previous build's dbt artifacts so this run's evidence can only cite its own."""
     candidate, published = candidate_path(home), published_path(home)
+    clear_build_artifacts(home)
     candidate.parent.mkdir(parents=True, exist_ok=True)
     for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
         stale.unlink(missing_ok=True)
@@ -66,6 +68,14 @@ def start_candidate(home: Path) -> Path:
         shutil.copyfile(published, tmp)
         os.replace(tmp, candidate)
     return candidate
+
+
+def clear_build_artifacts(home: Path) -> None:
+    """Remove the last build's manifest and run results, the Cosmos tasks' included."""
+    target = target_dir(home)
+    for name in ("manifest.json", "run_results.json"):
+        (target / name).unlink(missing_ok=True)
+    shutil.rmtree(cosmos_results_dir(home), ignore_errors=True)
 
 
 def dbt_args(command: str, *, night: date | None, select: str | None, full_refresh: bool) -> list[str]:
@@ -102,6 +112,12 @@ def target_dir(home: Path | None = None) -> Path:
     """This home's dbt target (manifest, run results): the evidence copies these, so they must
     not be the project folder's shared `target/`, which any other build may overwrite."""
     return paths.warehouse_dir(home) / "dbt_target"
+
+
+def cosmos_results_dir(home: Path | None = None) -> Path:
+    """The run results of each Cosmos dbt task of the current build, one file per task
+    (Cosmos runs every task in a temporary copy of the project that it deletes afterwards)."""
+    return target_dir(home) / "cosmos_run_results"
 
 
 def _target_args(home: Path) -> list[str]:

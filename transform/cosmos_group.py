@@ -11,10 +11,15 @@ releases the file between tasks). See DECISIONLOG.md for the timings behind the 
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import shutil
 from pathlib import Path
 
-from transform.build import DBT_DIR
+from transform.build import DBT_DIR, cosmos_results_dir
+
+log = logging.getLogger("transform.cosmos_group")
 
 
 def manifest_path() -> Path:
@@ -50,7 +55,42 @@ def dbt_task_group(group_id: str, pool: str):
                                          test_indirect_selection=TestIndirectSelection.BUILDABLE),
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_ALL,
                                    enable_mock_profile=False, emit_datasets=True),
-        operator_args={"pool": pool},
+        operator_args={"pool": pool, "callback": keep_run_results},
         # default_args also reach the EmptyOperators Cosmos renders for ephemeral models
         default_args={"pool": pool},
     )
+
+
+def keep_run_results(project_dir: str, context=None, **_) -> Path | None:
+    """Cosmos callback after each dbt task: keep the task's run_results.json for the run's
+    evidence, named after the task (a retry's results replace the failed try's)."""
+    source = Path(project_dir) / "target" / "run_results.json"
+    if not source.is_file():
+        log.warning("no run_results.json in %s: this task's dbt results miss the evidence", source.parent)
+        return None
+    task_id = context["ti"].task_id if context else Path(project_dir).name
+    target = cosmos_results_dir() / f"{task_id}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return target
+
+
+def merged_run_results(home: Path) -> dict | None:
+    """The Cosmos tasks' run results as one run_results document, or None when there are none.
+
+    Each result keeps the task and dbt invocation it came from; `metadata.invocation_id` is
+    None (there was no single dbt invocation) and `metadata.invocations` maps task -> id."""
+    files = sorted(cosmos_results_dir(home).glob("*.json"))
+    if not files:
+        return None
+    docs = {f.stem: json.loads(f.read_text()) for f in files}
+    first = next(iter(docs.values()))
+    invocations = {task: doc["metadata"]["invocation_id"] for task, doc in docs.items()}
+    return {
+        "metadata": {**first["metadata"], "invocation_id": None, "invocations": invocations,
+                     "generated_at": max(doc["metadata"]["generated_at"] for doc in docs.values())},
+        "results": [{**result, "cosmos_task": task, "invocation_id": invocations[task]}
+                    for task, doc in docs.items() for result in doc["results"]],
+        "elapsed_time": sum(doc.get("elapsed_time", 0) for doc in docs.values()),
+        "args": {"which": "cosmos", "tasks": sorted(docs)},
+    }
