@@ -361,10 +361,11 @@ select
     platform, item_kind, addressed_via, asked_at,
     text_redacted,
     array_to_string(topic_ids, ', ') as topics,
-    adjusted_label, engagements, is_answered, response_minutes, hours_waiting, as_of_at
+    adjusted_label, engagements, is_answered, response_minutes, hours_waiting, as_of_at,
+    asked_date < $start as asked_before_period
 from marts.fct_patient_questions
-where brand_id = $brand and asked_date between $start and $end
-    and list_contains($platforms, platform)
+where brand_id = $brand and list_contains($platforms, platform)
+    and (asked_date between $start and $end or (asked_date < $start and not is_answered))
 order by is_answered, hours_waiting desc, asked_at
 """
 
@@ -390,7 +391,8 @@ def influencers(snap: Snapshot, scope: Scope) -> pd.DataFrame:
 
 
 def patient_questions(snap: Snapshot, scope: Scope) -> pd.DataFrame:
-    """Questions and complaints addressed to the brand in focus, asked in the period."""
+    """Questions and complaints addressed to the brand in focus: those asked in the period, and
+    those asked before it that are still open (the longest-waiting ones matter most)."""
     return _run(snap, (PATIENT_QUESTIONS_SQL, scope))[0]
 
 

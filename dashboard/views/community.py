@@ -30,29 +30,34 @@ def _influencers(ctx: Context) -> None:
         st.column_config.ProgressColumn("Influence score", min_value=0, max_value=100, format="%.1f")))
 
 
-def _questions_headline(summary: metrics.QuestionSummary) -> None:
-    cols = st.columns(4)
+def _questions_headline(summary: metrics.QuestionSummary, open_from_before: int) -> None:
+    cols = st.columns(5)
     shell.metric(cols[0], "Questions and complaints", fmt.count(summary.items))
     shell.metric(cols[1], "Still open", fmt.count(summary.open))
     shell.metric(cols[2], "Answered", fmt.percent(summary.answered_share))
     shell.metric(cols[3], "Median response time", fmt.duration(summary.median_response_minutes))
+    shell.metric(cols[4], "Open from before the period", fmt.count(open_from_before))
 
 
 def _questions(ctx: Context) -> None:
     items = data.patient_questions(ctx.snap, ctx.scope)
     if items.empty:
-        st.info(f"No patient questions or complaints addressed to {ctx.brand} in this period.",
-                icon=":material/info:")
+        st.info(f"No patient questions or complaints addressed to {ctx.brand} in this period, "
+                "and none still open from before it.", icon=":material/info:")
         return
-    _questions_headline(metrics.question_summary(items))
+    earlier = items.asked_before_period
+    _questions_headline(metrics.question_summary(items[~earlier]), int(earlier.sum()))
     shown = pd.DataFrame({
-        "Status": items.is_answered.map({True: "answered", False: "open"}),
+        "Status": items.is_answered.map({True: "answered", False: "open"}).where(
+            ~earlier, "open, asked before the period"),
         "Kind": items.item_kind, "Platform": items.platform.map(ctx.platform_name),
         "Asked at (UTC)": items.asked_at, "Hours waiting": items.hours_waiting,
         "Response time": items.response_minutes.map(fmt.duration),
         "Text (redacted)": items.text_redacted, "Topics": items.topics, "Sentiment": items.adjusted_label})
-    st.caption("Open items first, longest waiting at the top. Hours waiting run to the end of the "
-               "newest extracted night; text is shown with identifiers replaced by placeholders.")
+    st.caption("Open items first, longest waiting at the top, including those asked before the "
+               "period and still open (the headline counts only the period's). Hours waiting run to "
+               "the end of the newest extracted night; text is shown with identifiers replaced by "
+               "placeholders.")
     shell.table(shown, ctx, "patient_questions", shell.formats(
         ["Hours waiting"], [], st.column_config.TextColumn("Text (redacted)", width="large"),
         st.column_config.DatetimeColumn("Asked at (UTC)", format="YYYY-MM-DD HH:mm")))
