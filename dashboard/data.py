@@ -70,7 +70,7 @@ class Scope:
 
     def params(self) -> dict:
         return {"start": self.start, "end": self.end, "platforms": list(self.platforms),
-                "brand": self.brand_id,
+                "brand": self.brand_id, "days": self.days,
                 # fct_sentiment_alerts_daily has a cross-platform row ('all') per brand and day
                 "alert_platforms": ["all"] if self.all_platforms else list(self.platforms)}
 
@@ -438,6 +438,22 @@ order by night, platform
 def misinformation(snap: Snapshot, scope: Scope) -> pd.DataFrame:
     """Health claims published in the period, riskiest first, one column per signal."""
     return _run(snap, (MISINFORMATION_SQL, scope))[0]
+
+
+# a platform stands in a comparison only with every night of the span extracted completely
+COMPLETE_PLATFORMS_SQL = """
+select platform
+from marts.fct_data_health_nightly
+where night between $start and $end and list_contains($platforms, platform) and health_status = 'ok'
+group by platform
+having count(distinct night) = $days
+order by platform
+"""
+
+
+def complete_platforms(snap: Snapshot, scope: Scope) -> tuple[str, ...]:
+    """The scope's platforms whose extraction was complete ('ok') on every night of it."""
+    return tuple(_run(snap, (COMPLETE_PLATFORMS_SQL, scope))[0].platform)
 
 
 def data_health(snap: Snapshot, scope: Scope) -> pd.DataFrame:

@@ -9,7 +9,7 @@ one, no platform selected) the context is None and every page says why instead o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -31,6 +31,15 @@ BASIS_LABELS = {
     "sentiment_weighted": "Sentiment-weighted",
 }
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The two periods a change compares, both restricted to the same platforms."""
+
+    now: data.Scope
+    before: data.Scope
+    left_out: tuple[str, ...]  # selected, but not complete on every night of both periods
 
 
 @dataclass(frozen=True)
@@ -58,11 +67,22 @@ class Context:
         return self.brand_name(self.scope.brand_id)
 
     @property
-    def previous(self) -> data.Scope | None:
-        """The same-length period before, when every night of it was extracted; else None
-        (a half-extracted period would make every change look like growth)."""
+    def comparison(self) -> Comparison | None:
+        """This period against the same-length period before, like for like: on the platforms
+        extracted completely on every night of both. None when the earlier period predates the
+        first extraction or no platform qualifies (a half-extracted period, or a platform
+        missing from one side, would make every change look like growth or decline)."""
         before = self.scope.previous()
-        return before if self.catalog.covers(before) else None
+        if not self.catalog.covers(before):
+            return None
+        complete = data.complete_platforms(self.snap, replace(self.scope, start=before.start))
+        if not complete:
+            return None
+        same = complete == self.scope.platforms
+        return Comparison(
+            replace(self.scope, platforms=complete, all_platforms=self.scope.all_platforms and same),
+            replace(before, platforms=complete, all_platforms=before.all_platforms and same),
+            tuple(p for p in self.scope.platforms if p not in complete))
 
     def brand_scale(self) -> alt.Scale:
         """The same colour for a brand on every chart (panel order)."""
@@ -220,17 +240,30 @@ def metric(where, label: str, value: str, delta: str | None = None, **kwargs) ->
                  delta_description="vs previous period" if delta is not None else None, **kwargs)
 
 
-def previous_panel(ctx: Context) -> pd.DataFrame:
-    """panel_daily() of the comparison period; no rows (so no changes shown) without one."""
-    if ctx.previous is None:
-        return data.panel_daily(ctx.snap, ctx.scope).iloc[0:0]
-    return data.panel_daily(ctx.snap, ctx.previous)
+def comparison_panels(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """panel_daily() of this period and the one before, on the platforms they compare; no
+    rows (so no changes shown) when there is no comparison."""
+    comparison = ctx.comparison
+    if comparison is None:
+        empty = data.panel_daily(ctx.snap, ctx.scope).iloc[0:0]
+        return empty, empty
+    return data.panel_daily(ctx.snap, comparison.now), data.panel_daily(ctx.snap, comparison.before)
 
 
 def comparison_note(ctx: Context) -> None:
     """Say what the changes compare with, or why there are none."""
-    if ctx.previous is not None:
-        st.caption(f"Changes against {fmt.period(ctx.previous.start, ctx.previous.end)}.")
-    else:
+    comparison = ctx.comparison
+    before = ctx.scope.previous()
+    if comparison is None and not ctx.catalog.covers(before):
         st.caption(f"No changes shown: extraction starts on {fmt.day(ctx.catalog.first_night)}, so "
                    f"the {ctx.scope.days} days before this period are not complete.")
+    elif comparison is None:
+        st.caption(f"No changes shown: no selected platform was extracted completely on every night "
+                   f"of this period and {fmt.period(before.start, before.end)}.")
+    elif comparison.left_out:
+        kept = ", ".join(ctx.platform_name(p) for p in comparison.now.platforms)
+        out = ", ".join(ctx.platform_name(p) for p in comparison.left_out)
+        st.caption(f"Changes against {fmt.period(before.start, before.end)} compare {kept} only: "
+                   f"{out} not extracted completely on every night of both periods (see data health).")
+    else:
+        st.caption(f"Changes against {fmt.period(before.start, before.end)}.")

@@ -36,7 +36,7 @@ def _questions_headline(summary: metrics.QuestionSummary, open_from_before: int)
     shell.metric(cols[1], "Still open", fmt.count(summary.open))
     shell.metric(cols[2], "Answered", fmt.percent(summary.answered_share))
     shell.metric(cols[3], "Median response time", fmt.duration(summary.median_response_minutes))
-    shell.metric(cols[4], "Open from before the period", fmt.count(open_from_before))
+    shell.metric(cols[4], "Open from earlier", fmt.count(open_from_before))
 
 
 def _questions(ctx: Context) -> None:

@@ -15,17 +15,17 @@ from dashboard.shell import Context
 
 def _kpis(ctx: Context) -> None:
     now = metrics.brand_totals(data.panel_daily(ctx.snap, ctx.scope), ctx.scope.brand_id)
-    before = metrics.brand_totals(shell.previous_panel(ctx), ctx.scope.brand_id)
+    same, before = (metrics.brand_totals(p, ctx.scope.brand_id) for p in shell.comparison_panels(ctx))
     first, second = st.columns(2), st.columns(2)
-    shell.metric(first[0], "Mentions", fmt.count(now.mentions), fmt.change(now.mentions, before.mentions))
+    shell.metric(first[0], "Mentions", fmt.count(now.mentions), fmt.change(same.mentions, before.mentions))
     shell.metric(first[1], "Engagements on mentions", fmt.count(now.engagements),
-                 fmt.change(now.engagements, before.engagements),
+                 fmt.change(same.engagements, before.engagements),
                  help="Likes, comments, shares... of the posts that mention the brand.")
     shell.metric(second[0], "Net sentiment", fmt.signed(now.net_sentiment),
-                 fmt.point_change(now.net_sentiment, before.net_sentiment, scale=1, unit="", digits=2),
+                 fmt.point_change(same.net_sentiment, before.net_sentiment, scale=1, unit="", digits=2),
                  help="(positive - negative) / (positive + negative) mentions, from -1 to +1.")
     shell.metric(second[1], "Share of voice (mentions)", fmt.percent(now.mention_sov),
-                 fmt.point_change(now.mention_sov, before.mention_sov),
+                 fmt.point_change(same.mention_sov, before.mention_sov),
                  help="The brand's mentions / all mentions of the competitor panel.")
     shell.comparison_note(ctx)
 

@@ -19,14 +19,14 @@ NET_SENTIMENT = st.column_config.NumberColumn("Net sentiment", format="%+.2f")
 
 def _headline(ctx: Context, panel: pd.DataFrame, alerts: pd.DataFrame) -> None:
     now = metrics.brand_totals(panel, ctx.scope.brand_id)
-    before = metrics.brand_totals(shell.previous_panel(ctx), ctx.scope.brand_id)
+    same, before = (metrics.brand_totals(p, ctx.scope.brand_id) for p in shell.comparison_panels(ctx))
     cols = st.columns(4)
     shell.metric(cols[0], "Net sentiment", fmt.signed(now.net_sentiment),
-                 fmt.point_change(now.net_sentiment, before.net_sentiment, scale=1, unit="", digits=2))
+                 fmt.point_change(same.net_sentiment, before.net_sentiment, scale=1, unit="", digits=2))
     shell.metric(cols[1], "Positive mentions", fmt.count(now.positive),
-                 fmt.change(now.positive, before.positive))
+                 fmt.change(same.positive, before.positive))
     shell.metric(cols[2], "Negative mentions", fmt.count(now.negative),
-                 fmt.change(now.negative, before.negative), delta_color="inverse")
+                 fmt.change(same.negative, before.negative), delta_color="inverse")
     shell.metric(cols[3], "Alert days", fmt.count(alerts.date_day.nunique()),
                  help="Days the sentiment-alert mart flagged for this brand.")
     shell.comparison_note(ctx)

@@ -15,12 +15,13 @@ from dashboard.shell import BASIS_LABELS, Context
 
 def _period_shares(ctx: Context, panel: pd.DataFrame) -> None:
     now = metrics.shares(panel, ctx.basis, by_day=False).set_index("brand_id")
-    then = metrics.shares(shell.previous_panel(ctx), ctx.basis, by_day=False).set_index("brand_id")
+    same, then = (metrics.shares(p, ctx.basis, by_day=False).set_index("brand_id")
+                  for p in shell.comparison_panels(ctx))
     columns = st.columns(len(ctx.catalog.brands))
     for column, brand_id in zip(columns, ctx.catalog.brands.brand_id, strict=True):
         share = now.share.get(brand_id)
         shell.metric(column, ctx.brand_name(brand_id), fmt.percent(share),
-                     fmt.point_change(share, then.share.get(brand_id)))
+                     fmt.point_change(same.share.get(brand_id), then.share.get(brand_id)))
     shell.comparison_note(ctx)
 
 

@@ -170,7 +170,7 @@ def test_questions_still_open_from_before_the_period_are_listed_first_among_the_
     assert earlier, "the test world should hold questions still open from before the last night"
     assert (questions.Status == "open, asked before the period").sum() == earlier
     assert len(questions) == earlier + in_period
-    assert metrics_of(at)["Open from before the period"] == fmt.count(earlier)
+    assert metrics_of(at)["Open from earlier"] == fmt.count(earlier)
     assert metrics_of(at)["Questions and complaints"] == fmt.count(in_period)
 
 

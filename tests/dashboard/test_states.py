@@ -3,6 +3,8 @@ publish arriving while it runs, partial platforms, failed gates, platforms witho
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import duckdb
 import pytest
 
@@ -110,3 +112,32 @@ def test_a_file_that_is_not_a_warehouse_is_named_not_raised(tmp_path, monkeypatc
     monkeypatch.setenv("CAREPULSE_HOME", str(home))
     at = open_app(page("overview"))
     assert "could not be read" in texts(at)
+
+
+def test_changes_compare_only_platforms_complete_on_every_night_of_both_periods(editable):
+    """X failed the night before: the mentions shown cover every platform, the change only the
+    platforms extracted completely on both nights, and the page says which were left out."""
+    oracle, brand = editable.oracle, editable.oracle.organisation()
+    last = oracle.one("select max(night) from marts.fct_data_health_nightly")
+    first = last - timedelta(days=1)
+    editable.publish("x-failed", "update marts.fct_data_health_nightly set health_status = 'failed' "
+                                 f"where platform = 'x' and night = '{first}'")
+    at = open_app(page("overview"), period=Period(last, last))
+    others = [p for p in oracle.platform_names() if p != "x"]
+    shown = oracle.brand_mentions(Period(last, last), brand)
+    now, before = (oracle.brand_mentions(Period(d, d), brand, others) for d in (last, first))
+    mentions = next(m for m in at.metric if m.label == "Mentions")
+    assert mentions.value == fmt.count(shown["mentions"])
+    assert mentions.delta == fmt.change(now["mentions"], before["mentions"])
+    everything_before = oracle.brand_mentions(Period(first, first), brand)
+    assert mentions.delta != fmt.change(shown["mentions"], everything_before["mentions"])
+    assert "compare Bluesky, Mastodon, Reddit, YouTube only: X not extracted completely" in texts(at)
+
+
+def test_no_change_is_shown_when_no_platform_was_complete_on_both_sides(editable):
+    last = editable.oracle.one("select max(night) from marts.fct_data_health_nightly")
+    editable.publish("all-partial", "update marts.fct_data_health_nightly set health_status = 'partial' "
+                                    f"where night = '{last - timedelta(days=1)}'")
+    at = open_app(page("sentiment"), period=Period(last, last))
+    assert all(m.delta == "" for m in at.metric)
+    assert "No changes shown: no selected platform was extracted completely" in texts(at)

@@ -1,4 +1,4 @@
-"""Column-level lineage (lineage/columns.py): every mart column traced to source fields.
+"""Column-level lineage (lineage/columns/): every mart column traced to source fields.
 
 Two groups: a small hand-written manifest that pins the rules (JSON paths through unnests and
 ephemeral models, empty raw readers, declared Python hops, row counts, constants), and the
