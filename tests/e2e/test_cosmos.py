@@ -18,7 +18,7 @@ import pytest
 from carepulse.config import load_config
 from extract.simulator.server import SimulatorServer
 from tests.conftest import CONFIG, ROOT
-from tests.e2e.test_nightly import CANARY, N1, PSEUDONYM_KEY, mart_content, night_clock
+from tests.e2e.test_nightly import CANARY, N1, PSEUDONYM_KEY, mart_content, night_clock, secret_leaks
 
 pytestmark = pytest.mark.slow
 
@@ -42,6 +42,7 @@ def both(tmp_path_factory):
         sim.set_clock(night_clock(N1))
         env["CAREPULSE_SIMULATOR_URL"] = sim.url
         dag = child(root / "dag", env, ["-m", "carepulse.airflow_local", "--night", N1.isoformat()])
+        (root / "dag.log").write_text(dag.stdout)
         assert dag.returncode == 0, dag.stdout[-3000:]
         single = child(root / "single", env, ["-m", "carepulse.cli", "run", "--date", N1.isoformat()])
         assert single.returncode == 0, single.stdout[-3000:]
@@ -85,3 +86,14 @@ def test_a_cosmos_published_number_traces_to_its_raw_evidence(both):
     trace = json.loads(out.stdout[out.stdout.index("{"):])
     assert trace["verified"], trace
     assert len(trace["publish"]["dbt"]["cosmos_invocations"]) >= 40
+
+
+def test_secrets_appear_in_no_cosmos_task_log_event_or_evidence(both):
+    """Cosmos runs dbt once per task with the profile's env vars: none may reach a log, an
+    OpenLineage event, the kept run results or the evidence."""
+    home = both["dag"]
+    scanned = [home.parent / "dag.log"]
+    for folder in ("lineage", "audit", "airflow/logs", "warehouse/dbt_target", "warehouse/dbt_docs"):
+        scanned += [p for p in (home / folder).rglob("*") if p.is_file()]
+    assert any("cosmos_run_results" in str(p) for p in scanned)
+    assert not secret_leaks(scanned)
