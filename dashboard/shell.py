@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 
 import altair as alt
@@ -66,7 +67,7 @@ class Context:
     def brand(self) -> str:
         return self.brand_name(self.scope.brand_id)
 
-    @property
+    @cached_property  # one health query per page run, however many sections compare
     def comparison(self) -> Comparison | None:
         """This period against the same-length period before, like for like: on the platforms
         extracted completely on every night of both. None when the earlier period predates the

@@ -61,15 +61,14 @@ def dbt_task_group(group_id: str, pool: str):
     )
 
 
-def keep_run_results(project_dir: str, context=None, **_) -> Path | None:
+def keep_run_results(project_dir: str, context, **_) -> Path | None:
     """Cosmos callback after each dbt task: keep the task's run_results.json for the run's
     evidence, named after the task (a retry's results replace the failed try's)."""
     source = Path(project_dir) / "target" / "run_results.json"
     if not source.is_file():
         log.warning("no run_results.json in %s: this task's dbt results miss the evidence", source.parent)
         return None
-    task_id = context["ti"].task_id if context else Path(project_dir).name
-    target = cosmos_results_dir() / f"{task_id}.json"
+    target = cosmos_results_dir() / f"{context['ti'].task_id}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     return target

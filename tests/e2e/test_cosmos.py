@@ -9,7 +9,6 @@ Cosmos tasks' own dbt results, enough to trace a published number.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -18,7 +17,7 @@ import pytest
 from carepulse.config import load_config
 from extract.simulator.server import SimulatorServer
 from tests.conftest import CONFIG, ROOT
-from tests.e2e.test_nightly import CANARY, N1, PSEUDONYM_KEY, mart_content, night_clock, secret_leaks
+from tests.e2e.helpers import N1, child_env, mart_content, night_clock, secret_leaks
 
 pytestmark = pytest.mark.slow
 
@@ -33,11 +32,7 @@ def both(tmp_path_factory):
     """The night published twice from one simulator: by the Cosmos DAG and by `carepulse run`."""
     root = tmp_path_factory.mktemp("cosmos")
     cfg = load_config(CONFIG)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update(CAREPULSE_PSEUDONYM_KEY=PSEUDONYM_KEY, CAREPULSE_CONFIG=str(CONFIG), DO_NOT_TRACK="1",
-               CAREPULSE_DBT_TASKS="cosmos", SCARF_ANALYTICS="false")
-    for platform, secret in CANARY.items():
-        env[getattr(cfg.config.platforms, platform).credential_env] = secret
+    env = dict(child_env(cfg), CAREPULSE_DBT_TASKS="cosmos", SCARF_ANALYTICS="false")
     with SimulatorServer(cfg.config, seed=7, mentions_per_night=120, port=0) as sim:
         sim.set_clock(night_clock(N1))
         env["CAREPULSE_SIMULATOR_URL"] = sim.url

@@ -11,14 +11,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -30,61 +27,16 @@ from extract.manifest import ExtractionRun
 from extract.simulator.server import SimulatorServer
 from tests.conftest import CONFIG, ROOT
 from tests.dbt.conftest import finished_manifests
+from tests.e2e.helpers import N1, N2, child_env, mart_content, night_clock, secret_leaks, sha256
 
 pytestmark = pytest.mark.slow
-
-CANARY = {
-    "youtube": "AIzaSyE2E-CANARY-youtube-key-0000000000",
-    "reddit": "e2e_canary_client:e2e_canary_secret_777",
-    "mastodon": "e2e-canary-mastodon-token-MST-111222",
-    "bluesky": "e2e-canary.bsky.social:e2e-canary-app-pass-3333",
-    "x": "e2e-canary-bearer-token-XYZ-654321",
-}
-PSEUDONYM_KEY = "e2e-pseudonym-key-0123456789abcdef"
-# X recent search reaches 7 days back from the real clock, so the nights are recent
-N2 = (datetime.now(UTC) - timedelta(days=2)).date()
-N1 = N2 - timedelta(days=1)
-# rows of these columns name the evidence (a rerun adds a raw run) or the process itself
-BOOKKEEPING = {"fct_data_health_nightly"}
-
-
-def night_clock(night) -> datetime:
-    return datetime.combine(night + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=2)
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def mart_content(db: Path) -> dict[str, str]:
-    """Per mart: hash of its rows without lineage columns (`_source_file`, `_run_id`, ...)."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        out = {}
-        marts = [r[0] for r in con.execute("select table_name from information_schema.tables "
-                                           "where table_schema = 'marts'").fetchall()]
-        for mart in sorted(set(marts) - BOOKKEEPING):
-            columns = con.execute("select column_name from information_schema.columns where table_schema "
-                                  "= 'marts' and table_name = ? order by ordinal_position", [mart]).fetchall()
-            cols = [c for (c,) in columns if not c.startswith("_")]
-            select = ", ".join(f'"{c}"' for c in cols)
-            rows = con.execute(f'select {select} from marts."{mart}" order by all').fetchall()
-            out[mart] = hashlib.sha256(repr(rows).encode()).hexdigest()
-        return out
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     home = tmp_path_factory.mktemp("e2e") / "home"
     cfg = load_config(CONFIG)
-    env = dict(os.environ, CAREPULSE_HOME=str(home), CAREPULSE_PSEUDONYM_KEY=PSEUDONYM_KEY,
-               CAREPULSE_CONFIG=str(CONFIG), DO_NOT_TRACK="1", PYTHONUNBUFFERED="1")
-    for key in [k for k in env if k.startswith("AIRFLOW")]:
-        del env[key]  # the child configures its own Airflow under home/airflow
-    for platform, secret in CANARY.items():
-        env[getattr(cfg.config.platforms, platform).credential_env] = secret
+    env = dict(child_env(cfg), CAREPULSE_HOME=str(home), PYTHONUNBUFFERED="1")
     with SimulatorServer(cfg.config, seed=5, mentions_per_night=150, port=0) as sim:
         env["CAREPULSE_SIMULATOR_URL"] = sim.url
         yield {"home": home, "env": env, "sim": sim, "logs": []}
@@ -201,13 +153,3 @@ def test_secrets_appear_in_no_log_event_or_evidence(world, two_nights):
         scanned += [p for p in (world["home"] / folder).rglob("*") if p.is_file()]
     assert not secret_leaks(scanned)
 
-
-def secret_leaks(scanned: list[Path]) -> list[tuple[Path, str]]:
-    """Files holding a canary secret or the pseudonym key; the scan must include OpenLineage
-    events and a Data Docs page, or it proves nothing."""
-    assert any("lineage" in str(p) for p in scanned), "no OpenLineage event was written: the scan is vacuous"
-    assert any(p.name == "index.html" for p in scanned), "no Data Docs page was written"
-    # the secret part of each credential (a Reddit client id or Bluesky handle is an identity)
-    secrets = {name: secret.rsplit(":", 1)[-1].encode() for name, secret in CANARY.items()}
-    secrets["pseudonym key"] = PSEUDONYM_KEY.encode()
-    return [(p, name) for p in scanned for name, secret in secrets.items() if secret in p.read_bytes()][:5]
