@@ -42,7 +42,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --extra deploy \
- && .venv/bin/python -m compileall -q carepulse extract transform expectations dags dashboard
+ && .venv/bin/python -m compileall -q carepulse deploy extract transform expectations dags dashboard lineage
 
 # ---------------------------------------------------------------- runtime
 FROM ${PYTHON_IMAGE} AS runtime

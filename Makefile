@@ -5,23 +5,33 @@ export UV_COMPILE_BYTECODE := 1
 export CAREPULSE_HOME ?= $(CURDIR)/data
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: install demo test test-fast lint bench-extract bench-transform bench-dag-parse simulate dashboard browser clean
+.PHONY: install demo demo-scheduler test test-fast lint bench-extract bench-transform bench-dag-parse simulate dashboard browser services clean
 
-install:  ## install uv if missing, then the locked environment (bytecode compiled)
+install:  ## install uv if missing, then the locked environment with the deploy extra (bytecode compiled)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --extra deploy  # Postgres, Celery, FAB: the scheduler tests run the production layout
 	$(RUN) carepulse dbt-manifest  # what the DAG renders its per-model dbt tasks from
 
 demo: install  ## the nightly DAG in-process against the simulator: two weeks backfilled, published
 	$(RUN) carepulse config check
 	$(RUN) carepulse demo
 
-test: install browser  ## the whole suite (slow tests included)
+demo-scheduler: install services  ## the same night under Airflow's real scheduler (Postgres, LocalExecutor): UI + login printed
+	$(RUN) carepulse config check
+	$(RUN) carepulse demo-scheduler
+
+test: install browser services  ## the whole suite (slow tests included)
 	$(RUN) pytest -n 2 --dist loadfile --no-loadscope-reorder  # 2 cores; a module stays on one worker
 
 browser:  ## Debian's chromium for the dashboard's browser test (which skips, saying so, without one)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
 		|| echo "no chromium: the dashboard browser test will skip"
+
+services:  ## Debian's postgresql and redis-server: the scheduler stack's metadata DB and Celery broker
+	@missing=""; \
+	  { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing="postgresql"; \
+	  command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	  if [ -n "$$missing" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; fi
 
 test-fast: install
 	$(RUN) pytest -m "not slow"

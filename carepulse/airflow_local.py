@@ -52,6 +52,12 @@ def migrate(airflow_home: Path) -> None:
     marker.touch()
 
 
+def logical_date(night: date) -> datetime:
+    """A manual run at this logical date processes `night`: its data interval is the day before
+    (the 02:00 UTC trigger of CronTriggerTimetable)."""
+    return datetime.combine(night + timedelta(days=1), time(2, 0), UTC)
+
+
 def run_night(night: date, history_days: int = 1):
     """Run the DAG for `night` (triggered at 02:00 UTC the day after); returns the DagRun."""
     from airflow.dag_processing.dagbag import DagBag
@@ -59,8 +65,7 @@ def run_night(night: date, history_days: int = 1):
     bag = DagBag(dag_folder=str(DAGS))
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
-    trigger = datetime.combine(night + timedelta(days=1), time(2, 0), UTC)
-    return bag.dags[DAG_ID].test(logical_date=trigger, run_conf={"history_days": history_days})
+    return bag.dags[DAG_ID].test(logical_date=logical_date(night), run_conf={"history_days": history_days})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlparse
 
 import typer
 from rich.console import Console
@@ -19,6 +17,7 @@ from rich.table import Table
 from carepulse import paths
 from carepulse.cli_audit import audit_app, lineage_app
 from carepulse.config import ConfigError, LoadedConfig, load_config
+from carepulse.demo import fill_demo_credentials, print_summary
 from carepulse.secrets import install_log_masking
 
 app = typer.Typer(help="CarePulse: auditable social listening for healthcare organisations.",
@@ -31,12 +30,6 @@ console = Console(stderr=True)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="config file (default "
                                                 "$CAREPULSE_CONFIG or config/monitoring.yml)")]
-DEMO_CREDENTIALS = {  # only ever used against the loopback simulator
-    "youtube": "demo-youtube-api-key", "reddit": "demo-client:demo-secret",
-    "mastodon": "demo-mastodon-token", "bluesky": "demo.bsky.social:demo-app-password",
-    "x": "demo-x-bearer-token",
-}
-DEMO_PSEUDONYM_KEY = "demo-only-pseudonym-key-not-for-real-data"
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -334,65 +327,64 @@ def demo(
     night = date.today() - timedelta(days=1)
     with SimulatorServer(loaded.config, mentions_per_night=volume, port=0) as sim:
         os.environ["CAREPULSE_SIMULATOR_URL"] = sim.url
-        _fill_demo_credentials(_load(config))  # endpoints now point at this simulator
+        fill_demo_credentials(_load(config), console)  # endpoints now point at this simulator
         console.print(f"simulator on {sim.url}; CAREPULSE_HOME={home}")
         console.print("preparing Airflow's metadata DB (SQLite, first run only)")
         airflow_local.migrate(airflow_home)
         console.print(f"running DAG {airflow_local.DAG_ID} for night {night} "
                       f"(backfilling {nights} nights when nothing is published yet)")
         dag_run = airflow_local.run_night(night, history_days=nights)
-    _demo_summary(home, str(dag_run.state), dag_run.run_id)
+    print_summary(home, str(dag_run.state), dag_run.run_id, console)
     if str(dag_run.state) != "success":
         raise typer.Exit(1)
 
 
-def _demo_summary(home: Path, state: str, run_id: str) -> None:
-    from carepulse.evidence import published_docs
-    from carepulse.nightly import folder_name
-    from transform.build import published_path
+@app.command("demo-scheduler")
+def demo_scheduler(
+    nights: Annotated[int, typer.Option(help="history backfilled by the first run, ending yesterday")] = 14,
+    volume: Annotated[int, typer.Option(help="simulated mentions per night")] = 600,
+    executor: Annotated[str, typer.Option(help="'local' (docker-compose.yml) or 'celery' (with "
+                                               "docker-compose.celery.yml: Redis + two workers)")] = "local",
+    keep_running: Annotated[bool, typer.Option(
+        help="keep the Airflow UI up after the run until Ctrl-C")] = True,
+    config: ConfigOpt = None,
+) -> None:
+    """The nightly DAG under Airflow's real scheduler, as processes: private Postgres, api-server,
+    scheduler, dag-processor (Celery: Redis and workers), the compose files' settings."""
+    from carepulse.demo import scheduler_demo
+    from deploy.services import ServiceError
 
-    audit = paths.audit_dir(home) / folder_name(run_id)
-    gate = audit / "gate.json"
-    verdict = json.loads(gate.read_text())["passed"] if gate.exists() else None
-    colour = "green" if state == "success" else "red"
-    console.print(f"DAG run [{colour}]{state}[/{colour}]; quality gate passed: {verdict}")
-    if published_path(home).exists():
-        _print_mart_counts(published_path(home))
-    lineage = list((paths.lineage_dir(home) / "airflow").glob("events*"))
-    for label, where in (("published warehouse", published_path(home)), ("evidence", audit),
-                         ("data docs", audit / "data_docs" / "marts" / "index.html"),
-                         ("dbt docs", published_docs(home)),
-                         ("lineage", f"{paths.lineage_dir(home)} ({len(lineage)} OpenLineage events)")):
-        console.print(f"  {label:<20} {where}")
-    console.print("  dashboard            carepulse dashboard   (or: make dashboard)")
-    console.print("  audit                carepulse audit verify; carepulse lineage trace <mart> <key...>")
-
-
-def _print_mart_counts(db: Path) -> None:
-    import duckdb
-
-    con = duckdb.connect(str(db), read_only=True)
+    loaded = _load(config)
     try:
-        names = [r[0] for r in con.execute("select table_name from information_schema.tables "
-                                           "where table_schema = 'marts' order by 1").fetchall()]
-        table = Table("mart", "rows", title=f"marts in {db.name}")
-        for name in names:
-            (n,) = con.execute(f'select count(*) from marts."{name}"').fetchone()
-            table.add_row(name, f"{n:,}")
-    finally:
-        con.close()
-    console.print(table)
+        state = scheduler_demo(loaded, date.today() - timedelta(days=1), nights, volume, executor,
+                               keep_running, console)
+    except ServiceError as exc:
+        console.print(f"[red]scheduler stack failed[/red]: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    if state != "success":
+        raise typer.Exit(1)
 
 
-def _fill_demo_credentials(loaded: LoadedConfig) -> None:
-    """Give loopback-only platforms a demo credential, and the demo a pseudonym key, when unset."""
-    for name, pcfg in loaded.config.platforms.enabled().items():
-        if urlparse(pcfg.endpoint).hostname in ("127.0.0.1", "localhost", "::1"):
-            os.environ.setdefault(pcfg.credential_env, DEMO_CREDENTIALS[name])
-    key_env = loaded.config.privacy.pseudonym_key_env
-    if not os.environ.get(key_env):
-        console.print(f"[yellow]{key_env} is not set: using a demo-only pseudonym key[/yellow]")
-        os.environ[key_env] = DEMO_PSEUDONYM_KEY
+@app.command("airflow-init")
+def airflow_init(
+    platform_slots: Annotated[int, typer.Option(envvar="CAREPULSE_PLATFORM_POOL_SLOTS", min=1,
+                                                help="slots of each platform_<name> pool")] = 2,
+    config: ConfigOpt = None,
+) -> None:
+    """What compose's airflow-init service runs: data folders, config check, metadata-DB migration,
+    the UI admin (from _AIRFLOW_WWW_USER_*), the pools. Safe to run again."""
+    from deploy.init import Admin
+    from deploy.init import airflow_init as run_init
+
+    try:
+        run_init(paths.home(), Admin.from_env(), platform_slots, config=config,
+                 say=lambda m: console.print(m, highlight=False))
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    except RuntimeError as exc:
+        console.print(f"[red]airflow-init failed[/red]: {exc}", highlight=False)
+        raise typer.Exit(1) from None
 
 
 @app.command()

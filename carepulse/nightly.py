@@ -6,11 +6,10 @@ order in one process. Steps take and return only paths, ids and counts (what XCo
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import re
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -121,12 +120,13 @@ def validate_raw(loaded: LoadedConfig, home: Path, nights: Iterable[date], audit
 
 def _raw_reports(loaded: LoadedConfig, home: Path, nights: list[date], audit: Path) -> list:
     """Each night's raw gate report. A backfill's nights are independent files and GX is CPU
-    bound (~5 s a night), so they spread over a pool of fresh processes (spawned: the caller
-    may be an Airflow task with threads of its own)."""
+    bound (~5 s a night), so they spread over a pool of fresh processes (carepulse.workers)."""
     if len(nights) < 2 or (os.cpu_count() or 1) < 2:
         return [_raw_report(loaded, home, night, audit) for night in nights]
     workers = min(len(nights), os.cpu_count() or 1, 4)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    from carepulse.workers import process_pool
+
+    with process_pool(workers) as pool:
         reports = list(pool.map(_raw_report, *zip(*[(loaded, home, n, audit) for n in nights],
                                                  strict=True)))
     for report in reports:  # the workers' own log lines go nowhere the task log sees

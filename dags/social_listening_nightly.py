@@ -23,9 +23,9 @@ from datetime import UTC, datetime, timedelta
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, get_current_context, task, task_group
 
 from carepulse.alerts import record_failure
+from carepulse.config import PLATFORMS
+from deploy.pools import WRITER_POOL, platform_pool
 
-PLATFORMS = ("youtube", "reddit", "mastodon", "bluesky", "x")
-WRITER_POOL = "duckdb_writer"
 # "cosmos": one Airflow task per dbt model (production); "single": one in-process dbt build
 # (the demo and the end-to-end tests: about 3x faster under dag.test, see DECISIONLOG.md).
 DBT_TASKS = os.environ.get("CAREPULSE_DBT_TASKS", "cosmos")
@@ -152,7 +152,7 @@ def extract(jobs) -> None:
     """One mapped task per platform and night; the platform's pool caps its concurrency."""
     for platform in PLATFORMS:
         (extract_platform_night
-         .override(task_id=platform, pool=f"platform_{platform}", queue="extraction")
+         .override(task_id=platform, pool=platform_pool(platform), queue="extraction")
          .partial(platform=platform)
          .expand(job=jobs))
 

@@ -22,12 +22,10 @@ import os
 import re
 from array import array
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from importlib.metadata import version as _dist_version
-from multiprocessing import get_context
 from pathlib import Path
 
 from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, SentiText
@@ -374,14 +372,13 @@ def score_texts(
 
 
 def _score_in_pool(texts: Sequence[str], overlay: Overlay, workers: int, chunk_size: int) -> array[float]:
-    # spawn, not fork: callers (dbt's thread pool, Airflow task runners) are multi-threaded, and a
-    # forked child can inherit a lock another thread held (stdout, logging, third-party). The cost:
-    # each worker re-imports the parent's __main__ (about 0.5 s from a script, about 3 s under the
-    # dbt CLI), once per call. The overlay travels with the initializer, so every worker scores
-    # with exactly the parent's lexicon version.
-    ctx = get_context("spawn")
+    # Fresh interpreters (carepulse.workers: they survive Airflow's real task runner). The cost:
+    # each worker imports VADER once per call. The overlay travels with the initializer, so every
+    # worker scores with exactly the parent's lexicon version.
+    from carepulse.workers import process_pool
+
     out = array("d")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(overlay,)) as pool:
+    with process_pool(workers, initializer=_init_worker, initargs=(overlay,)) as pool:
         for part in pool.map(_score_chunk, _chunks(texts, chunk_size)):
             out.extend(part)
     return out

@@ -9,16 +9,18 @@ the lock file) are checked against each other and against config/monitoring.yml.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import tomllib
 from pathlib import Path
 
 import pytest
-import yaml
 
 from carepulse.config import PLATFORMS
+from deploy.compose import env_of, merge_override
+from deploy.compose import load as load_yaml
+from deploy.init import data_dirs
+from deploy.pools import WRITER_POOL, pool_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -44,7 +46,6 @@ LONG_RUNNING_AIRFLOW = tuple(s for s in AIRFLOW_SERVICES if s != "airflow-init")
 CELERY_ONLY = ("redis", "airflow-worker", "flower")
 TASK_RUNNERS = ("airflow-scheduler", "airflow-worker")  # LocalExecutor / CeleryExecutor
 REQUIRED_SERVICES = {*LONG_RUNNING, "airflow-init"}
-POOLS = ("duckdb_writer", *(f"platform_{p}" for p in PLATFORMS))
 
 SECRET_NAME = re.compile(r"(KEY|SECRET|TOKEN|PASSWORD|CREDENTIALS)$")
 # A secret may only be a reference to a variable, with no default that could hold a value.
@@ -54,18 +55,6 @@ INTERPOLATED = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def load_yaml(path: Path) -> dict:
-    assert path.is_file(), f"{path.name} is missing"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def env_of(service: dict) -> dict[str, str]:
-    env = service.get("environment") or {}
-    if isinstance(env, list):
-        env = dict(item.split("=", 1) for item in env)
-    return {k: "" if v is None else str(v) for k, v in env.items()}
 
 
 def mounts_of(service: dict) -> set[tuple]:
@@ -102,21 +91,6 @@ def container_ports(service: dict) -> set[int]:
         else:
             ports.add(int(str(spec).rsplit(":", 1)[-1].split("/")[0]))
     return ports
-
-
-def merge_override(base: dict, override: dict) -> dict:
-    """Compose's merge for the keys an override uses: mappings merge, other values replace."""
-    merged = copy.deepcopy(base)
-    for name, patch in (override.get("services") or {}).items():
-        service = merged["services"].setdefault(name, {})
-        for key, value in patch.items():
-            if key == "environment":
-                service[key] = {**env_of(service), **env_of(patch)}
-            elif isinstance(value, dict) and isinstance(service.get(key), dict):
-                service[key] = {**service[key], **value}
-            else:
-                service[key] = copy.deepcopy(value)
-    return merged
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
@@ -297,22 +271,24 @@ def test_images_with_curl_healthchecks_install_curl(services, common):
 # ------------------------------------------------------------------ airflow-init: DB, user, pools
 
 
-def test_init_migrates_then_creates_admin_and_pools(services, loaded_config):
-    script = command_text(services["airflow-init"])
-    migrate = script.index("airflow db migrate")
-    assert "carepulse config check" in script[:migrate], "invalid config must stop init first"
-    user = script.index("airflow users create")
-    assert migrate < user
-    assert re.search(r"--role Admin\b", script)
+def test_init_runs_the_shared_init_command(services):
+    """airflow-init runs `carepulse airflow-init` (deploy/init.py), the code the scheduler tests
+    run: data folders, config check, migration, admin user, pools."""
+    assert services["airflow-init"]["command"] == ["carepulse", "airflow-init"]
     env = env_of(services["airflow-init"])
     assert SECRET_REF.fullmatch(env["_AIRFLOW_WWW_USER_PASSWORD"]).group("var")
-    for pool in POOLS:
-        match = re.search(rf"airflow pools set {pool} (\S+) ", script)
-        assert match, f"airflow-init does not create pool {pool}"
-        assert match.start() > migrate
-    assert re.search(r"airflow pools set duckdb_writer 1 ", script), "one DuckDB writer: 1 slot"
+    assert "CAREPULSE_PLATFORM_POOL_SLOTS" in env
+
+
+def test_pools_cover_every_platform_with_one_duckdb_writer(loaded_config):
+    specs = pool_specs(3)
+    assert specs[WRITER_POOL][0] == 1, "one DuckDB writer: 1 slot"
+    for platform in PLATFORMS:
+        assert specs[f"platform_{platform}"][0] == 3
     for platform in loaded_config.config.platforms.enabled():
-        assert f"platform_{platform}" in POOLS, f"no pool for enabled platform {platform}"
+        assert f"platform_{platform}" in specs, f"no pool for enabled platform {platform}"
+    with pytest.raises(ValueError):
+        pool_specs(0)
 
 
 def test_openlineage_writes_file_events_under_the_data_volume(common, services):
@@ -321,8 +297,8 @@ def test_openlineage_writes_file_events_under_the_data_volume(common, services):
     path = transport["log_file_path"]
     assert path.startswith(f"{DATA_PATH}/lineage/")
     assert transport.get("append", False) is False, "per-event files: parallel tasks must not interleave"
-    script = command_text(services["airflow-init"]).replace("${CAREPULSE_HOME}", DATA_PATH)
-    assert str(Path(path).parent) in script, "airflow-init must create the lineage directory"
+    created = [str(d) for d in data_dirs(Path(DATA_PATH))]
+    assert str(Path(path).parent) in created, "airflow-init must create the lineage directory"
     assert env_of(common)["AIRFLOW__OPENLINEAGE__NAMESPACE"]
 
 
@@ -372,7 +348,7 @@ def test_worker_consumes_extraction_and_default_queues(services, celery_services
 def test_duckdb_writer_stays_single_under_celery(services, celery_services):
     # the override switches the executor but leaves init (and so the pools) as they are
     assert celery_services["airflow-init"]["command"] == services["airflow-init"]["command"]
-    assert re.search(r"airflow pools set duckdb_writer 1 ", command_text(celery_services["airflow-init"]))
+    assert pool_specs()[WRITER_POOL][0] == 1
 
 
 # ------------------------------------------------------------------ secrets
