@@ -18,10 +18,10 @@ demo: install  ## the nightly DAG in-process against the simulator: two weeks ba
 
 demo-scheduler: install services  ## the same night under Airflow's real scheduler (Postgres, LocalExecutor): UI + login printed
 	$(RUN) carepulse config check
-	$(RUN) carepulse demo-scheduler
+	$(RUN) carepulse demo-scheduler $(ARGS)
 
 test: install browser services  ## the whole suite (slow tests included)
-	$(RUN) pytest -n 2 --dist loadfile --no-loadscope-reorder  # 2 cores; a module stays on one worker
+	$(RUN) pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=8  # 2 cores; a module stays on one worker
 
 browser:  ## Debian's chromium for the dashboard's browser test (which skips, saying so, without one)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \

@@ -23,8 +23,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from carepulse.cli import DEMO_CREDENTIALS  # noqa: E402
 from carepulse.config import load_config  # noqa: E402
+from carepulse.demo import DEMO_CREDENTIALS  # noqa: E402
 from extract.items import manifest_items  # noqa: E402
 from extract.runner import extract_night  # noqa: E402
 

@@ -48,8 +48,8 @@ import httpx  # noqa: E402
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
 
 from bench.extract import start_simulator  # noqa: E402
-from carepulse.cli import DEMO_CREDENTIALS  # noqa: E402
 from carepulse.config import load_config  # noqa: E402
+from carepulse.demo import DEMO_CREDENTIALS  # noqa: E402
 from transform.build import build_candidate, candidate_path, published_path  # noqa: E402
 from transform.sentiment import default_workers, score_texts  # noqa: E402
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -14,6 +15,7 @@ from rich.table import Table
 
 from carepulse import paths
 from carepulse.config import LoadedConfig
+from deploy.services import ServiceError
 
 DEMO_CREDENTIALS = {  # only ever used against the loopback simulator
     "youtube": "demo-youtube-api-key", "reddit": "demo-client:demo-secret",
@@ -80,6 +82,26 @@ def print_mart_counts(db: Path, console: Console) -> None:
     console.print(table)
 
 
+@contextmanager
+def _only_stack_on(home: Path):
+    """One scheduler stack per home: a second would delete the first one's files."""
+    import fcntl
+
+    home.mkdir(parents=True, exist_ok=True)
+    lock = home / "scheduler.lock"
+    with lock.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            raise ServiceError(f"another scheduler stack runs on {home} ({handle.read().strip()}); "
+                               "stop it (Ctrl-C in its terminal) first") from None
+        handle.truncate(0)
+        handle.write(f"pid {os.getpid()}, started {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n")
+        handle.flush()
+        yield
+
+
 def scheduler_demo(loaded: LoadedConfig, night: date, nights: int, volume: int, executor: str,
                    keep_running: bool, console: Console) -> str:
     """The night through the real scheduler (processes, not containers); the run's state.
@@ -97,9 +119,9 @@ def scheduler_demo(loaded: LoadedConfig, night: date, nights: int, volume: int, 
 
     home = paths.home().resolve()
     root = home / "scheduler"
-    shutil.rmtree(root, ignore_errors=True)
     say = lambda m: console.print(m, highlight=False)  # noqa: E731
-    with SimulatorServer(loaded.config, mentions_per_night=volume, port=0) as sim:
+    with _only_stack_on(home), SimulatorServer(loaded.config, mentions_per_night=volume, port=0) as sim:
+        shutil.rmtree(root, ignore_errors=True)
         console.print(f"simulator on {sim.url}; CAREPULSE_HOME={home}")
         env_values = demo_credentials(loaded, console)
         with SchedulerStack(root, home, env_values, executor=executor, config=loaded.path,

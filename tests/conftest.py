@@ -85,7 +85,7 @@ def _build_published_world(root: Path) -> dict:
     nights = [last - timedelta(days=1), last]
     env = dict(os.environ, CAREPULSE_HOME=str(home), CAREPULSE_CONFIG=str(CONFIG), DO_NOT_TRACK="1",
                CAREPULSE_PSEUDONYM_KEY=PUBLISHED_PSEUDONYM_KEY)
-    from carepulse.cli import DEMO_CREDENTIALS
+    from carepulse.demo import DEMO_CREDENTIALS
     for name, pcfg in cfg.config.platforms.enabled().items():
         env[pcfg.credential_env] = DEMO_CREDENTIALS[name]
     with SimulatorServer(cfg.config, seed=PUBLISHED_SEED, mentions_per_night=PUBLISHED_VOLUME, port=0) as sim:

@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from carepulse.cli import DEMO_CREDENTIALS
 from carepulse.config import load_config
+from carepulse.demo import DEMO_CREDENTIALS
 from extract.http import RetryPolicy
 from extract.runner import extract_night
 from extract.simulator.server import SimulatorServer

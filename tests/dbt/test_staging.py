@@ -22,8 +22,8 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from carepulse.cli import DEMO_CREDENTIALS
 from carepulse.config import load_config
+from carepulse.demo import DEMO_CREDENTIALS
 from extract.base import Night, Page, Shard
 from extract.http import Fetched, RetryPolicy
 from extract.items import KEYS

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+import httpx
 
 from carepulse.airflow_local import logical_date
 from carepulse.config import load_config
@@ -37,6 +38,7 @@ class StackRun:
     state: str
     tis: list[dict]
     probe: dict
+    ui: tuple[int, str]  # what a browser gets from the api-server's root
 
 
 def env_values() -> dict[str, str]:
@@ -57,23 +59,29 @@ def dags_folder(root: Path) -> Path:
 
 
 def run_night_under_scheduler(root: Path, executor: str, nights: list[date], *, seed: int, volume: int,
-                              extra_env: dict | None = None, timeout: float = 1500) -> StackRun:
-    """Probe DAG, then the nightly DAG for the last night backfilling all `nights`, then stop."""
+                              dotenv: dict | None = None, extra_env: dict | None = None,
+                              timeout: float = 1500) -> StackRun:
+    """Probe DAG, then the nightly DAG for the last night backfilling all `nights`, then stop.
+    `dotenv` adds `.env` values; `extra_env` reaches every component's environment."""
     cfg = load_config(CONFIG)
     home = root / "home"
     with SimulatorServer(cfg.config, seed=seed, mentions_per_night=volume, port=0) as sim:
         sim.set_clock(night_clock(nights[-1]))
-        stack = SchedulerStack(root / "stack", home, env_values(), executor=executor,
+        # every answer takes 0.5 s: a platform's tasks last long enough (several seconds) that
+        # the pool, not the machine's load, decides how many of them run at once
+        sim.faults.add("*", {"kind": "slow", "delay_s": 0.5, "times": 1_000_000})
+        stack = SchedulerStack(root / "stack", home, {**env_values(), **(dotenv or {})}, executor=executor,
                                extra_env={"CAREPULSE_SIMULATOR_URL": sim.url, **(extra_env or {})},
                                dags_folder=dags_folder(root), config=CONFIG, workers=WORKERS)
         with stack:
+            ui = httpx.get(f"{stack.ui_url}/", follow_redirects=True, timeout=60)
             probe = run_probe(stack)
             run_id = stack.trigger(logical_date(nights[-1]), {"history_days": len(nights)})
             state = stack.wait(run_id, timeout)
             tis = stack.task_instances(run_id)
             if state != "success":
                 raise AssertionError(f"{run_id} {state}:\n{failed_logs(stack, run_id)}")
-    return StackRun(stack, home, nights, run_id, state, tis, probe)
+    return StackRun(stack, home, nights, run_id, state, tis, probe, (ui.status_code, ui.text))
 
 
 def run_probe(stack: SchedulerStack) -> dict:
@@ -83,6 +91,11 @@ def run_probe(stack: SchedulerStack) -> dict:
     value = stack.api("GET", f"/api/v2/dags/{PROBE_ID}/dagRuns/{run_id}/taskInstances/score_in_workers/"
                              "xcomEntries/return_value")["value"]
     return value if isinstance(value, dict) else json.loads(value)
+
+
+def check_ui(run: StackRun) -> None:
+    status, page = run.ui
+    assert status == 200 and "<html" in page.lower() and "airflow" in page.lower(), (status, page[:300])
 
 
 def failed_logs(stack: SchedulerStack, run_id: str, dag_id: str = DAG_ID) -> str:

@@ -27,6 +27,8 @@ NIGHTS = [N1, N2]
 def night(tmp_path_factory) -> scheduler.StackRun:
     return scheduler.run_night_under_scheduler(tmp_path_factory.mktemp("scheduler-celery"), "celery", NIGHTS,
                                                seed=17, volume=120,
+                                               # task slots per worker: every platform pool can fill
+                                               dotenv={"CAREPULSE_WORKER_CONCURRENCY": "10"},
                                                extra_env={"CAREPULSE_DBT_TASKS": "single"})
 
 
@@ -69,3 +71,7 @@ def test_no_secret_in_any_log_event_or_evidence(night):
 
 def test_nothing_reached_for_the_internet(night):
     assert not scheduler.network_attempts(night)
+
+
+def test_the_airflow_ui_is_served(night):
+    scheduler.check_ui(night)

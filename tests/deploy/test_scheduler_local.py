@@ -120,3 +120,7 @@ def test_no_secret_in_any_log_event_or_evidence(night):
 
 def test_nothing_reached_for_the_internet(night):
     assert not scheduler.network_attempts(night)
+
+
+def test_the_airflow_ui_is_served(night):
+    scheduler.check_ui(night)

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from carepulse.cli import DEMO_CREDENTIALS
 from carepulse.config import load_config
+from carepulse.demo import DEMO_CREDENTIALS
 from carepulse.secrets import install_log_masking
 from extract.http import RetryPolicy
 from extract.items import manifest_items

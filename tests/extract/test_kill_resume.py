@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from carepulse.cli import DEMO_CREDENTIALS
+from carepulse.demo import DEMO_CREDENTIALS
 from extract.items import manifest_items
 from extract.manifest import ExtractionRun
 from extract.simulator.server import SimulatorServer
