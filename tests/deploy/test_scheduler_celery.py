@@ -18,7 +18,7 @@ import pytest
 from tests.deploy import scheduler
 from tests.e2e.helpers import N1, N2, secret_leaks
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # the fixture runs a whole night
 
 NIGHTS = [N1, N2]
 

@@ -26,7 +26,7 @@ from tests.conftest import CONFIG, ROOT
 from tests.deploy import scheduler
 from tests.e2e.helpers import N1, N2, child_env, mart_content, night_clock, secret_leaks
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # the fixture runs a whole night
 
 NIGHTS = [N1 - timedelta(days=1), N1, N2]
 SEED, VOLUME = 13, 120
