@@ -110,7 +110,6 @@ def scheduler_demo(loaded: LoadedConfig, night: date, nights: int, volume: int, 
     `$CAREPULSE_HOME/scheduler/` and are recreated on every start; the warehouse and evidence
     are the home's, as with `carepulse demo`.
     """
-    import shutil
     import time
 
     from carepulse.airflow_local import logical_date
@@ -121,7 +120,6 @@ def scheduler_demo(loaded: LoadedConfig, night: date, nights: int, volume: int, 
     root = home / "scheduler"
     say = lambda m: console.print(m, highlight=False)  # noqa: E731
     with _only_stack_on(home), SimulatorServer(loaded.config, mentions_per_night=volume, port=0) as sim:
-        shutil.rmtree(root, ignore_errors=True)
         console.print(f"simulator on {sim.url}; CAREPULSE_HOME={home}")
         env_values = demo_credentials(loaded, console)
         with SchedulerStack(root, home, env_values, executor=executor, config=loaded.path,

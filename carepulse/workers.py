@@ -23,17 +23,20 @@ from a process set up like a real task process, and tests/deploy under both real
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import pickle
 import selectors
 import struct
 import subprocess
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
 _HEADER = struct.Struct("!Q")
+log = logging.getLogger("carepulse.workers")
 
 
 class WorkerCrashed(RuntimeError):
@@ -109,6 +112,7 @@ class ProcessPool:
 
     def map(self, fn: Callable, *iterables: Iterable) -> list:
         """fn(*args) for each tuple of the iterables, spread over the workers; in input order."""
+        started = time.monotonic()
         pending = list(enumerate(zip(*iterables, strict=True)))[::-1]
         results: list = [None] * len(pending)
         while len(self._workers) < min(self._size, len(pending)):  # started once, reused by later maps
@@ -134,6 +138,8 @@ class ProcessPool:
                         worker.submit(index, fn, args)
                     else:
                         selector.unregister(worker.proc.stdout)
+        log.info("%s: %d items in %d worker processes, %.1f s", getattr(fn, "__qualname__", fn), len(results),
+                 len(self._workers), time.monotonic() - started)
         return results
 
 

@@ -105,6 +105,17 @@ class PrivatePostgres:
                   env=dict(os.environ, PGPASSWORD=self.password))
         return self
 
+    @classmethod
+    def reap(cls, folder: Path) -> None:
+        """Stop a server an earlier, killed process left running in `folder`, and remove it."""
+        data = folder / "data"
+        if (data / "postmaster.pid").exists():
+            server = cls(folder / "postgres.log")
+            server.folder = folder
+            with contextlib.suppress(ServiceError):
+                server._run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
     def stop(self) -> None:
         if self.folder is None:
             return
@@ -129,6 +140,10 @@ class PrivateRedis:
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
 
     def start(self) -> PrivateRedis:
         server = shutil.which("redis-server")

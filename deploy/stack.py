@@ -18,8 +18,10 @@ Deviations from compose, each needed to run on one host beside other stacks:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -116,12 +118,18 @@ class SchedulerStack:
         self.stop()
 
     def start(self) -> None:
+        """From nothing: what a crashed earlier stack in `root` left running is stopped and its
+        files removed first."""
+        self._reap_leftovers()
+        shutil.rmtree(self.root, ignore_errors=True)
         for folder in (self.airflow_home, self.logs, self.home):
             folder.mkdir(parents=True, exist_ok=True)
         self.postgres.start()
+        self._record()
         self.say(f"postgres: 127.0.0.1:{self.postgres.port}")
         if self.redis:
             self.redis.start()
+            self._record()
             self.say(f"redis: {self.redis.url}")
         self.api_port = free_port()
         self.say("airflow-init: config check, db migrate, admin user, pools")
@@ -159,6 +167,34 @@ class SchedulerStack:
         if self.redis:
             self.redis.stop()
         self.postgres.stop()
+        self._leftovers.unlink(missing_ok=True)
+
+    # -- what a crash leaves behind -----------------------------------------------------------
+
+    @property
+    def _leftovers(self) -> Path:
+        return self.root.parent / f".{self.root.name}.running.json"
+
+    def _record(self) -> None:
+        """Process groups and the Postgres folder, for the next start should this process die
+        without `stop()` (SIGKILL): components run in sessions of their own and would outlive it."""
+        groups = [proc.pid for proc in self._procs.values()] + ([self.redis.pid] if self.redis else [])
+        state = {"groups": [[pid, _start_time(pid)] for pid in groups if pid],
+                 "postgres": str(self.postgres.folder) if self.postgres.folder else None}
+        self._leftovers.write_text(json.dumps(state))
+
+    def _reap_leftovers(self) -> None:
+        if not self._leftovers.exists():
+            return
+        state = json.loads(self._leftovers.read_text())
+        for pid, started in state["groups"]:
+            if started is not None and _start_time(pid) == started:  # the same process, not a reused pid
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+        if state["postgres"]:
+            PrivatePostgres.reap(Path(state["postgres"]))
+        self.say(f"stopped what an earlier stack in {self.root} left running")
+        self._leftovers.unlink()
 
     # -- environment --------------------------------------------------------------------------
 
@@ -196,6 +232,7 @@ class SchedulerStack:
         self._procs[name] = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                              start_new_session=True)
         log.close()
+        self._record()
 
     def _run_once(self, name: str, argv: list[str]) -> None:
         env = self.env_for(name)
@@ -290,11 +327,24 @@ class SchedulerStack:
 def _progress(tis: list[dict]) -> str:
     states = Counter(ti["state"] or "none" for ti in tis)
     done = states["success"] + states["skipped"]
-    running = sorted(ti["task_id"] for ti in tis if ti["state"] == "running")
-    failed = sorted(ti["task_id"] for ti in tis if ti["state"] in ("failed", "upstream_failed"))
+    running = sorted(_label(ti) for ti in tis if ti["state"] == "running")
+    failed = sorted(_label(ti) for ti in tis if ti["state"] in ("failed", "upstream_failed"))
     text = f"{done}/{len(tis)} tasks done"
     if running:
         text += f", running: {', '.join(running[:4])}{' ...' if len(running) > 4 else ''}"
     if failed:
         text += f", FAILED: {', '.join(failed[:4])}"
     return text
+
+
+def _start_time(pid: int) -> int | None:
+    """The kernel's start time of `pid` (clock ticks since boot), or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _label(ti: dict) -> str:
+    return f"{ti['task_id']}[{ti['map_index']}]" if ti["map_index"] >= 0 else ti["task_id"]

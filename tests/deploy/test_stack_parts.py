@@ -108,3 +108,20 @@ def test_a_private_postgres_starts_on_a_free_port_and_leaves_nothing(tmp_path):
         pg.stop()
     assert not Path(folder).exists()
     assert "database system is shut down" in (tmp_path / "postgres.log").read_text()
+
+
+def test_a_new_stack_stops_what_a_killed_one_left_running(tmp_path):
+    """A stack process killed without `stop()` leaves its components (own sessions) and its
+    Postgres running; the next start in the same folder stops them and removes the files."""
+    crashed = SchedulerStack(tmp_path / "stack", tmp_path / "home", {}, say=lambda m: None)
+    crashed.postgres.start()
+    orphan = subprocess.Popen(["sleep", "600"], start_new_session=True)
+    crashed._procs["scheduler"] = orphan
+    crashed._record()
+    folder = crashed.postgres.folder
+    # ... and the process that owned them dies here, without stop()
+    fresh = SchedulerStack(tmp_path / "stack", tmp_path / "home", {}, say=lambda m: None)
+    fresh._reap_leftovers()
+    assert orphan.wait(10) == -9
+    assert not folder.exists()
+    assert not fresh._leftovers.exists()
