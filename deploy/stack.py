@@ -77,11 +77,12 @@ class Worker:
 class SchedulerStack:
     """Start with `with SchedulerStack(...) as stack:`; everything stops on exit.
 
-    `root` holds the stack's own files (Postgres data, AIRFLOW_HOME with the task logs, one log
-    per component); `home` is CAREPULSE_HOME. `env_values` are the `.env` values (credentials,
-    pseudonym key; Airflow's own secrets are generated when absent). `extra_env` reaches every
-    component (e.g. CAREPULSE_SIMULATOR_URL, CAREPULSE_DBT_TASKS: the DAG's shape must be the
-    same in the dag-processor and in every task runner).
+    `root` holds the stack's own files (AIRFLOW_HOME with the task logs, one log per component,
+    Redis' folder) and is emptied at every start; `home` is CAREPULSE_HOME, outside it. Postgres
+    lives in a temporary folder of its own (deploy/services.py). `env_values` are the `.env`
+    values (credentials, pseudonym key; Airflow's own secrets are generated when absent).
+    `extra_env` reaches every component (e.g. CAREPULSE_SIMULATOR_URL, CAREPULSE_DBT_TASKS: the
+    DAG's shape must be the same in the dag-processor and in every task runner).
     """
 
     root: Path
@@ -91,10 +92,14 @@ class SchedulerStack:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     dags_folder: Path = ROOT / "dags"
     config: Path = ROOT / "config" / "monitoring.yml"
+    # compose runs one worker on both queues; two split ones show that the routing works
     workers: tuple[Worker, ...] = (Worker("default", ("default",)), Worker("extraction", ("extraction",)))
     say: Callable[[str], None] = print
 
     def __post_init__(self) -> None:
+        if self.home.resolve().is_relative_to(self.root.resolve()):
+            raise ValueError(f"the stack's folder {self.root} would hold CAREPULSE_HOME {self.home}; "
+                             "it is emptied at every start")
         self.values = env_file_values(self.env_values)
         self.airflow_home = self.root / "airflow"
         self.logs = self.root / "logs"
@@ -303,7 +308,7 @@ class SchedulerStack:
 
     def wait(self, run_id: str, timeout: float, dag_id: str = DAG_ID) -> str:
         """Until the run finishes; says how far it got whenever a task finishes. Returns its state."""
-        deadline, last = time.monotonic() + timeout, None
+        deadline, last, tis = time.monotonic() + timeout, None, []
         while time.monotonic() < deadline:
             self.check_alive()
             state = self.api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")["state"]

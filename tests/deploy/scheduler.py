@@ -15,7 +15,7 @@ import httpx
 from carepulse.airflow_local import logical_date
 from carepulse.config import load_config
 from deploy.pools import DEFAULT_PLATFORM_SLOTS, WRITER_POOL
-from deploy.stack import DAG_ID, SchedulerStack, Worker
+from deploy.stack import DAG_ID, SchedulerStack
 from extract.simulator.server import SimulatorServer
 from tests.conftest import CONFIG, ROOT
 from tests.dbt.conftest import finished_manifests
@@ -23,8 +23,6 @@ from tests.e2e.helpers import CANARY, PSEUDONYM_KEY, night_clock
 
 PROBE_DAG = Path(__file__).parent / "dags" / "worker_pool_probe.py"
 PROBE_ID = "worker_pool_probe"
-# docker-compose.celery.yml runs one worker on both queues; two here show the routing works
-WORKERS = (Worker("default", ("default",)), Worker("extraction", ("extraction",)))
 
 
 @dataclass
@@ -72,7 +70,7 @@ def run_night_under_scheduler(root: Path, executor: str, nights: list[date], *, 
         sim.faults.add("*", {"kind": "slow", "delay_s": 0.5, "times": 1_000_000})
         stack = SchedulerStack(root / "stack", home, {**env_values(), **(dotenv or {})}, executor=executor,
                                extra_env={"CAREPULSE_SIMULATOR_URL": sim.url, **(extra_env or {})},
-                               dags_folder=dags_folder(root), config=CONFIG, workers=WORKERS)
+                               dags_folder=dags_folder(root), config=CONFIG)
         with stack:
             ui = httpx.get(f"{stack.ui_url}/", follow_redirects=True, timeout=60)
             probe = run_probe(stack)
