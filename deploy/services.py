@@ -53,6 +53,17 @@ def postgres_bin() -> Path:
     return Path(candidates[-1]).parent
 
 
+def _postgres_account() -> str:
+    """The account a root caller runs the server as (initdb refuses root)."""
+    import pwd
+
+    try:
+        return pwd.getpwnam("postgres").pw_name
+    except KeyError:
+        raise ServiceError("running as root, and there is no `postgres` account to run the server as: "
+                           + INSTALL_HINT.format(pkg="postgresql") + ", or run as another user") from None
+
+
 class PrivatePostgres:
     """`initdb` + `pg_ctl start` in a fresh temporary folder, one database and owner, password
     auth; `stop()` removes the folder and leaves the server log at `log`.
@@ -67,7 +78,7 @@ class PrivatePostgres:
         self.port = 0
         self.folder: Path | None = None
         self._bin = postgres_bin()
-        self._run_as = "postgres" if os.geteuid() == 0 else None
+        self._run_as = _postgres_account() if os.geteuid() == 0 else None
 
     @property
     def url(self) -> str:
