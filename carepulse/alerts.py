@@ -47,3 +47,14 @@ def record_failure(context: dict[str, Any]) -> None:
         log.error("alert recorded in %s: %s %s", target, entry["task_id"], entry["error"])
     except Exception:  # a broken callback must not hide the task's own failure
         log.exception("could not record the failure alert")
+
+
+def run_failed(context: dict[str, Any]) -> None:
+    """Airflow DAG-level on_failure_callback: the failed run gives the home back (its lease)."""
+    try:
+        from carepulse.home_lock import release_lease
+
+        dag_run = context.get("dag_run")
+        release_lease(paths.home(), getattr(dag_run, "run_id", None) or context.get("run_id"))
+    except Exception:  # never raise from a callback
+        log.exception("could not release the run's lease on the home")

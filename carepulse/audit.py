@@ -86,6 +86,18 @@ def seal(home: Path, audit: Path) -> dict:
     return entry
 
 
+def sealed_run_ids(home: Path) -> set[str]:
+    return {entry["run_id"] for entry in _chain(home)}
+
+
+def recorded_manifests(home: Path) -> dict[str, str]:
+    """Manifest path -> sha256 as the sealed bundles recorded them."""
+    recorded: dict[str, str] = {}
+    for entry in _chain(home):
+        recorded.update(_recorded_manifests(paths.audit_dir(home) / entry["run_id"]))
+    return recorded
+
+
 def latest_published_run(home: Path) -> Path | None:
     """The sealed run folder whose publish produced the current published warehouse."""
     published = paths.warehouse_dir(home) / "carepulse.duckdb"
@@ -209,9 +221,21 @@ def _verify_raw_file(raw: Path, entry: dict, manifest: str, purged: set[str], re
 
 
 def _verify_published(home: Path, report: VerifyReport) -> None:
+    """The published file is the one the last sealed bundle published, and no publish is half done."""
+    from carepulse.publish import interrupted
+
     published = paths.warehouse_dir(home) / "carepulse.duckdb"
     chain = _chain(home)
-    if not published.exists() or not chain:
+    intent = interrupted(home)
+    if intent:
+        report.problems.append(Finding("warehouse/publishing.json", f"the publish of run {intent['run_id']} "
+                                       "was interrupted; the next carepulse command or DAG run completes "
+                                       "or reverts it"))
+    if not published.exists():
+        return
+    if not chain:
+        report.problems.append(Finding("warehouse/carepulse.duckdb", "not covered by any sealed evidence "
+                                       f"bundle (audit/{CHAIN} is empty): published without evidence"))
         return
     last = paths.audit_dir(home) / chain[-1]["run_id"] / "publish.json"
     if not last.exists():

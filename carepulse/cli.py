@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,6 +31,25 @@ console = Console(stderr=True)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="config file (default "
                                                 "$CAREPULSE_CONFIG or config/monitoring.yml)")]
+
+
+@contextmanager
+def _writer(what: str, nights: list[date] | None = None):
+    """Hold the home's writer lock for a command; exit 4 naming the holder when it is busy."""
+    from carepulse.home_lock import HomeBusy, exclusive
+    from carepulse.nightly import recover
+    from carepulse.publish import PublishRecoveryFailed
+
+    try:
+        with exclusive(paths.home(), what, [n.isoformat() for n in nights or []]):
+            recover(paths.home(), say=lambda m: console.print(f"[yellow]{m}[/yellow]", highlight=False))
+            yield
+    except HomeBusy as exc:
+        console.print(f"[red]not started[/red]: {exc}", highlight=False)
+        raise typer.Exit(4) from None
+    except PublishRecoveryFailed as exc:
+        console.print(f"[red]not started[/red]: {exc}", highlight=False)
+        raise typer.Exit(1) from None
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -169,7 +189,9 @@ def extract(
     unknown = [p for p in platform or [] if p not in enabled]
     if unknown:
         raise typer.BadParameter(f"not enabled in {loaded.path}: {unknown} (enabled: {enabled})")
-    summaries = _run_extract(loaded, _parse_dates(day, start, end), platform, fresh)
+    nights = _parse_dates(day, start, end)
+    with _writer("carepulse extract", nights):
+        summaries = _run_extract(loaded, nights, platform, fresh)
     if strict and any(s.manifest["status"] != "complete" for s in summaries):
         raise typer.Exit(3)
 
@@ -189,7 +211,8 @@ def transform(
     night = _parse_dates(day, None, None)[0] if day else None
     console.print(f"building candidate warehouse in {paths.warehouse_dir()}")
     try:
-        result = build_candidate(loaded, night=night, select=select, full_refresh=full_refresh)
+        with _writer("carepulse transform", [night] if night else None):
+            result = build_candidate(loaded, night=night, select=select, full_refresh=full_refresh)
     except TransformFailed as exc:
         console.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(1) from None
@@ -222,8 +245,9 @@ def validate(
     run_id = run_id or nightly.new_run_id(f"validate-{night}")
     audit = nightly.audit_dir(home, run_id)
     try:
-        raw_gate = nightly.validate_raw(loaded, home, [night], audit)
-        nightly.validate_marts(loaded, home, audit, night, raw_gate)
+        with _writer("carepulse validate", [night]):
+            raw_gate = nightly.validate_raw(loaded, home, [night], audit)
+            nightly.validate_marts(loaded, home, audit, night, raw_gate)
     except ValidationFailed as exc:
         console.print(f"[red]quality gate failed[/red] (evidence in {audit}):\n{exc}", highlight=False)
         raise typer.Exit(1) from None
@@ -243,7 +267,8 @@ def publish(
     home = paths.home()
     run_id = run_id or _latest_gate_run(home)
     try:
-        result = nightly.publish(home, nightly.audit_dir(home, run_id))
+        with _writer("carepulse publish"):
+            result = nightly.publish(home, nightly.audit_dir(home, run_id))
     except PublishRefused as exc:
         console.print(f"[red]not published[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from None
@@ -269,8 +294,9 @@ def run(
     nights = _parse_dates(day, start, end)
     run_id = nightly.new_run_id(f"run-{nights[-1]}")
     try:
-        summary = nightly.run_chain(loaded, paths.home(), nights, run_id,
-                                    say=lambda m: console.print(m, highlight=False))
+        with _writer("carepulse run", nights):
+            summary = nightly.run_chain(loaded, paths.home(), nights, run_id,
+                                        say=lambda m: console.print(m, highlight=False))
     except (ValidationFailed, TransformFailed, PublishRefused) as exc:
         console.print(f"[red]run {run_id} failed[/red]; published warehouse unchanged:\n{exc}",
                       highlight=False)
@@ -301,7 +327,8 @@ def raw_purge(
     _setup_logging(False)
     loaded = _load(config)
     days = loaded.config.privacy.raw_text_retention_days
-    result = purge_expired(paths.raw_dir(), days, date.today(), dry_run=dry_run)
+    with _writer("carepulse raw purge"):
+        result = purge_expired(paths.raw_dir(), days, date.today(), dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     console.print(f"{verb} {result.files:,} raw file(s), {result.bytes / 1e6:.1f} MB, from "
                   f"{result.runs} run(s) older than {days} days")

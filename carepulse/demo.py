@@ -45,8 +45,8 @@ def fill_demo_credentials(loaded: LoadedConfig, console: Console) -> None:
 
 
 def print_summary(home: Path, state: str, run_id: str, console: Console) -> None:
-    from carepulse.evidence import published_docs
     from carepulse.nightly import folder_name
+    from carepulse.publish import published_docs
     from transform.build import published_path
 
     audit = paths.audit_dir(home) / folder_name(run_id)

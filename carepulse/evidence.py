@@ -1,10 +1,11 @@
 """The run's evidence folder, `audit/<run_id>/`: what an auditor needs beside the gate results.
 
-After a publish: the content hash of every published mart (order-independent, so two builds
-of the same raw zone compare equal), the dbt manifest and run results of the build, the
-extraction manifests the run read (paths and sha256), the dbt docs page of what was published
-and the run's OpenLineage events so far. `gate.json`, `publish.json` and the GX results are
-written by their own steps into the same folder; `carepulse.audit.seal` then hashes it all.
+Written from the validated candidate just before it is published (carepulse.publish seals the
+folder, then swaps): the content hash of every mart (order-independent, so two builds of the
+same raw zone compare equal), the dbt manifest and run results of the build, the extraction
+manifests whose rows the build read (paths and sha256), the dbt docs page and the run's
+OpenLineage events so far. `gate.json`, `publish.json` and the GX results are written by their
+own steps into the same folder; `carepulse.audit.seal` then hashes it all.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from pathlib import Path
 import duckdb
 
 from carepulse import paths
+from carepulse.publish import DOCS_PAGE
 from extract.landing import atomic_write
-from transform.build import docs_dir, published_path, target_dir
-
-DOCS_PAGE = "dbt_docs.html"
+from transform.build import docs_dir, target_dir
 
 
 def mart_hashes(db: Path) -> dict[str, dict]:
@@ -38,20 +38,33 @@ def mart_hashes(db: Path) -> dict[str, dict]:
         con.close()
 
 
-def collect(home: Path, audit: Path, nights: list[str]) -> dict:
-    """Write marts.json, copy the dbt artifacts and list the nights' extraction manifests."""
-    hashes = mart_hashes(published_path(home))
+def collect(home: Path, audit: Path, nights: list[str], warehouse: Path) -> dict:
+    """Write marts.json (of `warehouse`, the candidate about to be published), copy the dbt
+    artifacts and docs page, and list the extraction manifests the build read."""
+    hashes = mart_hashes(warehouse)
     atomic_write(audit / "marts.json", json.dumps(hashes, indent=1, sort_keys=True).encode(), mode=0o644)
     dbt_source = copy_dbt_artifacts(home, audit)
-    manifests = []
-    for night in nights:
-        for path in sorted(paths.manifests_dir(home).glob(f"date={night}/run=*/manifest.json")):
-            manifests.append({"path": str(path.relative_to(home)),
-                              "sha256": hashlib.sha256(path.read_bytes()).hexdigest()})
+    manifests = [{"path": str(p.relative_to(home)), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+                 for p in manifests_read(home, nights)]
     atomic_write(audit / "extraction_manifests.json",
                  json.dumps(manifests, indent=1).encode(), mode=0o644)
     return {"marts": len(hashes), "manifests": len(manifests), "audit": str(audit), "dbt": dbt_source,
-            "docs": publish_docs(home, audit), "lineage_events": copy_lineage_events(home, audit)}
+            "docs": copy_docs(home, audit), "lineage_events": copy_lineage_events(home, audit)}
+
+
+def manifests_read(home: Path, nights: list[str]) -> list[Path]:
+    """The finished extraction manifests whose rows this build may publish: every one no sealed
+    bundle has listed yet (a night extracted earlier, or backfilled out of order, is read by the
+    next build whatever night it runs for), plus the run's own nights' (a rerun re-reads them)."""
+    from carepulse.audit import recorded_manifests
+
+    recorded = recorded_manifests(home)
+    out = []
+    for path in sorted(paths.manifests_dir(home).glob("date=*/run=*/manifest.json")):
+        night = path.parent.parent.name.removeprefix("date=")
+        if str(path.relative_to(home)) not in recorded or night in nights:
+            out.append(path)
+    return out
 
 
 def copy_dbt_artifacts(home: Path, audit: Path) -> str | None:
@@ -77,21 +90,13 @@ def copy_dbt_artifacts(home: Path, audit: Path) -> str | None:
     return f"cosmos ({len(merged['metadata']['invocations'])} tasks)"
 
 
-def published_docs(home: Path) -> Path:
-    """The dbt docs page of the published warehouse (lineage graph, model and column docs)."""
-    return home / "docs" / "dbt" / "index.html"
-
-
-def publish_docs(home: Path, audit: Path) -> str | None:
-    """The candidate's docs page becomes the published one, with a copy in the evidence."""
+def copy_docs(home: Path, audit: Path) -> str | None:
+    """The candidate's docs page into the evidence; the publish makes it the published one."""
     page = docs_dir(home) / "static_index.html"
     if not page.exists():
         return None
     shutil.copyfile(page, audit / DOCS_PAGE)
-    target = published_docs(home)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(page, target)
-    return str(target)
+    return str(audit / DOCS_PAGE)
 
 
 def copy_lineage_events(home: Path, audit: Path) -> int:

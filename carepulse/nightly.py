@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -27,8 +28,9 @@ def folder_name(run_id: str) -> str:
 
 
 def new_run_id(label: str) -> str:
-    """A pipeline run id safe as a folder name: `<label>__<utc time>`."""
-    return folder_name(f"{label}__{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}")
+    """A pipeline run id safe as a folder name, unique even for two runs started in the same
+    second: `<label>__<utc time>-<random>`."""
+    return folder_name(f"{label}__{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}")
 
 
 def audit_dir(home: Path, run_id: str) -> Path:
@@ -186,21 +188,33 @@ def validate_marts(loaded: LoadedConfig, home: Path, audit: Path, night: date | 
     return stages["marts"]
 
 
-def publish(home: Path, audit: Path) -> dict:
-    from carepulse.publish import publish as swap_in
-
-    result = swap_in(home, audit)
-    return {"published": str(result.published), "sha256": result.sha256,
-            "previous_sha256": result.previous_sha256}
-
-
-def record_evidence(home: Path, audit: Path, nights: Iterable[date]) -> dict:
-    """Collect the run's evidence into its audit folder, then seal it into the bundle chain."""
+def publish(home: Path, audit: Path, nights: Iterable[date] = ()) -> dict:
+    """Seal the run's evidence of the validated candidate, then swap it in (one recoverable
+    transaction: carepulse.publish)."""
     from carepulse.audit import seal
     from carepulse.evidence import collect
+    from carepulse.publish import publish as swap_in
+    from transform.build import candidate_path
 
-    collected = collect(home, audit, [n.isoformat() for n in nights])
-    return {**collected, "bundle_sha256": seal(home, audit)["sha256"]}
+    sealed: dict = {}
+
+    def seal_evidence() -> None:
+        sealed.update(collect(home, audit, [n.isoformat() for n in nights], candidate_path(home)))
+        sealed["bundle_sha256"] = seal(home, audit)["sha256"]
+
+    result = swap_in(home, audit, seal_evidence)
+    return {"published": str(result.published), "sha256": result.sha256,
+            "previous_sha256": result.previous_sha256, "bundle_sha256": sealed["bundle_sha256"],
+            "manifests": sealed["manifests"]}
+
+
+def recover(home: Path, say=log.warning) -> None:
+    """Before a writer starts: finish or undo a publish that a dead process left half done."""
+    from carepulse.publish import recover as recover_publish
+
+    done = recover_publish(home)
+    if done:
+        say(done)
 
 
 # -- the whole chain in one process (`carepulse run`) ---------------------------------------------
@@ -231,9 +245,8 @@ def run_chain(loaded: LoadedConfig, home: Path, nights: list[date], run_id: str,
     say(f"candidate built: {built['nodes']} dbt nodes in {built['seconds']}s")
     marts_gate = validate_marts(loaded, home, audit, nights[-1], raw_gate)
     say(f"marts gate passed ({marts_gate['suites']} suites)")
-    published = publish(home, audit)
-    say(f"published {published['published']} (sha256 {published['sha256'][:12]})")
-    record_evidence(home, audit, nights)
+    published = publish(home, audit, nights)
+    say(f"published {published['published']} (sha256 {published['sha256'][:12]}); evidence sealed")
     return {"run_id": run_id, "audit": str(audit), "extraction": runs,
             "records": sum(r["records"] for r in extracted), "transform": built,
             "published": published}

@@ -1,26 +1,44 @@
-"""Write-audit-publish: the candidate replaces the published warehouse only after the gate.
+"""Write-audit-publish: the candidate replaces the published warehouse only after the gate,
+and only once the evidence of what it publishes is sealed.
 
 The gate's verdict is written to `audit/<run_id>/gate.json` together with the sha256 of the
 candidate it judged, so `publish` can refuse a candidate that changed after validation or
-that never passed. The swap is one `os.replace` in the warehouse folder: readers see the old
-file or the new one, never a half-written one. On refusal the published file is untouched
-and the candidate stays for inspection.
+that never passed. A publish is one recoverable transaction:
+
+    publish.json -> intent (warehouse/publishing.json) -> evidence sealed -> os.replace -> intent removed
+
+The swap is one `os.replace` in the warehouse folder: readers see the old file or the new
+one, never a half-written one. A process that dies anywhere in between leaves the intent,
+and the next writer (`recover`) either completes the publish (the bundle was sealed: the
+evidence names the candidate, so it is swapped in) or reverts it (never sealed: the published
+file was not touched; the half-written bundle is removed). On refusal the published file is
+untouched and the candidate stays for inspection.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from carepulse import paths
 from extract.landing import atomic_write, sha256_file
 from transform.build import candidate_path, published_path
+
+INTENT = "publishing.json"
+DOCS_PAGE = "dbt_docs.html"
 
 
 class PublishRefused(RuntimeError):
     """The candidate is missing, failed a check, or is not the file the gate judged."""
+
+
+class PublishRecoveryFailed(RuntimeError):
+    """An interrupted publish can be neither completed nor reverted automatically."""
 
 
 @dataclass
@@ -51,9 +69,9 @@ def _gate(audit: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def publish(home: Path, audit: Path) -> PublishResult:
-    """Swap the validated candidate in; raise PublishRefused (published file untouched) if not."""
-    candidate, published = candidate_path(home), published_path(home)
+def _checked_candidate(home: Path, audit: Path) -> str:
+    """The candidate's sha256, once every refusal has been ruled out."""
+    candidate = candidate_path(home)
     if not candidate.exists():
         raise PublishRefused(f"{candidate}: no candidate warehouse to publish")
     if candidate.with_name(candidate.name + ".wal").exists():
@@ -67,7 +85,35 @@ def publish(home: Path, audit: Path) -> PublishResult:
     if sha != gate["candidate_sha256"]:
         raise PublishRefused(f"{candidate}: changed after validation (sha256 {sha[:12]} != "
                              f"{str(gate['candidate_sha256'])[:12]}); validate again")
+    return sha
+
+
+def publish(home: Path, audit: Path, seal: Callable[[], object] | None = None) -> PublishResult:
+    """Swap the validated candidate in; raise PublishRefused (published file untouched) if not.
+
+    `seal` writes and seals the run's evidence; it runs after publish.json and before the swap,
+    so a published warehouse always has its sealed bundle (callers that publish for real pass
+    it: `carepulse.nightly.publish`)."""
+    candidate, published = candidate_path(home), published_path(home)
+    sha = _checked_candidate(home, audit)
     previous = sha256_file(published) if published.exists() else None
+    record = audit / "publish.json"
+    doc = {"published": str(published.name), "sha256": sha, "previous_sha256": previous,
+           "published_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    atomic_write(record, json.dumps(doc, indent=1, sort_keys=True).encode(), mode=0o644)
+    _write_intent(home, audit.name, sha)
+    if seal is not None:
+        try:
+            seal()
+        except BaseException:
+            _revert(home, audit.name)
+            raise
+    _swap(candidate, published)
+    _finish(home, audit)
+    return PublishResult(published, sha, previous, record)
+
+
+def _swap(candidate: Path, published: Path) -> None:
     with candidate.open("rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(candidate, published)
@@ -76,8 +122,75 @@ def publish(home: Path, audit: Path) -> PublishResult:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    record = audit / "publish.json"
-    doc = {"published": str(published.name), "sha256": sha, "previous_sha256": previous,
-           "published_at": datetime.now(UTC).isoformat(timespec="seconds")}
-    atomic_write(record, json.dumps(doc, indent=1, sort_keys=True).encode(), mode=0o644)
-    return PublishResult(published, sha, previous, record)
+
+
+# -- the intent, and finishing or undoing what it announced -----------------------------------------
+
+
+def _intent_path(home: Path) -> Path:
+    return paths.warehouse_dir(home) / INTENT
+
+
+def _write_intent(home: Path, run_id: str, sha: str) -> None:
+    doc = {"run_id": run_id, "sha256": sha, "at": datetime.now(UTC).isoformat(timespec="seconds")}
+    atomic_write(_intent_path(home), json.dumps(doc).encode(), mode=0o644)
+
+
+def published_docs(home: Path) -> Path:
+    """The dbt docs page of the published warehouse (lineage graph, model and column docs)."""
+    return home / "docs" / "dbt" / "index.html"
+
+
+def _finish(home: Path, audit: Path) -> None:
+    """After the swap: the run's docs page becomes the published one; the intent goes."""
+    page = audit / DOCS_PAGE
+    if page.exists():
+        target = published_docs(home)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(page, target)
+    _intent_path(home).unlink(missing_ok=True)
+
+
+def _revert(home: Path, run_id: str) -> None:
+    """Undo a publish whose evidence was never sealed: the published file was not touched."""
+    from carepulse.audit import BUNDLE, sealed_run_ids
+
+    audit = paths.audit_dir(home) / run_id
+    if run_id not in sealed_run_ids(home):
+        (audit / BUNDLE).unlink(missing_ok=True)
+    (audit / "publish.json").unlink(missing_ok=True)
+    _intent_path(home).unlink(missing_ok=True)
+
+
+def interrupted(home: Path) -> dict | None:
+    """The intent of a publish that a dead process left unfinished, if any."""
+    path = _intent_path(home)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def recover(home: Path) -> str | None:
+    """Complete or revert a publish a dead process left half done; what was done, or None.
+
+    Only a writer holding the home calls this (commands under the home lock, the DAG's first
+    task), so nothing else is publishing."""
+    from carepulse.audit import sealed_run_ids
+
+    intent = interrupted(home)
+    if intent is None:
+        return None
+    run_id, sha = intent["run_id"], intent["sha256"]
+    audit = paths.audit_dir(home) / run_id
+    if run_id not in sealed_run_ids(home):
+        _revert(home, run_id)
+        return (f"reverted the interrupted publish of run {run_id}: its evidence was never sealed and "
+                "the published warehouse was not touched")
+    candidate, published = candidate_path(home), published_path(home)
+    if candidate.exists() and sha256_file(candidate) == sha:
+        _swap(candidate, published)
+    elif not (published.exists() and sha256_file(published) == sha):
+        raise PublishRecoveryFailed(
+            f"run {run_id} sealed the publish of a warehouse with sha256 {sha[:12]}, but neither "
+            f"{candidate} nor {published} is that file; restore it from a backup, or run the night "
+            f"again (`carepulse run --date ...`) to publish a new one")
+    _finish(home, audit)
+    return f"completed the interrupted publish of run {run_id} (sha256 {sha[:12]})"

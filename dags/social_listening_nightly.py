@@ -4,25 +4,28 @@
 Every night at 02:00 UTC, for the UTC day before: plan the extraction shards from
 `config/monitoring.yml`, extract each platform-night as a mapped task (a pool per platform
 respects its rate limits), write the manifests, check the raw landing contracts (Great
-Expectations), build the candidate warehouse with dbt, check the candidate marts, and publish
-it atomically (the `carepulse_warehouse` asset), then record the evidence (mart content
-hashes, dbt artifacts, manifests) in `audit/<run_id>/`. The first run, when nothing is published
-yet, backfills `history_days` nights. A failed check fails the run and leaves the published
-warehouse byte-for-byte as it was.
+Expectations), build the candidate warehouse with dbt, check the candidate marts, seal the
+evidence (mart content hashes, dbt artifacts, manifests) in `audit/<run_id>/` and publish the
+candidate atomically (the `carepulse_warehouse` asset). The first run, when nothing is
+published yet, backfills `history_days` nights. A failed check fails the run and leaves the
+published warehouse byte-for-byte as it was.
 
 Tasks are thin calls into `carepulse.nightly`; they pass paths, ids and counts through XCom.
-Every task that writes DuckDB runs in the one-slot `duckdb_writer` pool. Backfill a range
+Every task that writes DuckDB runs in the one-slot `duckdb_writer` pool. The run holds the
+home's writer lock (shared by its tasks) and a lease on the home from `plan` until it publishes
+or fails, so a `carepulse` command never writes beside it. Backfill a range
 with `airflow backfill create --dag-id social_listening_nightly --from-date ... --to-date ...`.
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, get_current_context, task, task_group
 
-from carepulse.alerts import record_failure
+from carepulse.alerts import record_failure, run_failed
 from carepulse.config import PLATFORMS
 from deploy.pools import WRITER_POOL, platform_pool
 
@@ -62,21 +65,36 @@ def _audit():
     return nightly.audit_dir(_home(), nightly.folder_name(get_current_context()["run_id"]))
 
 
+@contextmanager
+def _writing():
+    """The home's writer lock, shared with the run's other tasks; never beside a command."""
+    from carepulse import home_lock
+
+    with home_lock.shared(_home(), get_current_context()["ti"].task_id):
+        yield
+
+
 @task
 def plan(params=None) -> list[dict]:
-    """Open (or resume) one extraction run per night: [{"night", "run_id"}, ...]."""
-    from carepulse import nightly
+    """Lease the home to this run, finish any interrupted publish, and open (or resume) one
+    extraction run per night: [{"night", "run_id"}, ...]."""
+    from carepulse import home_lock, nightly
 
-    night = datetime.fromisoformat(_night(get_current_context())).date()
-    nights = nightly.nights_to_process(night, int(params["history_days"]), _home())
-    return nightly.plan_extraction(_loaded(), nights, _home())
+    context = get_current_context()
+    with _writing():
+        home_lock.take_lease(_home(), context["run_id"])
+        nightly.recover(_home())
+        night = datetime.fromisoformat(_night(context)).date()
+        nights = nightly.nights_to_process(night, int(params["history_days"]), _home())
+        return nightly.plan_extraction(_loaded(), nights, _home())
 
 
 @task
 def extract_platform_night(platform: str, job: dict) -> dict:
     from carepulse import nightly
 
-    return nightly.extract_platform_night(_loaded(), _home(), platform, job)
+    with _writing():
+        return nightly.extract_platform_night(_loaded(), _home(), platform, job)
 
 
 @task(trigger_rule="all_done")
@@ -84,7 +102,8 @@ def finalize_extraction(jobs: list[dict]) -> list[dict]:
     """Runs even when a platform task failed: its unfinished shards are recorded as partial."""
     from carepulse import nightly
 
-    return nightly.finalize_extraction(_home(), jobs)
+    with _writing():
+        return nightly.finalize_extraction(_home(), jobs)
 
 
 # The gate's verdict on a given raw zone and candidate is deterministic: no retries.
@@ -92,7 +111,8 @@ def finalize_extraction(jobs: list[dict]) -> list[dict]:
 def validate_raw(jobs: list[dict]) -> dict:
     from carepulse import nightly
 
-    return nightly.validate_raw(_loaded(), _home(), _nights(jobs), _audit())
+    with _writing():
+        return nightly.validate_raw(_loaded(), _home(), _nights(jobs), _audit())
 
 
 @task(pool=WRITER_POOL)
@@ -100,7 +120,8 @@ def transform(jobs: list[dict]) -> dict:
     """dbt build into the candidate (a copy of the published warehouse), in-process."""
     from carepulse import nightly
 
-    return nightly.transform(_loaded(), _home(), _nights(jobs)[-1])
+    with _writing():
+        return nightly.transform(_loaded(), _home(), _nights(jobs)[-1])
 
 
 @task(pool=WRITER_POOL)
@@ -108,7 +129,8 @@ def prepare_candidate() -> dict:
     """Copy the published warehouse to the candidate and write config.json for dbt."""
     from carepulse import nightly
 
-    return nightly.prepare_candidate(_loaded(), _home())
+    with _writing():
+        return nightly.prepare_candidate(_loaded(), _home())
 
 
 def dbt_models(after, jobs):
@@ -129,22 +151,20 @@ def dbt_models(after, jobs):
 def validate_marts(jobs: list[dict], raw_gate: dict) -> dict:
     from carepulse import nightly
 
-    return nightly.validate_marts(_loaded(), _home(), _audit(), _nights(jobs)[-1], raw_gate)
+    with _writing():
+        return nightly.validate_marts(_loaded(), _home(), _audit(), _nights(jobs)[-1], raw_gate)
 
 
 @task(pool=WRITER_POOL, outlets=[WAREHOUSE])
-def publish() -> dict:
-    from carepulse import nightly
+def publish(jobs: list[dict]) -> dict:
+    """Seal the evidence (mart content hashes, dbt artifacts, the manifests read), swap the
+    candidate in, and give the home back (the run's lease ends here)."""
+    from carepulse import home_lock, nightly
 
-    return nightly.publish(_home(), _audit())
-
-
-@task
-def record_evidence(jobs: list[dict]) -> dict:
-    """Mart content hashes, dbt artifacts and the manifests read, into the evidence folder."""
-    from carepulse import nightly
-
-    return nightly.record_evidence(_home(), _audit(), _nights(jobs))
+    with _writing():
+        result = nightly.publish(_home(), _audit(), _nights(jobs))
+    home_lock.release_lease(_home(), get_current_context()["run_id"])
+    return result
 
 
 @task_group
@@ -165,6 +185,7 @@ def extract(jobs) -> None:
     max_active_runs=1,
     tags=["carepulse", "social-listening", "nightly"],
     doc_md=__doc__,
+    on_failure_callback=run_failed,  # the run's lease on the home ends with it
     params={"history_days": Param(14, type="integer", minimum=1, maximum=90,
                                   description="nights to backfill when nothing is published yet")},
     default_args={
@@ -185,7 +206,7 @@ def social_listening_nightly():
     manifests >> raw_gate
     built = dbt_models(raw_gate, jobs)
     marts_gate = validate_marts(jobs, raw_gate)
-    built >> marts_gate >> publish() >> record_evidence(jobs)
+    built >> marts_gate >> publish(jobs)
 
 
 social_listening_nightly()

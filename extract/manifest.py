@@ -14,9 +14,12 @@ so shards can be extracted by separate processes (Airflow mapped tasks) of one r
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets as pyrandom
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -73,11 +76,31 @@ class ShardState:
         return self.status is not None
 
 
+class JournalConflict(RuntimeError):
+    """Another writer already committed this page or ended this shard (two writers on one run)."""
+
+
 class ShardJournal:
-    """Append-only, fsynced JSON-lines log of one shard's progress."""
+    """Append-only, fsynced JSON-lines log of one shard's progress.
+
+    Writers of a shard hold its lock (`locked`) from the check of what is committed, through
+    writing the page file, to the journal line: a second writer of the same run (which the home
+    lock should already prevent) can neither overwrite a committed page's file nor journal a
+    page twice.
+    """
 
     def __init__(self, path: Path):
         self.path = path
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        ensure_dir(self.path.parent)
+        fd = os.open(self.path.with_suffix(".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     def append(self, entry: dict[str, Any]) -> None:
         ensure_dir(self.path.parent)
@@ -202,13 +225,14 @@ class ExtractionRun:
         directory = self.shard_dir(shard)
         if not directory.exists():
             return []
-        committed = {Path(f.path).name for f in self.shard_state(shard.id).files}
-        removed = []
-        for path in directory.iterdir():
-            if path.name not in committed:
-                os.chmod(path, 0o600)
-                path.unlink()
-                removed.append(path.name)
+        with self.journal(shard.id).locked():  # never another writer's file in flight
+            committed = {Path(f.path).name for f in self.shard_state(shard.id).files}
+            removed = []
+            for path in directory.iterdir():
+                if path.name not in committed:
+                    os.chmod(path, 0o600)
+                    path.unlink()
+                    removed.append(path.name)
         return removed
 
     def commit_page(self, shard: Shard, page_no: int, page: Page) -> FileEntry:
@@ -216,9 +240,17 @@ class ExtractionRun:
                              page.status, page.headers)
         envelope["response_sha256"] = sha256_bytes(page.text.encode("utf-8"))
         envelope["body"] = page.body
-        entry = self._write(shard, f"page-{page_no:05d}.jsonl.gz", envelope, page_no, "page",
-                            page.records, verbatim=page.text)
-        self.journal(shard.id).append({"type": "file", **asdict(entry), "cursor_after": page.cursor})
+        journal = self.journal(shard.id)
+        with journal.locked():
+            state = self.shard_state(shard.id)
+            if state.ended or page_no != state.next_page:
+                raise JournalConflict(
+                    f"{shard.id}: page {page_no} cannot be committed to run {self.run_id}: the journal "
+                    f"{'ended the shard' if state.ended else f'expects page {state.next_page}'}; "
+                    "another writer is working on this run")
+            entry = self._write(shard, f"page-{page_no:05d}.jsonl.gz", envelope, page_no, "page",
+                                page.records, verbatim=page.text)
+            journal.append({"type": "file", **asdict(entry), "cursor_after": page.cursor})
         return entry
 
     def commit_malformed(self, shard: Shard, page_no: int, fetched: Fetched, attempt: int,
@@ -229,15 +261,21 @@ class ExtractionRun:
         envelope.update(response_sha256=sha256_bytes(fetched.raw_bytes), body=None,
                         body_text=fetched.text, parse_error=fetched.parse_error)
         name = f"page-{page_no:05d}.malformed-{attempt}-{pyrandom.token_hex(2)}.jsonl.gz"
-        entry = self._write(shard, name, envelope, page_no, "malformed", 0)
-        self.journal(shard.id).append({"type": "file", **asdict(entry), "cursor_after": None})
+        journal = self.journal(shard.id)
+        with journal.locked():
+            entry = self._write(shard, name, envelope, page_no, "malformed", 0)
+            journal.append({"type": "file", **asdict(entry), "cursor_after": None})
         return entry
 
     def end_shard(self, shard: Shard, status: str, reason: str | None,
                   cursor: dict[str, Any] | None) -> None:
-        self.journal(shard.id).append(
-            {"type": "shard_end", "status": status, "reason": reason, "cursor": cursor,
-             "at": utcnow()})
+        journal = self.journal(shard.id)
+        with journal.locked():
+            if self.shard_state(shard.id).ended:
+                raise JournalConflict(f"{shard.id}: already ended in run {self.run_id}; another "
+                                      "writer is working on this run")
+            journal.append({"type": "shard_end", "status": status, "reason": reason, "cursor": cursor,
+                            "at": utcnow()})
 
     def _write(self, shard: Shard, name: str, envelope: dict, page_no: int, kind: str,
                records: int, verbatim: str | None = None) -> FileEntry:

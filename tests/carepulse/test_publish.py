@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
-from carepulse.publish import PublishRefused, publish, record_gate
+from carepulse import audit as carepulse_audit
+from carepulse.publish import (
+    PublishRecoveryFailed,
+    PublishRefused,
+    interrupted,
+    publish,
+    record_gate,
+    recover,
+)
 from extract.landing import sha256_file
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -65,3 +77,99 @@ def test_passing_gate_swaps_the_candidate_in(home, warehouse):
     assert published.read_bytes() == b"new warehouse" and not candidate.exists()
     record = json.loads(result.record.read_text())
     assert record["previous_sha256"] == old and record["sha256"] == sha256_file(published)
+
+
+# -- a publish is one recoverable transaction: sealed evidence, then the swap ----------------------
+
+CRASH = textwrap.dedent("""
+    import os, sys
+    from pathlib import Path
+    from carepulse import audit
+    from carepulse.publish import publish
+    home, where = Path(sys.argv[1]), sys.argv[2]
+    run = home / "audit" / "run-1"
+
+    def seal():
+        if where == "mid-seal":            # the bundle is written, the chain not yet
+            (run / "bundle.json").write_text("{}")
+            os._exit(9)
+        audit.seal(home, run)
+        os._exit(9)                        # sealed, killed before the swap
+
+    publish(home, run, seal)
+""")
+
+
+def passing_gate(candidate, audit):
+    record_gate(audit, candidate, {"raw": {"success": True, "failures": []},
+                                   "marts": {"success": True, "failures": []}})
+
+
+def crash_publish(home, where: str) -> None:
+    proc = subprocess.run([sys.executable, "-c", CRASH, str(home), where], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 9, proc.stderr
+
+
+def test_evidence_is_sealed_before_the_swap(home, warehouse):
+    candidate, published, audit = warehouse
+    passing_gate(candidate, audit)
+    seen = []
+
+    def seal():
+        seen.append(published.read_bytes())
+        carepulse_audit.seal(home, audit)
+
+    publish(home, audit, seal)
+    assert seen == [b"old warehouse"] and published.read_bytes() == b"new warehouse"
+    assert interrupted(home) is None
+    assert carepulse_audit.verify(home).ok
+
+
+def test_a_seal_that_fails_leaves_everything_as_it_was(home, warehouse):
+    candidate, published, audit = warehouse
+    passing_gate(candidate, audit)
+
+    def seal():
+        (audit / "marts.json").write_text("{}")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        publish(home, audit, seal)
+    assert published.read_bytes() == b"old warehouse" and candidate.exists()
+    assert interrupted(home) is None
+    assert not (audit / "publish.json").exists() and not (audit / "bundle.json").exists()
+
+
+def test_a_kill_between_seal_and_swap_is_completed_by_the_next_writer(home, warehouse):
+    candidate, published, audit = warehouse
+    passing_gate(candidate, audit)
+    crash_publish(home, "sealed")
+    assert published.read_bytes() == b"old warehouse" and interrupted(home)["run_id"] == "run-1"
+    report = carepulse_audit.verify(home)
+    assert any("interrupted" in p.what for p in report.problems), report.problems
+    assert "completed the interrupted publish of run run-1" in recover(home)
+    assert published.read_bytes() == b"new warehouse" and not candidate.exists()
+    assert interrupted(home) is None and recover(home) is None
+    assert carepulse_audit.verify(home).ok
+
+
+def test_a_kill_while_sealing_is_reverted_by_the_next_writer(home, warehouse):
+    candidate, published, audit = warehouse
+    passing_gate(candidate, audit)
+    crash_publish(home, "mid-seal")
+    assert "reverted the interrupted publish of run run-1" in recover(home)
+    assert published.read_bytes() == b"old warehouse" and candidate.exists()
+    assert not (audit / "bundle.json").exists() and not (audit / "publish.json").exists()
+    assert interrupted(home) is None
+    publish(home, audit, lambda: carepulse_audit.seal(home, audit))  # and it can publish again
+    assert published.read_bytes() == b"new warehouse" and carepulse_audit.verify(home).ok
+
+
+def test_a_sealed_publish_whose_file_is_gone_is_not_guessed(home, warehouse):
+    candidate, _, audit = warehouse
+    passing_gate(candidate, audit)
+    crash_publish(home, "sealed")
+    candidate.write_bytes(b"something else")
+    with pytest.raises(PublishRecoveryFailed, match=r"neither .* is that file"):
+        recover(home)

@@ -175,3 +175,28 @@ def test_kill_after_last_page_before_shard_end_does_not_refetch(scripted, loaded
     m = run_x(loaded_config, raw).manifest
     assert not [c for c in scripted.calls if c[0] == "x.mentions.lakemont"]
     assert m["shards"]["x.mentions.lakemont"]["pages"] == PAGES_PER_SHARD
+
+
+def test_a_second_writer_can_neither_overwrite_nor_journal_a_committed_page(loaded_config, tmp_path):
+    """Two writers on one run (which the home lock prevents): the journal refuses the second
+    writer's page, and the first writer's committed file keeps the bytes its journal vouches for."""
+    from extract.base import Night, Page
+    from extract.manifest import ExtractionRun, JournalConflict
+    from extract.plan import plan_shards
+
+    night = Night(NIGHT)
+    shard = plan_shards(loaded_config.config, night, ["x"])[0]
+    run = ExtractionRun.create(tmp_path / "raw", night, loaded_config, [shard])
+    body = {"data": [], "meta": {"result_count": 0}}
+    page = Page("x.tweets.search.recent", "http://127.0.0.1/x", {}, 200, body, json.dumps(body), 0, {"t": 1})
+    first = run.commit_page(shard, 1, page)
+    other = ExtractionRun(tmp_path / "raw", NIGHT, run.run_id)  # the second writer's view of the run
+    with pytest.raises(JournalConflict, match="page 1 cannot be committed .* expects page 2"):
+        other.commit_page(shard, 1, page)
+    assert sha256_file(tmp_path / "raw" / first.path) == first.sha256
+    assert [f.page for f in run.shard_state(shard.id).files] == [1]
+    run.end_shard(shard, "complete", None, None)
+    with pytest.raises(JournalConflict, match="already ended"):
+        other.end_shard(shard, "complete", None, None)
+    with pytest.raises(JournalConflict, match="ended the shard"):
+        other.commit_page(shard, 2, page)
