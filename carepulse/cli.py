@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -77,6 +77,16 @@ def config_check(config: ConfigOpt = None) -> None:
         f"{cfg.organisation.name}, panel {cfg.panel.version} with "
         f"{len(cfg.panel.competitors)} competitors, {len(cfg.topics)} topics, "
         f"{len(cfg.campaigns)} campaigns, platforms {', '.join(cfg.platforms.enabled())}")
+    _warn_missing_credentials(loaded)
+
+
+def _warn_missing_credentials(loaded: LoadedConfig) -> None:
+    """Name every enabled platform whose credential variable is not set here, up front."""
+    from carepulse.config import missing_credentials
+
+    for platform, variable in missing_credentials(loaded).items():
+        console.print(f"[yellow]{platform}: {variable} is not set in this environment[/yellow]: the "
+                      f"platform is skipped (a partial night) until it is", highlight=False)
 
 
 @app.command()
@@ -98,16 +108,25 @@ def simulate(
 
 
 def _parse_dates(day: str | None, start: str | None, end: str | None) -> list[date]:
+    """The nights asked for; refused (exit 2) when malformed, reversed or not over yet."""
+    from extract.base import Night, NightNotOver
+
     try:
         if start or end:
             first = date.fromisoformat(start or end)
             last = date.fromisoformat(end or start)
             if last < first:
                 raise typer.BadParameter(f"--end {last} is before --start {first}")
-            return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        return [date.fromisoformat(day) if day else date.today() - timedelta(days=1)]
+            nights = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        else:
+            nights = [date.fromisoformat(day) if day else datetime.now(UTC).date() - timedelta(days=1)]
     except ValueError as exc:
         raise typer.BadParameter(f"dates are YYYY-MM-DD: {exc}") from None
+    try:
+        Night(nights[-1]).require_ended()
+    except NightNotOver as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return nights
 
 
 class _ExtractProgress:
@@ -189,6 +208,7 @@ def extract(
     unknown = [p for p in platform or [] if p not in enabled]
     if unknown:
         raise typer.BadParameter(f"not enabled in {loaded.path}: {unknown} (enabled: {enabled})")
+    _warn_missing_credentials(loaded)
     nights = _parse_dates(day, start, end)
     with _writer("carepulse extract", nights):
         summaries = _run_extract(loaded, nights, platform, fresh)
@@ -292,6 +312,7 @@ def run(
     _setup_logging(verbose)
     loaded = _load(config)
     nights = _parse_dates(day, start, end)
+    _warn_missing_credentials(loaded)
     run_id = nightly.new_run_id(f"run-{nights[-1]}")
     try:
         with _writer("carepulse run", nights):

@@ -15,14 +15,37 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 PLATFORMS = ("youtube", "reddit", "mastodon", "bluesky", "x")
 Platform = Literal["youtube", "reddit", "mastodon", "bluesky", "x"]
 DEFAULT_CONFIG = "config/monitoring.yml"
 
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-EnvVarName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=128)]
+
+
+def _not_a_secret(name: str) -> str:
+    """A variable *name* that looks like a random token is probably the secret itself, pasted
+    where its name belongs: refused, and never echoed whole (only its first 4 characters)."""
+    for part in name.split("_"):
+        digits = sum(ch.isdigit() for ch in part)
+        if (len(part) >= 12 and digits >= 2) or (len(part) >= 8 and digits >= 4) or len(part) >= 24:
+            raise ValueError(f"{name[:4]}... looks like a secret value, not the name of an environment "
+                             "variable: put the secret in an environment variable and name that variable "
+                             "here (e.g. CAREPULSE_X_BEARER_TOKEN)")
+    return name
+
+
+EnvVarName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=128),
+                       AfterValidator(_not_a_secret)]
 _ENV_REF = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -361,3 +384,11 @@ def load_config(path: str | Path | None = None) -> LoadedConfig:
     except UnicodeDecodeError as exc:
         raise ConfigError(p, [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
     return parse_config(text, p)
+
+
+def missing_credentials(loaded: LoadedConfig, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Enabled platforms whose credential variable is unset or blank here: platform -> variable."""
+    env = os.environ if env is None else env
+    return {name: pcfg.credential_env for name, pcfg in loaded.config.platforms.enabled().items()
+            if not env.get(pcfg.credential_env, "").strip()}
+

@@ -5,6 +5,7 @@ order in one process. Steps take and return only paths, ids and counts (what XCo
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -102,6 +103,22 @@ def finalize_extraction(home: Path, jobs: list[dict]) -> list[dict[str, Any]]:
     return out
 
 
+def partial_platforms(runs: list[dict]) -> list[str]:
+    """One line per night and platform that did not deliver everything, with the reasons
+    (skipped for a missing credential, quota, auth...)."""
+    lines = []
+    for run in runs:
+        manifest = json.loads(Path(run["manifest"]).read_text(encoding="utf-8"))
+        reasons: dict[str, set[str]] = {}
+        for shard in manifest["shards"].values():
+            if shard["status"] != "complete":
+                reason = (shard["reason"] or "").removeprefix("skipped (").removesuffix(")")
+                reasons.setdefault(shard["platform"], set()).add(reason)
+        for platform, texts in sorted(reasons.items()):
+            lines.append(f"{run['night']} {platform}: partial: {'; '.join(sorted(texts))}")
+    return lines
+
+
 # -- quality gate, transform, publish -------------------------------------------------------------
 
 
@@ -137,11 +154,32 @@ def _raw_reports(loaded: LoadedConfig, home: Path, nights: list[date], audit: Pa
     return reports
 
 
+def undelivered(home: Path, night: date) -> str | None:
+    """"no platform delivered data for night D: <platform>: <reasons>; ..." when every finished
+    extraction run of the night landed nothing; None otherwise."""
+    from extract.manifest import ExtractionRun
+
+    runs = [r for r in ExtractionRun.all_runs(paths.raw_dir(home), night) if r.finished]
+    manifests = [r.manifest() for r in runs]
+    if not manifests or any(m["totals"]["records"] for m in manifests):
+        return None
+    reasons: dict[str, set[str]] = {}
+    for shard in manifests[-1]["shards"].values():
+        reason = (shard["reason"] or "no items").removeprefix("skipped (").removesuffix(")")
+        reasons.setdefault(shard["platform"], set()).add(reason)
+    listed = "; ".join(f"{p}: {', '.join(sorted(r))}" for p, r in sorted(reasons.items()))
+    return f"no platform delivered data for night {night}: {listed}"
+
+
 def _raw_report(loaded: LoadedConfig, home: Path, night: date, audit: Path):
     """One night's gate report, failed or not (a report pickles; ValidationFailed does not)."""
-    from expectations import ValidationFailed
+    from expectations import GateReport, ValidationFailed
     from expectations import validate_raw as gx_validate_raw
 
+    failure = undelivered(home, night)
+    if failure:  # nothing for the contracts to check: say so in words, not as an expectation
+        return GateReport("raw", False, {"raw__delivery": False}, [failure], audit / f"raw-{night}", None,
+                          night=night)
     try:
         return gx_validate_raw(home, night, audit / f"raw-{night}", loaded)
     except ValidationFailed as exc:
@@ -239,6 +277,8 @@ def run_chain(loaded: LoadedConfig, home: Path, nights: list[date], run_id: str,
         extracted = [r for rs in pool.map(platform_nights, platforms) for r in rs]
     runs = finalize_extraction(home, jobs)
     say("extraction: " + ", ".join(f"{r['night']} {r['status']}" for r in runs))
+    for line in partial_platforms(runs):
+        say(f"  {line}")
     raw_gate = validate_raw(loaded, home, nights, audit)
     say(f"raw gate passed ({raw_gate['suites']} suite runs)")
     built = transform(loaded, home, nights[-1])

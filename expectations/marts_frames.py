@@ -61,9 +61,11 @@ def read_marts(candidate: Path, raw_root: Path, config: LoadedConfig, night: dat
                   for name in suites.MARTS if name != RECONCILIATION}
         counts = _read(con, suites.module(RECONCILIATION), None, notes,
                        {"night": reconciled, "platforms": platforms})
+        if len(counts.columns):
+            counts = _reconciliation(counts, raw_root, reconciled, con)
     finally:
         con.close()
-    frames[RECONCILIATION] = _reconciliation(counts, raw_root, reconciled) if len(counts.columns) else counts
+    frames[RECONCILIATION] = counts
     parameters = {HEALTH: _freshness(night)}
     low, high = (parameters[HEALTH][k].date() for k in ("freshness_min", "freshness_max"))
     notes += [f"reconciled night: {reconciled}",
@@ -91,15 +93,30 @@ def _read(con: duckdb.DuckDBPyConnection, mod: Any, since: date | None, notes: l
 
 
 def _freshness(night: date | None) -> dict[str, pd.Timestamp]:
-    """The newest night must be the one being published; without one, a recent night."""
-    if night is not None:
-        return {"freshness_min": pd.Timestamp(night), "freshness_max": pd.Timestamp(night)}
+    """The night being published must be in the mart, and nothing newer than today: a backfill
+    of an earlier night keeps the later nights already there. Without a night, a recent one."""
     today = datetime.now(UTC).date()
+    if night is not None:
+        return {"freshness_min": pd.Timestamp(night), "freshness_max": pd.Timestamp(max(night, today))}
     return {"freshness_min": pd.Timestamp(today - timedelta(days=FRESHNESS_MAX_AGE_DAYS)),
             "freshness_max": pd.Timestamp(today)}
 
 
-def _reconciliation(warehouse: pd.DataFrame, raw_root: Path, night: date | None) -> pd.DataFrame:
+# Comments are staged at their latest snapshot only: a comment of night N seen again on a later
+# night is staged under that night. So for the night reconciled, every comment key of its raw
+# pages must be staged (at any snapshot) or held back: the count of those found.
+LOADED_COMMENTS = """
+select count(distinct key) from (
+    select comment_key as key from staging.stg_youtube__comments where comment_key in (select unnest($keys))
+    union all
+    select natural_key from staging.stg_quarantine
+    where platform = 'youtube' and entity = 'comment' and natural_key in (select unnest($keys))
+)
+"""
+
+
+def _reconciliation(warehouse: pd.DataFrame, raw_root: Path, night: date | None,
+                    con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Add the raw zone's side (the night's committed pages and manifests) to the warehouse's."""
     frame = warehouse.copy()
     keys: dict[tuple[str, str], set[str]] = {}
@@ -108,6 +125,10 @@ def _reconciliation(warehouse: pd.DataFrame, raw_root: Path, night: date | None)
         keys = scan(raw_night).staging_keys
     frame["raw_posts"] = [len(keys.get((p, "post"), ())) for p in frame["platform"]]
     frame["raw_comments"] = [len(keys.get((p, "comment"), ())) for p in frame["platform"]]
+    comment_keys = sorted(keys.get(("youtube", "comment"), ()))
+    if comment_keys:
+        (loaded,) = con.execute(LOADED_COMMENTS, {"keys": comment_keys}).fetchone()
+        frame.loc[frame["platform"] == "youtube", "staged_comments"] = loaded
     frame["manifest_records"] = [raw_night.platform_totals(p)["records"] if raw_night else 0
                                  for p in frame["platform"]]
     return frame[suites.module(RECONCILIATION).COLUMNS]

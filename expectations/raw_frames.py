@@ -39,6 +39,7 @@ class NightScan:
     entity_rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     page_rows: list[dict[str, Any]] = field(default_factory=list)
     staging_keys: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    damaged: list[str] = field(default_factory=list)  # one explanation per missing/altered file
 
 
 @dataclass
@@ -46,6 +47,22 @@ class RawFrames:
     frames: dict[str, pd.DataFrame]
     parameters: dict[str, dict[str, Any]]
     notes: list[str]
+    damaged: list[str] = field(default_factory=list)
+
+
+def damage(page: ReadPage, night: date) -> str | None:
+    """What is wrong with a landed file and what to do, naming it; None when it is intact.
+    File paths name evidence, never patient text, so they may be shown and stored."""
+    entry = page.file.entry
+    if page.found and page.sha256_matches and page.envelope is not None:
+        return None
+    problem = ("is missing" if not page.found else "no longer matches the sha256 its manifest recorded "
+               "(changed or cut after landing)" if not page.sha256_matches else "cannot be read")
+    manifest = f"manifests/date={night}/run={page.file.run_id}/manifest.json"
+    return (f"raw/{entry['path']} {problem} (listed in raw/{manifest}). No build can read the raw zone "
+            f"while it is so: restore the file from a backup of the raw zone (the manifest's sha256 "
+            f"{str(entry.get('sha256'))[:12]}... identifies the right bytes), then run night {night} again; "
+            "raw files are evidence and are never rewritten in place")
 
 
 def frame(module: ModuleType, rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -83,6 +100,9 @@ def scan(night: RawNight) -> NightScan:
     pages_module = suites.module("raw__pages")
     for page in night.read_pages():
         result.page_rows.append(pages_module.row(page, len(page_items(page, owners))))
+        problem = damage(page, night.night)
+        if problem:
+            result.damaged.append(problem)
         endpoint = page.file.entry["endpoint"]
         mod = owners.get(endpoint)
         if mod is None or page.envelope is None or page.file.entry.get("kind") != "page":
@@ -130,4 +150,4 @@ def read_raw(raw_root: Path, night_date: date, config: LoadedConfig) -> RawFrame
     notes += [f"{r['platform']}: {r['malformed_pages']} malformed of "
               f"{r['pages'] + r['malformed_pages']} landed files ({r['malformed_ratio']:.1%})"
               for r in platform_rows]
-    return RawFrames(frames, parameters, notes)
+    return RawFrames(frames, parameters, notes + result.damaged, result.damaged)

@@ -53,8 +53,12 @@ def validate_raw(home: Path, night: date, audit_dir: Path, config: LoadedConfig)
     from expectations.raw_frames import read_raw
 
     raw = read_raw(paths.raw_dir(home), night, config)
-    return run_gate("raw", raw.frames, audit_dir, config, parameters=raw.parameters,
-                    night=night, notes=raw.notes)
+    try:
+        return run_gate("raw", raw.frames, audit_dir, config, parameters=raw.parameters,
+                        night=night, notes=raw.notes)
+    except ValidationFailed as exc:  # name the damaged files first, in words, not as an expectation
+        exc.report.failures[:0] = raw.damaged
+        raise ValidationFailed(exc.report) from None
 
 
 def validate_marts(candidate: Path, audit_dir: Path, config: LoadedConfig, night: date | None = None,

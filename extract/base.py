@@ -37,6 +37,20 @@ class Night:
     def lookback_start(self, days: int) -> datetime:
         return self.start - timedelta(days=days)
 
+    def require_ended(self, now: datetime | None = None) -> None:
+        """A night can be extracted only once its interval is over: before that the platforms
+        cannot have its data, and what they return belongs to other nights."""
+        now = now or datetime.now(UTC)
+        if now < self.end:
+            raise NightNotOver(
+                f"night {self.date} has not ended: its interval is [{self.start:%Y-%m-%dT%H:%MZ}, "
+                f"{self.end:%Y-%m-%dT%H:%MZ}) and it is now {now:%Y-%m-%dT%H:%MZ}; run it after "
+                f"{self.end:%Y-%m-%d %H:%M} UTC")
+
+
+class NightNotOver(ValueError):
+    """A night whose data interval has not ended yet was asked for."""
+
 
 @dataclass(frozen=True)
 class Shard:

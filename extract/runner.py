@@ -123,6 +123,7 @@ def open_run(
       starting from their saved cursors;
     - otherwise (or with fresh=True): a new run of every shard, i.e. a rerun of the night.
     """
+    night.require_ended()
     shards = plan_shards(loaded.config, night, platforms)
     wanted = sorted({s.platform for s in shards})
     runs = [r for r in ExtractionRun.all_runs(raw_root, night.date) if r.info["platforms"] == wanted]
@@ -148,8 +149,11 @@ def make_session(
     pcfg = getattr(loaded.config.platforms, platform)
     try:
         credential = get_secret(pcfg.credential_env, purpose=f"{platform} credential")
-    except MissingSecret as exc:
-        return PlatformSession(platform, stopped=_reason(exc))
+    except MissingSecret:
+        # journals and manifests name the config key, never the variable: a name pasted where
+        # the secret belongs (or the secret pasted as the name) must not be stored
+        return PlatformSession(platform, stopped=f"missing_credential: the environment variable named "
+                                                 f"by platforms.{platform}.credential_env is not set")
     budget = Budget(pcfg.request_budget)  # shared by the platform's workers
     cls = connector_class(platform)
 

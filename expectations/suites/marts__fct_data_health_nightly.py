@@ -1,8 +1,8 @@
 """marts__fct_data_health_nightly: one row per night x platform; also the freshness check.
 
 No NULL keys; platform known; status from its four values; counts non-negative; and
-freshness: the newest night in the mart is the night being published (suite parameters
-freshness_min = freshness_max = that night), or, when no night is given, no older than
+freshness: the newest night in the mart is at least the night being published and not after
+today (a backfilled earlier night keeps the later ones), or, when no night is given, no older than
 FRESHNESS_MAX_AGE_DAYS before today.
 """
 

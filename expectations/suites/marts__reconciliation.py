@@ -1,9 +1,10 @@
 """marts__reconciliation: one row per platform, counting the same things at each layer.
 
-For the night being published (the newest night, see marts__fct_data_health_nightly):
-- raw -> staging: distinct posts (and YouTube comments) in the night's committed pages, as
-  staging would key them, equal the staged snapshots of that night plus what the privacy
-  screen held back (quarantine rows of that night);
+For the night being published (any night, also one backfilled after later ones):
+- raw -> staging: distinct posts in the night's committed pages, as staging would key them,
+  equal the staged snapshots of that night plus what the privacy screen held back (quarantine
+  rows of that night); every YouTube comment of the night's pages is staged or held back at
+  its latest snapshot (comments have no per-night snapshots; marts_frames counts them);
 - raw -> marts: the records the night's manifests count equal fct_data_health_nightly's
   records_fetched;
 - staging -> marts: brand-matched mentions minus brands' own posts equal fct_mentions, and

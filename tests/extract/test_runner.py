@@ -127,11 +127,17 @@ def test_malformed_response_is_kept_as_evidence(scripted, loaded_config, tmp_pat
     assert m["shards"]["x.mentions.lakemont"]["malformed_pages"] == 1
 
 
-def test_missing_credential_names_the_variable(scripted, loaded_config, tmp_path, monkeypatch):
+def test_missing_credential_is_recorded_by_its_config_key(scripted, loaded_config, tmp_path, monkeypatch):
+    """The manifest names where the variable is configured, never the variable: a secret pasted
+    as the name would otherwise be stored in the read-only evidence."""
     monkeypatch.delenv("CAREPULSE_X_BEARER_TOKEN")
-    m = run_x(loaded_config, tmp_path / "raw").manifest
+    summary = run_x(loaded_config, tmp_path / "raw")
+    m = summary.manifest
     assert m["status"] == "partial"
-    assert all("CAREPULSE_X_BEARER_TOKEN is not set" in r for r in m["partial_reasons"].values())
+    assert all("missing_credential: " in r and "platforms.x.credential_env is not set" in r
+               for r in m["partial_reasons"].values())
+    stored = summary.manifest_path.parent.rglob("*")
+    assert not any("CAREPULSE_X_BEARER_TOKEN" in p.read_text() for p in stored if p.is_file())
 
 
 def test_rerun_of_complete_night_adds_a_new_run(scripted, loaded_config, tmp_path):
