@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from carepulse import paths
+from carepulse import paths, space
 from carepulse.cli_audit import audit_app, lineage_app
 from carepulse.config import ConfigError, LoadedConfig, load_config
 from carepulse.demo import fill_demo_credentials, print_summary
@@ -50,9 +50,21 @@ def _writer(what: str, nights: list[date] | None = None):
     except PublishRecoveryFailed as exc:
         console.print(f"[red]not started[/red]: {exc}", highlight=False)
         raise typer.Exit(1) from None
+    except space.NotEnoughSpace as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(5) from None
+    except OSError as exc:
+        full = space.disk_full(exc)
+        if full is None:
+            raise
+        console.print(f"[red]{space.disk_full_message(what, full)}[/red]", highlight=False)
+        raise typer.Exit(5) from None
 
 
 def _setup_logging(verbose: bool) -> None:
+    # A log line that cannot be written (a full disk) is dropped, not printed as a traceback:
+    # one clear line says what failed instead of thousands of logging errors.
+    logging.raiseExceptions = False
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -107,8 +119,13 @@ def simulate(
     serve(loaded.config, host, port, seed, volume, fault)
 
 
-def _parse_dates(day: str | None, start: str | None, end: str | None) -> list[date]:
-    """The nights asked for; refused (exit 2) when malformed, reversed or not over yet."""
+MAX_NIGHTS = 31  # a longer range must be confirmed with --yes: each night is an extraction run
+YesOpt = Annotated[bool, typer.Option("--yes", help=f"run a range of more than {MAX_NIGHTS} nights")]
+
+
+def _parse_dates(day: str | None, start: str | None, end: str | None, yes: bool = True) -> list[date]:
+    """The nights asked for; refused (exit 2) when malformed, reversed, not over yet, or a range
+    longer than MAX_NIGHTS without `yes`."""
     from extract.base import Night, NightNotOver
 
     try:
@@ -126,6 +143,10 @@ def _parse_dates(day: str | None, start: str | None, end: str | None) -> list[da
         Night(nights[-1]).require_ended()
     except NightNotOver as exc:
         raise typer.BadParameter(str(exc)) from None
+    if len(nights) > MAX_NIGHTS and not yes:
+        raise typer.BadParameter(f"{nights[0]}..{nights[-1]} is {len(nights)} nights: that many extraction "
+                                 f"runs against the platforms' quotas; pass --yes to run them all, or a "
+                                 f"range of at most {MAX_NIGHTS} nights")
     return nights
 
 
@@ -198,6 +219,7 @@ def extract(
     platform: Annotated[list[str] | None, typer.Option(help="only this platform (repeatable)")] = None,
     fresh: Annotated[bool, typer.Option(help="start a new run even if one can be resumed")] = False,
     strict: Annotated[bool, typer.Option(help="exit 3 when a run ends partial")] = False,
+    yes: YesOpt = False,
     config: ConfigOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -209,8 +231,9 @@ def extract(
     if unknown:
         raise typer.BadParameter(f"not enabled in {loaded.path}: {unknown} (enabled: {enabled})")
     _warn_missing_credentials(loaded)
-    nights = _parse_dates(day, start, end)
+    nights = _parse_dates(day, start, end, yes)
     with _writer("carepulse extract", nights):
+        space.check_extract(paths.home(), len(nights))
         summaries = _run_extract(loaded, nights, platform, fresh)
     if strict and any(s.manifest["status"] != "complete" for s in summaries):
         raise typer.Exit(3)
@@ -232,6 +255,7 @@ def transform(
     console.print(f"building candidate warehouse in {paths.warehouse_dir()}")
     try:
         with _writer("carepulse transform", [night] if night else None):
+            space.check_transform(paths.home())
             result = build_candidate(loaded, night=night, select=select, full_refresh=full_refresh)
     except TransformFailed as exc:
         console.print(f"[red]{exc}[/red]", highlight=False)
@@ -266,6 +290,7 @@ def validate(
     audit = nightly.audit_dir(home, run_id)
     try:
         with _writer("carepulse validate", [night]):
+            space.check_gate_and_publish(home)
             raw_gate = nightly.validate_raw(loaded, home, [night], audit)
             nightly.validate_marts(loaded, home, audit, night, raw_gate)
     except ValidationFailed as exc:
@@ -288,6 +313,7 @@ def publish(
     run_id = run_id or _latest_gate_run(home)
     try:
         with _writer("carepulse publish"):
+            space.check_gate_and_publish(home)
             result = nightly.publish(home, nightly.audit_dir(home, run_id))
     except PublishRefused as exc:
         console.print(f"[red]not published[/red]: {exc}", highlight=False)
@@ -300,6 +326,7 @@ def run(
     day: Annotated[str | None, typer.Option("--date", help="night to run (default: yesterday)")] = None,
     start: Annotated[str | None, typer.Option(help="first night of a range")] = None,
     end: Annotated[str | None, typer.Option(help="last night of a range")] = None,
+    yes: YesOpt = False,
     config: ConfigOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -311,7 +338,7 @@ def run(
 
     _setup_logging(verbose)
     loaded = _load(config)
-    nights = _parse_dates(day, start, end)
+    nights = _parse_dates(day, start, end, yes)
     _warn_missing_credentials(loaded)
     run_id = nightly.new_run_id(f"run-{nights[-1]}")
     try:

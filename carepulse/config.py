@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -260,18 +261,27 @@ class MonitoringConfig(_Model):
         return self
 
     def _cross_problems(self):
+        for check in (self._brand_problems, self._topic_problems, self._platform_problems,
+                      self._campaign_problems, self._campaign_overlaps):
+            yield from check()
+
+    def _brand_problems(self):
         ids = [b.id for b in self.brands]
         for dup in sorted({i for i in ids if ids.count(i) > 1}):
             yield f"brand id {dup!r} is used more than once"
+
+    def _topic_problems(self):
         topic_ids = [t.id for t in self.topics]
         for dup in sorted({i for i in topic_ids if topic_ids.count(i) > 1}):
             yield f"topic id {dup!r} is used more than once"
+
+    def _platform_problems(self):
         if not self.platforms.enabled():
             yield "no platform is enabled"
-        yield from self._campaign_problems(set(ids))
 
-    def _campaign_problems(self, brand_ids: set[str]):
+    def _campaign_problems(self):
         campaigns = self.campaigns
+        brand_ids = {b.id for b in self.brands}
         seen: set[str] = set()
         for i, c in enumerate(campaigns):
             where = f"campaigns.{i} ({c.id})"
@@ -286,6 +296,9 @@ class MonitoringConfig(_Model):
                     break
                 if self.organisation.handles.for_platform(p) is None:
                     yield f"{where}: owned account on {p} but organisation.handles.{p} is not set"
+
+    def _campaign_overlaps(self):
+        campaigns = self.campaigns
         for i, a in enumerate(campaigns):
             for j in range(i + 1, len(campaigns)):
                 b = campaigns[j]
@@ -328,10 +341,33 @@ def _pydantic_problems(err: ValidationError) -> list[str]:
             msg = "unknown key (not part of the config schema)"
         elif e["type"] == "literal_error" and loc.startswith("campaigns"):
             msg = f"{msg} (got {e.get('input')!r})"
-        if loc == "(top level)" and "; " in msg:
-            problems.extend(p for p in msg.split("; "))
+        if loc == "(top level)":  # the cross-field checks: each problem names its own keys
+            problems.extend(msg.split("; "))
         else:
             problems.append(f"{loc}: {msg}")
+    return problems
+
+
+def _cross_problems_beside(raw: dict) -> list[str]:
+    """The cross-field checks pydantic skips once a field is wrong: each runs on the sections
+    that did validate, so one pass over the file still reports every problem."""
+    parts = {}
+    for name, field in MonitoringConfig.model_fields.items():
+        try:
+            if name in raw:
+                parts[name] = TypeAdapter(field.annotation).validate_python(raw[name])
+            elif not field.is_required():
+                parts[name] = field.get_default(call_default_factory=True)
+        except ValidationError:
+            continue  # reported by the field checks already
+    partial = MonitoringConfig.model_construct(**parts)
+    problems = []
+    for check in (partial._brand_problems, partial._topic_problems, partial._platform_problems,
+                  partial._campaign_problems, partial._campaign_overlaps):
+        try:
+            problems += list(check())
+        except AttributeError:  # a section it needs is broken
+            continue
     return problems
 
 
@@ -363,7 +399,9 @@ def parse_config(text: str, path: str | Path = "<string>") -> LoadedConfig:
     try:
         cfg = MonitoringConfig.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(path, unknown + _pydantic_problems(err)) from None
+        problems = unknown + _pydantic_problems(err)
+        problems += [p for p in _cross_problems_beside(raw) if p not in problems]
+        raise ConfigError(path, problems) from None
     if unknown:
         raise ConfigError(path, unknown)
     sha = hashlib.sha256(text.encode()).hexdigest()

@@ -265,6 +265,9 @@ def run_chain(loaded: LoadedConfig, home: Path, nights: list[date], run_id: str,
     Platforms extract in parallel threads (each over the nights in order); any gate failure
     raises with the published warehouse untouched.
     """
+    from carepulse import space
+
+    space.check_extract(home, len(nights))
     audit = audit_dir(home, run_id)
     jobs = plan_extraction(loaded, nights, home)
     platforms = list(loaded.config.platforms.enabled())
@@ -281,8 +284,10 @@ def run_chain(loaded: LoadedConfig, home: Path, nights: list[date], run_id: str,
         say(f"  {line}")
     raw_gate = validate_raw(loaded, home, nights, audit)
     say(f"raw gate passed ({raw_gate['suites']} suite runs)")
+    space.check_transform(home)
     built = transform(loaded, home, nights[-1])
     say(f"candidate built: {built['nodes']} dbt nodes in {built['seconds']}s")
+    space.check_gate_and_publish(home)
     marts_gate = validate_marts(loaded, home, audit, nights[-1], raw_gate)
     say(f"marts gate passed ({marts_gate['suites']} suites)")
     published = publish(home, audit, nights)

@@ -78,7 +78,7 @@ def _writing():
 def plan(params=None) -> list[dict]:
     """Lease the home to this run, finish any interrupted publish, and open (or resume) one
     extraction run per night: [{"night", "run_id"}, ...]."""
-    from carepulse import home_lock, nightly
+    from carepulse import home_lock, nightly, space
 
     context = get_current_context()
     with _writing():
@@ -86,6 +86,7 @@ def plan(params=None) -> list[dict]:
         nightly.recover(_home())
         night = datetime.fromisoformat(_night(context)).date()
         nights = nightly.nights_to_process(night, int(params["history_days"]), _home())
+        space.check_extract(_home(), len(nights))
         return nightly.plan_extraction(_loaded(), nights, _home())
 
 
@@ -118,18 +119,20 @@ def validate_raw(jobs: list[dict]) -> dict:
 @task(pool=WRITER_POOL)
 def transform(jobs: list[dict]) -> dict:
     """dbt build into the candidate (a copy of the published warehouse), in-process."""
-    from carepulse import nightly
+    from carepulse import nightly, space
 
     with _writing():
+        space.check_transform(_home())
         return nightly.transform(_loaded(), _home(), _nights(jobs)[-1])
 
 
 @task(pool=WRITER_POOL)
 def prepare_candidate() -> dict:
     """Copy the published warehouse to the candidate and write config.json for dbt."""
-    from carepulse import nightly
+    from carepulse import nightly, space
 
     with _writing():
+        space.check_transform(_home())
         return nightly.prepare_candidate(_loaded(), _home())
 
 
@@ -149,9 +152,10 @@ def dbt_models(after, jobs):
 
 @task(pool=WRITER_POOL, retries=0)
 def validate_marts(jobs: list[dict], raw_gate: dict) -> dict:
-    from carepulse import nightly
+    from carepulse import nightly, space
 
     with _writing():
+        space.check_gate_and_publish(_home())
         return nightly.validate_marts(_loaded(), _home(), _audit(), _nights(jobs)[-1], raw_gate)
 
 

@@ -100,3 +100,27 @@ def period(start: date, end: date) -> str:
     """A date range as '13 Nov 2026 – 26 Nov 2026 (14 days)'."""
     days = (end - start).days + 1
     return f"{day(start)} – {day(end)} ({days} day{'s' if days != 1 else ''})"
+
+
+_MARKDOWN = "\\`*_{}[]()<>#+-.!|~$:"
+
+
+def text(value: object) -> str:
+    """Text from the config (brand, campaign, topic names) inside a Streamlit markdown string:
+    every markdown character escaped, so `**Clinics**` shows its stars and `[c](javascript:...)`
+    stays text, never a link."""
+    return "".join("\\" + ch if ch in _MARKDOWN else ch for ch in str(value))
+
+
+def gate_failures(failures: tuple[str, ...] | list[str]) -> str:
+    """A gate's failures as an executive reads them: sentences written for people are kept
+    (no platform delivering, a damaged raw file); check names are counted, not shown."""
+    kept = [f for f in failures if f.startswith("no platform delivered data")]
+    damaged = sum(f.startswith("raw/") for f in failures)
+    checks = len(failures) - len(kept) - damaged
+    parts = [*kept]
+    if damaged:
+        parts.append(f"{damaged} raw data file(s) damaged")
+    if checks:
+        parts.append(f"{checks} data check{'s' if checks != 1 else ''} failed")
+    return "; ".join(parts) or "see the run's gate.json"

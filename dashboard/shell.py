@@ -65,7 +65,8 @@ class Context:
 
     @property
     def brand(self) -> str:
-        return self.brand_name(self.scope.brand_id)
+        """The brand in focus, for markdown strings (escaped: config text is never markdown)."""
+        return fmt.text(self.brand_name(self.scope.brand_id))
 
     @cached_property  # one health query per page run, however many sections compare
     def comparison(self) -> Comparison | None:

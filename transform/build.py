@@ -70,6 +70,13 @@ def start_candidate(home: Path) -> Path:
     return candidate
 
 
+def discard_candidate(home: Path) -> None:
+    candidate = candidate_path(home)
+    for leftover in (candidate, candidate.with_name(candidate.name + ".wal"),
+                     candidate.with_name(".candidate.copy")):
+        leftover.unlink(missing_ok=True)
+
+
 def clear_build_artifacts(home: Path) -> None:
     """Remove the last build's manifest and run results, the Cosmos tasks' included."""
     target = target_dir(home)
@@ -138,7 +145,11 @@ def build_candidate(loaded: LoadedConfig, home: Path | None = None, *, night: da
     write_config_json(loaded, home)
     start_candidate(home)
     args = dbt_args("build", night=night, select=select, full_refresh=full_refresh)
-    result = run_dbt([*args, *_target_args(home)], home)
+    try:
+        result = run_dbt([*args, *_target_args(home)], home)
+    except BaseException:
+        discard_candidate(home)  # half built: worth nothing, and it may be what filled the disk
+        raise
     log.info("candidate built in %.1fs (%d nodes)", result.seconds, len(result.nodes))
     return result
 

@@ -41,12 +41,15 @@ def _gate(ctx: Context) -> None:
         st.warning("No publish record in the audit folder names this warehouse file, so its "
                    "quality-gate result cannot be shown.", icon=":material/help:")
     else:
-        st.error("The quality gate did not pass for this file: " + "; ".join(gate.failures),
-                 icon=":material/error:")
+        failed = fmt.text(fmt.gate_failures(gate.failures))
+        st.error(f"The quality checks did not pass for this file: {failed}. Details for the data "
+                 f"team: audit/{gate.run_id}/gate.json.", icon=":material/error:")
     if gate.later_failed_run:
-        st.warning(f"A later run (`{gate.later_failed_run}`) failed its quality gate, so its night "
-                   "is not published and these figures stop before it: "
-                   + ("; ".join(gate.later_failures) or "see its gate.json"), icon=":material/warning:")
+        st.warning(f"A later run (`{gate.later_failed_run}`) did not pass its quality checks, so nothing "
+                   f"from it is published: the figures on screen are those published "
+                   f"{fmt.instant(gate.published_at)}. "
+                   f"{fmt.text(fmt.gate_failures(gate.later_failures))}. Details for the data team: "
+                   f"audit/{gate.later_failed_run}/gate.json.", icon=":material/warning:")
 
 
 def _platform_health(ctx: Context) -> None:

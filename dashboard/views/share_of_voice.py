@@ -20,7 +20,7 @@ def _period_shares(ctx: Context, panel: pd.DataFrame) -> None:
     columns = st.columns(len(ctx.catalog.brands))
     for column, brand_id in zip(columns, ctx.catalog.brands.brand_id, strict=True):
         share = now.share.get(brand_id)
-        shell.metric(column, ctx.brand_name(brand_id), fmt.percent(share),
+        shell.metric(column, fmt.text(ctx.brand_name(brand_id)), fmt.percent(share),
                      fmt.point_change(same.share.get(brand_id), then.share.get(brand_id)))
     shell.comparison_note(ctx)
 

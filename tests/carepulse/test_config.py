@@ -120,3 +120,26 @@ def test_influencer_tiers_must_ascend():
     text = edited(lambda d: d["analysis"].update(macro_influencer_followers=5000))
     [problem] = problems_of(text)
     assert problem.startswith("analysis: ") and "micro < macro < mega" in problem
+
+
+def test_a_secret_pasted_as_the_variable_name_is_refused_without_echoing_it():
+    token = "ZK7QW9PX2M4VB8NTR6JYH3FD5SGL"
+    [problem] = problems_of(edited(lambda d: d["platforms"]["x"].update(credential_env=token)))
+    assert problem.startswith("platforms.x.credential_env: ") and "looks like a secret" in problem
+    assert token not in problem and token[4:] not in problem
+
+
+@pytest.mark.parametrize("name", ["CAREPULSE_X_BEARER_TOKEN", "AWS_SECRET_ACCESS_KEY", "GH_TOKEN_2",
+                                  "YOUTUBE_DATA_API_V3_KEY"])
+def test_ordinary_variable_names_pass(name):
+    parse_config(edited(lambda d: d["platforms"]["x"].update(credential_env=name)))
+
+
+def test_cross_field_problems_are_reported_beside_field_errors():
+    def mutate(d):
+        d["privacy"]["public_follower_threshold"] = "lots"   # a field error
+        d["campaigns"][1]["hashtags"] = ["FightFluLakemont"]  # and an overlap of two campaigns
+
+    problems = problems_of(edited(mutate))
+    assert any(p.startswith("privacy.public_follower_threshold") for p in problems)
+    assert any("overlap" in p and "fight_flu_2026" in p for p in problems), problems

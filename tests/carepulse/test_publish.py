@@ -173,3 +173,11 @@ def test_a_sealed_publish_whose_file_is_gone_is_not_guessed(home, warehouse):
     candidate.write_bytes(b"something else")
     with pytest.raises(PublishRecoveryFailed, match=r"neither .* is that file"):
         recover(home)
+
+
+def test_verify_fails_on_a_published_warehouse_no_sealed_bundle_covers(home, warehouse):
+    """A warehouse swapped in without sealed evidence (the old step-by-step publish, a disk that
+    filled while sealing) must fail `audit verify`, not pass it unexamined."""
+    report = carepulse_audit.verify(home)
+    assert not report.ok
+    assert any("not covered by any sealed evidence bundle" in p.what for p in report.problems)

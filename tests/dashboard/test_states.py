@@ -56,7 +56,10 @@ def test_a_later_failed_gate_is_reported_beside_the_published_data(editable):
     editable.fail_gate("run-failed", "marts__fct_mentions: volume fell below the floor")
     at = open_app(page("overview"))
     warning = " ".join(w.value for w in at.warning)
-    assert "run-failed" in warning and "volume fell below the floor" in warning
+    assert "run-failed" in warning and "nothing from it is published" in warning
+    # executives read what happened and where the details are, not the check's name
+    assert "1 data check failed" in warning and "marts__fct_mentions" not in warning
+    assert "stop before" not in warning
     assert any("passed every quality check" in s.value for s in at.success)  # the file on screen did
 
 
@@ -141,3 +144,15 @@ def test_no_change_is_shown_when_no_platform_was_complete_on_both_sides(editable
     at = open_app(page("sentiment"), period=Period(last, last))
     assert all(m.delta == "" for m in at.metric)
     assert "No changes shown: no selected platform was extracted completely" in texts(at)
+
+
+@pytest.mark.slow
+def test_config_names_are_shown_as_text_not_markdown(editable):
+    """A brand named with markdown in the config: its stars stay stars and its link stays text."""
+    name = "**Clinics** [c](javascript:alert(1))"
+    editable.publish("run-names", f"update marts.dim_brands set brand_name = '{name}' where is_organisation")
+    at = open_app(page("overview"))
+    shown = texts(at) + " ".join(h.value for h in at.subheader) + " ".join(metrics_of(at))
+    assert fmt.text(name) in shown
+    assert "[c](javascript:" not in shown and "**Clinics**" not in shown
+

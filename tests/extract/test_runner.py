@@ -197,7 +197,7 @@ def test_a_second_writer_can_neither_overwrite_nor_journal_a_committed_page(load
     page = Page("x.tweets.search.recent", "http://127.0.0.1/x", {}, 200, body, json.dumps(body), 0, {"t": 1})
     first = run.commit_page(shard, 1, page)
     other = ExtractionRun(tmp_path / "raw", NIGHT, run.run_id)  # the second writer's view of the run
-    with pytest.raises(JournalConflict, match="page 1 cannot be committed .* expects page 2"):
+    with pytest.raises(JournalConflict, match=r"page 1 cannot be committed .* expects page 2"):
         other.commit_page(shard, 1, page)
     assert sha256_file(tmp_path / "raw" / first.path) == first.sha256
     assert [f.page for f in run.shard_state(shard.id).files] == [1]
