@@ -52,7 +52,7 @@
 {%- endmacro %}
 
 
-{#- Public-account rule (DESIGN.md rule 6): verified, or followers at or above
+{#- Public-account rule (docs/architecture.md, rule 6): verified, or followers at or above
     privacy.public_follower_threshold, or an account named in the config (organisation,
     competitor, tracked). Anything unknown counts as private. -#}
 {% macro public_reason(config_role, verified, followers, threshold) -%}

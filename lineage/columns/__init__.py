@@ -1,7 +1,7 @@
 """Column-level lineage: a mart column traced through dbt's compiled SQL to its source fields.
 
 An auditor must see, for any published column, which raw platform fields, config entries or
-reference seeds it is computed from (DESIGN.md, "auditor"). dbt's manifest only knows
+reference seeds it is computed from (docs/architecture.md, "auditor"). dbt's manifest only knows
 table-level lineage, so this module reads each model's *compiled* SQL (what actually ran) with
 sqlglot and follows column references through CTEs, subqueries, unions, unnests and refs,
 model by model, down to the leaves:
