@@ -103,20 +103,23 @@ def finalize_extraction(home: Path, jobs: list[dict]) -> list[dict[str, Any]]:
     return out
 
 
+def _platform_reasons(manifest: dict) -> dict[str, list[str]]:
+    """Per platform, why its shards of a manifest did not complete (a skipped shard's reason
+    without the "skipped (...)" wrapper: it is the platform's)."""
+    reasons: dict[str, set[str]] = {}
+    for shard in manifest["shards"].values():
+        if shard["status"] != "complete":
+            reason = (shard["reason"] or "no items").removeprefix("skipped (").removesuffix(")")
+            reasons.setdefault(shard["platform"], set()).add(reason)
+    return {platform: sorted(texts) for platform, texts in sorted(reasons.items())}
+
+
 def partial_platforms(runs: list[dict]) -> list[str]:
     """One line per night and platform that did not deliver everything, with the reasons
     (skipped for a missing credential, quota, auth...)."""
-    lines = []
-    for run in runs:
-        manifest = json.loads(Path(run["manifest"]).read_text(encoding="utf-8"))
-        reasons: dict[str, set[str]] = {}
-        for shard in manifest["shards"].values():
-            if shard["status"] != "complete":
-                reason = (shard["reason"] or "").removeprefix("skipped (").removesuffix(")")
-                reasons.setdefault(shard["platform"], set()).add(reason)
-        for platform, texts in sorted(reasons.items()):
-            lines.append(f"{run['night']} {platform}: partial: {'; '.join(sorted(texts))}")
-    return lines
+    return [f"{run['night']} {platform}: partial: {'; '.join(texts)}"
+            for run in runs
+            for platform, texts in _platform_reasons(json.loads(Path(run["manifest"]).read_text())).items()]
 
 
 # -- quality gate, transform, publish -------------------------------------------------------------
@@ -143,9 +146,9 @@ def _raw_reports(loaded: LoadedConfig, home: Path, nights: list[date], audit: Pa
     if len(nights) < 2 or (os.cpu_count() or 1) < 2:
         return [_raw_report(loaded, home, night, audit) for night in nights]
     workers = min(len(nights), os.cpu_count() or 1, 4)
-    from carepulse.workers import process_pool
+    from carepulse.workers import ProcessPool
 
-    with process_pool(workers) as pool:
+    with ProcessPool(workers) as pool:
         reports = list(pool.map(_raw_report, *zip(*[(loaded, home, n, audit) for n in nights],
                                                  strict=True)))
     for report in reports:  # the workers' own log lines go nowhere the task log sees
@@ -163,11 +166,9 @@ def undelivered(home: Path, night: date) -> str | None:
     manifests = [r.manifest() for r in runs]
     if not manifests or any(m["totals"]["records"] for m in manifests):
         return None
-    reasons: dict[str, set[str]] = {}
-    for shard in manifests[-1]["shards"].values():
-        reason = (shard["reason"] or "no items").removeprefix("skipped (").removesuffix(")")
-        reasons.setdefault(shard["platform"], set()).add(reason)
-    listed = "; ".join(f"{p}: {', '.join(sorted(r))}" for p, r in sorted(reasons.items()))
+    reasons = _platform_reasons(manifests[-1])
+    platforms = sorted({s["platform"] for s in manifests[-1]["shards"].values()})
+    listed = "; ".join(f"{p}: {', '.join(reasons.get(p, ['no items']))}" for p in platforms)
     return f"no platform delivered data for night {night}: {listed}"
 
 

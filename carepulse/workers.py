@@ -143,10 +143,6 @@ class ProcessPool:
         return results
 
 
-def process_pool(workers: int, initializer: Callable | None = None, initargs: tuple = ()) -> ProcessPool:
-    return ProcessPool(workers, initializer, initargs)
-
-
 # -- the worker side ------------------------------------------------------------------------------
 
 

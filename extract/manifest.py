@@ -132,6 +132,8 @@ class ExtractionRun:
         self.night = night
         self.run_id = run_id
         self.dir = self.raw_root / "manifests" / f"date={night.isoformat()}" / f"run={run_id}"
+        # per shard: (journal size, next page, ended) as this writer left it after its last append
+        self._tails: dict[str, tuple[int, int, bool]] = {}
 
     # ---- creation and discovery -------------------------------------------------------
 
@@ -212,6 +214,23 @@ class ExtractionRun:
                 state.cursor = entry.get("cursor")
         return state
 
+    def _tail(self, shard_id: str) -> tuple[int, bool]:
+        """(next page, ended) of a shard, under its journal lock. The journal is re-read only when
+        its size is not the one this writer left (first use, or another writer appended), so a
+        shard's pages cost one stat each rather than a read of the whole journal."""
+        journal = self.journal(shard_id)
+        size = journal.path.stat().st_size if journal.path.exists() else 0
+        known = self._tails.get(shard_id)
+        if known and known[0] == size:
+            return known[1], known[2]
+        state = self.shard_state(shard_id)
+        return state.next_page, state.ended
+
+    def _append(self, shard_id: str, entry: dict[str, Any], next_page: int, ended: bool) -> None:
+        journal = self.journal(shard_id)
+        journal.append(entry)
+        self._tails[shard_id] = (journal.path.stat().st_size, next_page, ended)
+
     def shard_dir(self, shard: Shard) -> Path:
         return (self.raw_root / f"platform={shard.platform}" / f"date={self.night.isoformat()}"
                 / f"run={self.run_id}" / shard.dirname)
@@ -240,17 +259,17 @@ class ExtractionRun:
                              page.status, page.headers)
         envelope["response_sha256"] = sha256_bytes(page.text.encode("utf-8"))
         envelope["body"] = page.body
-        journal = self.journal(shard.id)
-        with journal.locked():
-            state = self.shard_state(shard.id)
-            if state.ended or page_no != state.next_page:
+        with self.journal(shard.id).locked():
+            next_page, ended = self._tail(shard.id)
+            if ended or page_no != next_page:
                 raise JournalConflict(
                     f"{shard.id}: page {page_no} cannot be committed to run {self.run_id}: the journal "
-                    f"{'ended the shard' if state.ended else f'expects page {state.next_page}'}; "
+                    f"{'ended the shard' if ended else f'expects page {next_page}'}; "
                     "another writer is working on this run")
             entry = self._write(shard, f"page-{page_no:05d}.jsonl.gz", envelope, page_no, "page",
                                 page.records, verbatim=page.text)
-            journal.append({"type": "file", **asdict(entry), "cursor_after": page.cursor})
+            self._append(shard.id, {"type": "file", **asdict(entry), "cursor_after": page.cursor},
+                         page_no + 1, False)
         return entry
 
     def commit_malformed(self, shard: Shard, page_no: int, fetched: Fetched, attempt: int,
@@ -261,21 +280,21 @@ class ExtractionRun:
         envelope.update(response_sha256=sha256_bytes(fetched.raw_bytes), body=None,
                         body_text=fetched.text, parse_error=fetched.parse_error)
         name = f"page-{page_no:05d}.malformed-{attempt}-{pyrandom.token_hex(2)}.jsonl.gz"
-        journal = self.journal(shard.id)
-        with journal.locked():
+        with self.journal(shard.id).locked():
+            next_page, ended = self._tail(shard.id)
             entry = self._write(shard, name, envelope, page_no, "malformed", 0)
-            journal.append({"type": "file", **asdict(entry), "cursor_after": None})
+            self._append(shard.id, {"type": "file", **asdict(entry), "cursor_after": None}, next_page, ended)
         return entry
 
     def end_shard(self, shard: Shard, status: str, reason: str | None,
                   cursor: dict[str, Any] | None) -> None:
-        journal = self.journal(shard.id)
-        with journal.locked():
-            if self.shard_state(shard.id).ended:
+        with self.journal(shard.id).locked():
+            next_page, ended = self._tail(shard.id)
+            if ended:
                 raise JournalConflict(f"{shard.id}: already ended in run {self.run_id}; another "
                                       "writer is working on this run")
-            journal.append({"type": "shard_end", "status": status, "reason": reason, "cursor": cursor,
-                            "at": utcnow()})
+            self._append(shard.id, {"type": "shard_end", "status": status, "reason": reason,
+                                    "cursor": cursor, "at": utcnow()}, next_page, True)
 
     def _write(self, shard: Shard, name: str, envelope: dict, page_no: int, kind: str,
                records: int, verbatim: str | None = None) -> FileEntry:

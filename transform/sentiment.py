@@ -375,10 +375,10 @@ def _score_in_pool(texts: Sequence[str], overlay: Overlay, workers: int, chunk_s
     # Fresh interpreters (carepulse.workers: they survive Airflow's real task runner). The cost:
     # each worker imports VADER once per call. The overlay travels with the initializer, so every
     # worker scores with exactly the parent's lexicon version.
-    from carepulse.workers import process_pool
+    from carepulse.workers import ProcessPool
 
     out = array("d")
-    with process_pool(workers, initializer=_init_worker, initargs=(overlay,)) as pool:
+    with ProcessPool(workers, initializer=_init_worker, initargs=(overlay,)) as pool:
         for part in pool.map(_score_chunk, _chunks(texts, chunk_size)):
             out.extend(part)
     return out

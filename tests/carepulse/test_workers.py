@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from carepulse.workers import ProcessPool, WorkerCrashed, process_pool
+from carepulse.workers import ProcessPool, WorkerCrashed
 from tests.conftest import ROOT
 
 AIRFLOW_SCRIPT = Path(sys.executable).parent / "airflow"
@@ -124,37 +124,37 @@ def recall(_: int) -> str:
 
 
 def test_results_come_back_in_input_order():
-    with process_pool(2) as pool:
+    with ProcessPool(2) as pool:
         assert pool.map(square, range(50)) == [x * x for x in range(50)]
         assert pool.map(add, [1, 2], [10, 20]) == [11, 22]
         assert pool.map(square, []) == []
 
 
 def test_workers_start_once_and_serve_every_map():
-    with process_pool(2) as pool:
+    with ProcessPool(2) as pool:
         first = set(pool.map(pid, range(8)))
         second = set(pool.map(pid, range(8)))
     assert len(first) == 2 and first == second and os.getpid() not in first
 
 
 def test_the_initializer_runs_in_every_worker():
-    with process_pool(2, initializer=remember, initargs=("lexicon-v1",)) as pool:
+    with ProcessPool(2, initializer=remember, initargs=("lexicon-v1",)) as pool:
         assert pool.map(recall, range(6)) == ["lexicon-v1"] * 6
 
 
 def test_an_error_in_the_work_reaches_the_caller_with_the_workers_traceback():
-    with pytest.raises(ValueError, match="item 3 is bad") as info, process_pool(2) as pool:
+    with pytest.raises(ValueError, match="item 3 is bad") as info, ProcessPool(2) as pool:
         pool.map(fail_on, range(8))
     assert any("in a worker process" in note and "fail_on" in note for note in info.value.__notes__)
 
 
 def test_a_dead_worker_is_named_not_waited_for():
-    with pytest.raises(WorkerCrashed, match=r"exited with 7 while running item 2"), process_pool(2) as pool:
+    with pytest.raises(WorkerCrashed, match=r"exited with 7 while running item 2"), ProcessPool(2) as pool:
         pool.map(die_on, range(6))
 
 
 def test_prints_in_the_work_do_not_corrupt_the_results(capfd):
-    with process_pool(2) as pool:
+    with ProcessPool(2) as pool:
         assert pool.map(noisy, range(5)) == list(range(5))
 
 
@@ -173,9 +173,9 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path):
     pids = tmp_path / "pids"
     script = textwrap.dedent(f"""
         import time
-        from carepulse.workers import process_pool
+        from carepulse.workers import ProcessPool
         from tests.carepulse.test_workers import square
-        pool = process_pool(2).__enter__()
+        pool = ProcessPool(2).__enter__()
         pool.map(square, range(4))
         open({str(pids)!r}, "w").write(" ".join(str(w.proc.pid) for w in pool._workers))
         time.sleep(600)

@@ -12,13 +12,13 @@ TEXTS = [f"{word} care at ward {i}" for i in range(300)
 
 
 def probe() -> dict:
-    from carepulse.workers import process_pool
+    from carepulse.workers import ProcessPool
     from transform.sentiment import score_texts
 
     pooled = score_texts(TEXTS, workers=2, pool_min_texts=2, chunk_size=50)
     if pooled != score_texts(TEXTS, workers=1):
         raise AssertionError("pooled scores differ from in-process scores")
-    with process_pool(2) as pool:
+    with ProcessPool(2) as pool:
         workers = pool.map(worker_view, range(4))
     main = sys.modules["__main__"]
     return {"main": getattr(main, "__file__", None), "daemon": multiprocessing.current_process().daemon,
