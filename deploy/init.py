@@ -57,9 +57,10 @@ def airflow_init(home: Path, admin: Admin | None, platform_slots: int = DEFAULT_
     if admin:
         register_secret(admin.password)
         # exits 0 with "already exists" when the user is there: init can run again
-        _airflow(["users", "create", "--role", "Admin", "--username", admin.username,
-                  "--password", admin.password, "--firstname", "CarePulse", "--lastname", "Admin",
-                  "--email", admin.email], say, f"creating the UI admin {admin.username!r}")
+        # `--opt=value`: a generated password may begin with "-", which argparse would read as an option
+        _airflow(["users", "create", "--role=Admin", f"--username={admin.username}",
+                  f"--password={admin.password}", "--firstname=CarePulse", "--lastname=Admin",
+                  f"--email={admin.email}"], say, f"creating the UI admin {admin.username!r}")
     created = ensure_pools(platform_slots)
     say("pools: " + ", ".join(f"{name}={slots}" for name, slots in created.items()))
     return loaded

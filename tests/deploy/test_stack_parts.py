@@ -126,3 +126,18 @@ def test_a_new_stack_stops_what_a_killed_one_left_running(tmp_path):
     assert orphan.wait(10) == -9
     assert not folder.exists()
     assert not fresh._leftovers.exists()
+
+
+def test_airflow_init_passes_a_password_that_begins_with_a_dash(monkeypatch, tmp_path):
+    """A generated password such as '-xY...' once made `airflow users create` fail: argparse read
+    it as an option. Every value now travels as `--opt=value`."""
+    from deploy import init
+
+    seen = []
+    monkeypatch.setattr(init, "_airflow", lambda args, say, what: seen.append(args))
+    monkeypatch.setattr(init, "ensure_pools", lambda slots: {})
+    monkeypatch.setenv("CAREPULSE_HOME", str(tmp_path))
+    init.airflow_init(tmp_path, Admin("admin", "-starts-with-a-dash", "a@example.org"))
+    users = next(args for args in seen if args[:2] == ["users", "create"])
+    assert "--password=-starts-with-a-dash" in users
+    assert all(a.startswith("--") and "=" in a for a in users[2:])
