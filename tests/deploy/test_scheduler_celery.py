@@ -18,7 +18,8 @@ import pytest
 from tests.deploy import scheduler
 from tests.e2e.helpers import N1, N2, secret_leaks
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # the fixture runs a whole night
+# a whole night under a real scheduler: `make test-scheduler`, CI's second step
+pytestmark = [pytest.mark.slow, pytest.mark.scheduler, pytest.mark.timeout(1800)]
 
 NIGHTS = [N1, N2]
 

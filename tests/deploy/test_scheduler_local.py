@@ -26,7 +26,8 @@ from tests.conftest import CONFIG, ROOT
 from tests.deploy import scheduler
 from tests.e2e.helpers import N1, N2, child_env, mart_content, night_clock, secret_leaks
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # the fixture runs a whole night
+# a whole night under a real scheduler: `make test-scheduler`, CI's second step
+pytestmark = [pytest.mark.slow, pytest.mark.scheduler, pytest.mark.timeout(1800)]
 
 NIGHTS = [N1 - timedelta(days=1), N1, N2]
 SEED, VOLUME = 13, 120
