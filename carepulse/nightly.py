@@ -71,26 +71,21 @@ def plan_extraction(loaded: LoadedConfig, nights: Iterable[date], home: Path) ->
 
 def extract_platform_night(loaded: LoadedConfig, home: Path, platform: str, job: dict,
                            policy_factory=None) -> dict[str, Any]:
-    """Fetch every unfinished shard of one platform in one night's run (its own worker pool)."""
+    """Fetch every unfinished shard of one platform in one night's run (its own worker pool);
+    its request statistics are left in the run for `finalize_extraction`."""
     from extract.manifest import ExtractionRun
-    from extract.runner import extract_shard, make_session
+    from extract.runner import extract_platform
 
     run = ExtractionRun(paths.raw_dir(home), date.fromisoformat(job["night"]), job["run_id"])
-    shards = [s for s in run.planned_shards() if s.platform == platform]
-    session = make_session(platform, loaded, run, policy_factory)
-    workers = getattr(loaded.config.platforms, platform).concurrency
-    try:
-        with ThreadPoolExecutor(workers, thread_name_prefix=f"extract-{platform}") as pool:
-            results = list(pool.map(lambda s: extract_shard(run, s, session), shards))
-    finally:
-        session.close()
+    results = extract_platform(run, platform, loaded, policy_factory=policy_factory)
     return {"platform": platform, **job, "shards": len(results),
             "complete": sum(r.status == "complete" for r in results),
             "pages": sum(r.pages for r in results), "records": sum(r.records for r in results)}
 
 
 def finalize_extraction(home: Path, jobs: list[dict]) -> list[dict[str, Any]]:
-    """Write each night's manifest (shards never started are recorded as not complete)."""
+    """Write each night's manifest (shards never started are recorded as not complete), with
+    the request statistics the platform tasks recorded in the run."""
     from extract.manifest import ExtractionRun
     from extract.runner import finalize_run
 

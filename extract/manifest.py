@@ -5,6 +5,7 @@ Layout under the raw root:
     platform=<p>/date=<night>/run=<run_id>/<kind>-<key>/page-00001.jsonl.gz   verbatim pages
     manifests/date=<night>/run=<run_id>/run.json                             what was planned
     manifests/date=<night>/run=<run_id>/journal/<shard_id>.jsonl             committed pages
+    manifests/date=<night>/run=<run_id>/requests/<platform>.jsonl            request statistics
     manifests/date=<night>/run=<run_id>/manifest.json                        the run's manifest
 
 A page counts only once its journal line is fsynced, so after a crash the journal says
@@ -309,10 +310,30 @@ class ExtractionRun:
             endpoint=envelope["endpoint"], http_status=envelope["http_status"],
             fetched_at=envelope["fetched_at"])
 
+    # ---- request statistics -----------------------------------------------------------
+
+    def record_requests(self, platform: str, stats: dict[str, float]) -> None:
+        """Append what one process's connectors of a platform sent (requests, retries, waits).
+        A line per process: a resumed or retried platform adds to what earlier ones sent."""
+        ShardJournal(self.dir / "requests" / f"{platform}.jsonl").append(
+            {"type": "requests", **stats, "at": utcnow()})
+
+    def requests(self) -> dict[str, dict[str, float]]:
+        """Per platform, the sum of every recorded line (a process killed first records none)."""
+        totals: dict[str, dict[str, float]] = {}
+        for path in sorted((self.dir / "requests").glob("*.jsonl")):
+            platform = totals.setdefault(path.stem, {})
+            for entry in ShardJournal(path).read():
+                for key, value in entry.items():
+                    if key not in ("type", "at"):
+                        platform[key] = platform.get(key, 0) + value
+        return totals
+
     # ---- the manifest -----------------------------------------------------------------
 
-    def finalize(self, stats: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
-        """Write the run's manifest from the journals; shards never ended count as partial."""
+    def finalize(self) -> dict[str, Any]:
+        """Write the run's manifest from the journals and the recorded request statistics;
+        shards never ended count as partial."""
         info = self.info
         shards, files = {}, []
         for shard in self.planned_shards():
@@ -337,7 +358,7 @@ class ExtractionRun:
             "status": "partial" if partial else "complete",
             "partial_reasons": partial,
             "previous_manifest": self._previous_manifest(),
-            "requests": stats or {},
+            "requests": self.requests(),
             "totals": {
                 "files": len(files),
                 "pages": sum(1 for f in files if f["kind"] == "page"),

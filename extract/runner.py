@@ -1,7 +1,9 @@
 """Run a night's extraction: plan shards, resume what a crash left, land pages, write the manifest.
 
-The same three steps serve the CLI (all in one process) and the Airflow DAG (one mapped
-task per shard): `open_run` -> `extract_shard` for each shard -> `finalize_run`.
+One orchestration serves `carepulse extract`, `carepulse run` and the Airflow DAG (one mapped
+task per platform and night): `open_run` -> `extract_platform` for each platform ->
+`finalize_run`. Whatever the finalize step needs (journals, request statistics) is on disk,
+so the three steps may run in different processes.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ REASON_KINDS = {QuotaExhausted: "quota_exhausted", AuthFailed: "auth_failed",
                 RateLimitTooLong: "rate_limited", MissingSecret: "missing_credential"}
 
 ProgressFn = Callable[[str, dict[str, Any]], None]
+
+
+class ExtractionStopped(RuntimeError):
+    """A shard not started because the process's extraction is stopping."""
 
 
 def _reason(exc: Exception) -> str:
@@ -96,7 +102,7 @@ class PlatformSession:
         return self._local.connector
 
     def stats(self) -> dict[str, float]:
-        totals: dict[str, float] = {}
+        totals: dict[str, float] = {"requests": 0, "retries": 0, "waited_s": 0.0}
         for c in self._connectors:
             for k, v in c.stats().items():
                 totals[k] = totals.get(k, 0) + v
@@ -227,11 +233,43 @@ def _result(run: ExtractionRun, shard: Shard) -> ShardResult:
                        st.records, sum(f.kind == "malformed" for f in st.files))
 
 
-def finalize_run(run: ExtractionRun, sessions: dict[str, PlatformSession] | None = None) -> dict:
-    stats = {p: s.stats() for p, s in (sessions or {}).items()}
-    for s in (sessions or {}).values():
-        s.close()
-    return run.finalize(stats)
+def extract_platform(
+    run: ExtractionRun, platform: str, loaded: LoadedConfig, *,
+    policy_factory: Callable[[], RetryPolicy] | None = None, progress: ProgressFn = _no_progress,
+    stop: threading.Event | None = None,
+) -> list[ShardResult]:
+    """Every unfinished shard of one platform in this run, `concurrency` at a time.
+
+    The platform's request statistics go to the run's state on disk before returning (even
+    when a shard raised): the finalize step may be another process (an Airflow task).
+    `stop`, once set, starts no further shard (another platform of the process failed).
+    """
+    shards = [s for s in run.planned_shards() if s.platform == platform]
+    if not shards:
+        return []
+    session = make_session(platform, loaded, run, policy_factory)
+    # a platform's shards share its rate limits and budget; platforms proceed independently
+    pool = ThreadPoolExecutor(getattr(loaded.config.platforms, platform).concurrency,
+                              thread_name_prefix=f"extract-{platform}")
+
+    def one(shard: Shard) -> ShardResult:
+        if stop is not None and stop.is_set():
+            raise ExtractionStopped(f"{shard.id}: not started, the extraction was stopped")
+        result = extract_shard(run, shard, session, progress)
+        progress("shard", {"platform": platform, "result": result})
+        return result
+
+    try:
+        return [f.result() for f in [pool.submit(one, s) for s in shards]]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        session.close()
+        run.record_requests(platform, session.stats())
+
+
+def finalize_run(run: ExtractionRun) -> dict:
+    """The run's manifest, from its journals and the request statistics each platform left."""
+    return run.finalize()
 
 
 @dataclass
@@ -247,29 +285,19 @@ def extract_night(
     *, fresh: bool = False, progress: ProgressFn = _no_progress,
     policy_factory: Callable[[], RetryPolicy] | None = None,
 ) -> NightSummary:
-    """Extract one night in this process: platforms in parallel threads, shards in order."""
-    night = Night(night_date)
-    run, shards = open_run(raw_root, loaded, night, platforms, fresh=fresh)
-    by_platform: dict[str, list[Shard]] = {}
+    """Extract one night in this process: platforms in parallel threads."""
+    run, shards = open_run(raw_root, loaded, Night(night_date), platforms, fresh=fresh)
+    counts: dict[str, int] = {}
     for s in shards:
-        by_platform.setdefault(s.platform, []).append(s)
-    progress("plan", {"run_id": run.run_id, "shards": {p: len(v) for p, v in by_platform.items()}})
-    sessions = {p: make_session(p, loaded, run, policy_factory) for p in by_platform}
-    # One pool per platform, sized by its `concurrency`: a platform's shards share its rate
-    # limits, while platforms proceed independently.
-    pools = {p: ThreadPoolExecutor(getattr(loaded.config.platforms, p).concurrency,
-                                   thread_name_prefix=f"extract-{p}") for p in by_platform}
-
-    def one(shard: Shard) -> ShardResult:
-        result = extract_shard(run, shard, sessions[shard.platform], progress)
-        progress("shard", {"platform": shard.platform, "result": result})
-        return result
-
-    try:
-        futures = [pools[s.platform].submit(one, s) for s in shards]
-        results = [f.result() for f in futures]
-    finally:
-        for pool in pools.values():
-            pool.shutdown(wait=True, cancel_futures=True)
-    manifest = finalize_run(run, sessions)
-    return NightSummary(run.run_id, run.manifest_path, manifest, results)
+        counts[s.platform] = counts.get(s.platform, 0) + 1
+    progress("plan", {"run_id": run.run_id, "shards": counts})
+    stop = threading.Event()
+    with ThreadPoolExecutor(max(1, len(counts)), thread_name_prefix="extract") as pool:
+        futures = [pool.submit(extract_platform, run, p, loaded, policy_factory=policy_factory,
+                               progress=progress, stop=stop) for p in counts]
+        try:
+            results = [r for f in futures for r in f.result()]
+        except BaseException:
+            stop.set()  # the shards in flight finish; none starts (a resume picks them up)
+            raise
+    return NightSummary(run.run_id, run.manifest_path, finalize_run(run), results)
