@@ -9,17 +9,21 @@ Every text gets two compounds in [-1, 1], rounded to 4 places as VADER itself ro
 Both are recorded with `LEXICON_VERSION` (overlay name + sha256 of its bytes). These are lexicon
 scores, not measured patient sentiment.
 
-`score_texts` spreads large batches over a process pool: VADER is pure Python, so threads (or a
-DuckDB Python UDF) would run on one core under the GIL.
+`score_arrays` / `score_texts` spread large batches over a process pool that lives as long as the
+process: VADER is pure Python, so threads (or a DuckDB Python UDF) would run on one core under
+the GIL. Each text is tokenised once for both compounds (`HealthcareAnalyzer.score_pair`).
 """
 
 from __future__ import annotations
 
+import atexit
 import copy
 import hashlib
 import math
 import os
 import re
+import string
+import threading
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,8 +31,23 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib.metadata import version as _dist_version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, SentiText
+import numpy as np
+from vaderSentiment.vaderSentiment import (
+    BOOSTER_DICT,
+    N_SCALAR,
+    NEGATE,
+    SPECIAL_CASES,
+    SentimentIntensityAnalyzer,
+    SentiText,
+    normalize,
+)
+
+from carepulse.workers import ProcessPool
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 DEFAULT_OVERLAY = LEXICON_DIR / "healthcare_v1.tsv"
@@ -40,13 +59,14 @@ NEGATIVE_THRESHOLD = -0.05
 # Below this many texts a pool costs more to start (spawned interpreters) than it saves; a night's
 # batch of new distinct texts is usually far above it.
 POOL_MIN_TEXTS = 2000
-DEFAULT_CHUNK_SIZE = 1000
+CHUNK_MIN, CHUNK_MAX = 250, 4000
 
 _NUMBER = r"(?:\d+(?:\.\d+)?\+?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many)"
 _WORD_KEY = re.compile(r"[a-z0-9](?:[a-z0-9'\-]*[a-z0-9])?")
 _RUNS = re.compile(r"[a-z0-9]+")
 _PHRASE_WORD = re.compile(r"\{n\}|[a-z0-9](?:[a-z0-9']*[a-z0-9])?")
 _MAX_VALENCE = 4.0
+_PUNCTUATION = string.punctuation
 
 
 class OverlayError(ValueError):
@@ -141,7 +161,8 @@ class WindowedVader(SentimentIntensityAnalyzer):
     - `_negation_check` and `_special_idioms_check` lowercase every token of the text on each
       call (up to four calls per sentiment word, so cost grows with the square of the length) but
       read only tokens i-3 .. i+2, never below index 0 (callers guarantee i > 2 where i-3 is
-      read). They get that window and the shifted index.
+      read). The negation rules read just the words they name; the idiom check gets that window
+      and the shifted index, and is skipped when no window word occurs in a multi-word idiom.
     - `polarity_scores` first rebuilds the text one character at a time to expand emojis; for a
       text without any emoji that is `text.strip()`, so it goes straight to scoring.
     Tests and the benchmark compare every polarity dict or compound with the stock class.
@@ -174,16 +195,44 @@ class WindowedVader(SentimentIntensityAnalyzer):
 
     @staticmethod
     def _negation_check(valence: float, words_and_emoticons: list[str], start_i: int, i: int) -> float:
-        lo = max(0, i - 3)
-        window = words_and_emoticons[lo:i + 1]
-        return SentimentIntensityAnalyzer._negation_check(valence, window, start_i, i - lo)
+        # VADER's rules, reading only the (at most three) words they name; `negated([w])` is a
+        # scan of the NEGATE list, a set lookup here.
+        w1 = words_and_emoticons[i - 1].lower()
+        if start_i == 0:
+            return valence * N_SCALAR if _negates(w1) else valence
+        w2 = words_and_emoticons[i - 2].lower()
+        if start_i == 1:
+            if w2 == "never" and w1 in ("so", "this"):
+                return valence * 1.25
+            if w2 == "without" and w1 == "doubt":
+                return valence
+            return valence * N_SCALAR if _negates(w2) else valence
+        w3 = words_and_emoticons[i - 3].lower()  # start_i == 2
+        if (w3 == "never" and w2 in ("so", "this")) or w1 in ("so", "this"):
+            return valence * 1.25
+        if w3 == "without" and (w2 == "doubt" or w1 == "doubt"):
+            return valence
+        return valence * N_SCALAR if _negates(w3) else valence
 
     @staticmethod
     def _special_idioms_check(valence: float, words_and_emoticons: list[str], i: int) -> float:
         # i+3 keeps the "is there a next / next-but-one token" length tests exact.
         lo = max(0, i - 3)
         window = words_and_emoticons[lo:i + 3]
+        # Every sequence VADER builds here has 2-3 words; none can match unless a window word
+        # belongs to a multi-word special case or booster.
+        if _IDIOM_WORDS.isdisjoint([w.lower() for w in window]):
+            return valence
         return SentimentIntensityAnalyzer._special_idioms_check(valence, window, i - lo)
+
+
+_NEGATE = frozenset(NEGATE)
+_IDIOM_WORDS = frozenset(w for key in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in key for w in key.split(" "))
+
+
+def _negates(word: str) -> bool:
+    """VADER's `negated([word])` for one lower-cased word."""
+    return word in _NEGATE or "n't" in word
 
 
 def vader_analyzer() -> SentimentIntensityAnalyzer:
@@ -218,6 +267,11 @@ class HealthcareAnalyzer:
         keys = [*self.overlay.words, *(token for token, _ in self.overlay.phrases.values())]
         self._trigger_runs = frozenset(_RUNS.findall(k)[0] for k in keys)
         self._emoji_chars = frozenset(e for e in self.stock.emojis if len(e) == 1)
+        # Keys the overlay adds or revalues: only near these can an adjusted valence differ.
+        stock_lexicon = self.stock.lexicon
+        self._changed_keys = frozenset(k for k, v in self._vader.lexicon.items() if stock_lexicon.get(k) != v)
+        # score_pair's single pass reuses VADER 3.3.2's internals; other versions score twice.
+        self._one_pass = VADER_VERSION == "3.3.2"
 
     @property
     def version(self) -> str:
@@ -282,13 +336,123 @@ class HealthcareAnalyzer:
         return bool(self._candidates(runs)) or self.touches(text, runs)
 
     def score_pair(self, text: str) -> tuple[float, float]:
-        """(stock, adjusted) compounds; the adjusted pass is skipped when it cannot differ."""
+        """(stock, adjusted) compounds from one tokenisation of `text`.
+
+        Without a phrase rewrite both scores read the same tokens, and the adjusted valence of a
+        word is recomputed only where an overlay-changed key sits in the window VADER's lexicon
+        lookups read (i-3 .. i+1); elsewhere it is the stock valence. A phrase rewrite changes
+        the tokens, so then the rewritten text alone is tokenised again.
+        """
+        if not self._one_pass:
+            return self._score_pair_two_pass(text)
+        expanded = _expand_emojis(text, self.stock.emojis, self._emoji_chars)
+        tokens = _Tokens(expanded)
+        lower = [w.lower() for w in tokens.words_and_emoticons]
+        stock = _valences(self.stock, tokens, lower)
+        rewritten, replaced = self.rewrite(text)
+        if replaced:
+            return self._finish(stock, tokens, lower, expanded), self._vader_compound(rewritten)
+        adjusted = None
+        if not self._changed_keys.isdisjoint(lower):
+            adjusted = self._adjusted_valences(stock, tokens, lower)
+        stock_compound = self._finish(stock, tokens, lower, expanded)
+        if adjusted is None or adjusted == stock:  # (compared before the but-check rescales stock)
+            return stock_compound, stock_compound
+        return stock_compound, self._finish(adjusted, tokens, lower, expanded)
+
+    def _adjusted_valences(self, stock: list[float], tokens: _Tokens, lower: list[str]) -> list[float]:
+        adjusted = list(stock)
+        lexicon, words, last = self._vader.lexicon, tokens.words_and_emoticons, len(lower) - 1
+        changed = [i for i, w in enumerate(lower) if w in self._changed_keys]
+        todo = sorted({j for p in changed for j in range(max(p - 1, 0), min(p + 3, last) + 1)})
+        for i in todo:
+            if lower[i] in lexicon and not _skipped(lower, i):
+                adjusted[i] = self._vader.sentiment_valence(0, tokens, words[i], i, [])[0]
+        return adjusted
+
+    def _finish(self, sentiments: list[float], tokens: _Tokens, lower: list[str], expanded: str) -> float:
+        if "but" in lower:
+            sentiments = self.stock._but_check(tokens.words_and_emoticons, list(sentiments))
+        return _compound(self.stock, sentiments, expanded)
+
+    def _vader_compound(self, text: str) -> float:
+        """The overlay VADER's compound, one tokenisation (used for phrase-rewritten texts)."""
+        expanded = _expand_emojis(text, self._vader.emojis, self._emoji_chars)
+        tokens = _Tokens(expanded)
+        lower = [w.lower() for w in tokens.words_and_emoticons]
+        return self._finish(_valences(self._vader, tokens, lower), tokens, lower, expanded)
+
+    def _score_pair_two_pass(self, text: str) -> tuple[float, float]:
+        """Any other VADER version: its own polarity_scores, twice where the overlay matters."""
         stock = self.stock.polarity_scores(text)["compound"]
         runs = _word_runs(text)
         rewritten, replaced = self.rewrite(text, runs)
         if not replaced and not self.touches(text, runs):
             return stock, stock
         return stock, self._vader.polarity_scores(rewritten)["compound"]
+
+
+class _Tokens:
+    """What VADER 3.3.2's `sentiment_valence` reads of a SentiText, built the same way faster."""
+
+    __slots__ = ("is_cap_diff", "words_and_emoticons")
+
+    def __init__(self, text: str) -> None:
+        # SentiText._strip_punc_if_word: strip punctuation unless that leaves <= 2 characters.
+        words = [w if len(s := w.strip(_PUNCTUATION)) <= 2 else s for w in text.split()]
+        self.words_and_emoticons = words
+        capitals = sum(1 for w in words if w.isupper())
+        self.is_cap_diff = 0 < len(words) - capitals < len(words)  # allcap_differential
+
+
+def _expand_emojis(text: str, emojis: dict[str, str], emoji_chars: frozenset[str]) -> str:
+    """VADER 3.3.2 polarity_scores' emoji expansion and strip, joined once instead of per char."""
+    if emoji_chars.isdisjoint(text):
+        return text.strip()
+    parts: list[str] = []
+    prev_space = True
+    for char in text:
+        if char in emojis:
+            if not prev_space:
+                parts.append(" ")
+            parts.append(emojis[char])
+            prev_space = False
+        else:
+            parts.append(char)
+            prev_space = char == " "
+    return "".join(parts).strip()
+
+
+def _valences(vader: SentimentIntensityAnalyzer, tokens: _Tokens, lower: list[str]) -> list[float]:
+    """VADER 3.3.2's per-token loop; `sentiment_valence` runs only for lexicon words, since for any
+    other token it appends 0, as do the booster and "kind of" skips."""
+    lexicon, words = vader.lexicon, tokens.words_and_emoticons
+    sentiments: list[float] = []
+    for i, word in enumerate(lower):
+        if word not in lexicon or _skipped(lower, i):
+            sentiments.append(0)
+        else:
+            vader.sentiment_valence(0, tokens, words[i], i, sentiments)
+    return sentiments
+
+
+def _skipped(lower: list[str], i: int) -> bool:
+    """VADER scores 0 for a booster word and for "kind" followed by "of", before any lookup."""
+    word = lower[i]
+    return word in BOOSTER_DICT or (word == "kind" and i < len(lower) - 1 and lower[i + 1] == "of")
+
+
+def _compound(vader: SentimentIntensityAnalyzer, sentiments: list[float], text: str) -> float:
+    """The compound of VADER 3.3.2's score_valence, without its pos/neg/neu shares."""
+    if not sentiments:
+        return 0.0
+    total = float(sum(sentiments))
+    emphasis = vader._punctuation_emphasis(text)
+    if total > 0:
+        total += emphasis
+    elif total < 0:
+        total -= emphasis
+    return round(normalize(total), 4)
 
 
 def _word_runs(text: str) -> set[str]:
@@ -316,7 +480,7 @@ def _init_worker(overlay: Overlay) -> None:
 
 
 def _score_chunk(texts: Sequence[str]) -> array[float]:
-    """Worker body: flat (stock, adjusted, stock, adjusted, ...) doubles, cheap to pickle."""
+    """Worker body: flat (stock, adjusted, stock, adjusted, ...) doubles, pickled as one buffer."""
     return _score_all(_worker_analyzer or _local_analyzer(_default_overlay()), texts)
 
 
@@ -339,25 +503,33 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def chunk_size_for(texts: int, workers: int) -> int:
+    """About 16 chunks per worker, 250..4000 texts each: a chunk is one round trip of ~25-400 KB,
+    far cheaper than scoring it, and the last chunks are short enough that no worker idles long."""
+    return max(CHUNK_MIN, min(CHUNK_MAX, math.ceil(texts / (16 * max(workers, 1)))))
+
+
 def _chunks(texts: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for start in range(0, len(texts), size):
         yield texts[start:start + size]
 
 
-def score_texts(
+def score_arrays(
     texts: Sequence[str],
     workers: int | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int | None = None,
     *,
     overlay: Overlay | None = None,
     pool_min_texts: int = POOL_MIN_TEXTS,
-) -> list[tuple[float, float]]:
-    """(stock_compound, adjusted_compound) per text, in input order, rounded to 4 places.
+) -> tuple[np.ndarray, np.ndarray]:
+    """(stock, adjusted) compounds as float64 arrays in input order, already rounded to 4 places
+    (VADER rounds its compound), ready for a bulk cast to DECIMAL(5,4).
 
-    Batches of `pool_min_texts` or more go to a process pool of `workers` (default: usable CPUs);
-    smaller ones, or workers=1, are scored in this process. Results do not depend on the path.
+    Batches of `pool_min_texts` or more go to the process's shared worker pool (`workers`,
+    default: usable CPUs); smaller ones, or workers=1, are scored in this process. Results do
+    not depend on the path.
     """
-    if chunk_size < 1:
+    if chunk_size is not None and chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")
     for i, text in enumerate(texts):
         if not isinstance(text, str):
@@ -365,23 +537,102 @@ def score_texts(
     overlay = overlay or _default_overlay()
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(texts) < max(pool_min_texts, 2):
-        flat = _score_all(_local_analyzer(overlay), texts)
+        flat = np.frombuffer(_score_all(_local_analyzer(overlay), texts), dtype=np.float64)
     else:
-        flat = _score_in_pool(texts, overlay, min(workers, math.ceil(len(texts) / chunk_size)), chunk_size)
-    return [(round(flat[i], 4), round(flat[i + 1], 4)) for i in range(0, len(flat), 2)]
+        size = chunk_size or chunk_size_for(len(texts), workers)
+        parts = _score_in_pool(texts, overlay, min(workers, math.ceil(len(texts) / size)), size)
+        flat = np.concatenate([np.frombuffer(p, dtype=np.float64) for p in parts])
+    return flat[0::2].copy(), flat[1::2].copy()
 
 
-def _score_in_pool(texts: Sequence[str], overlay: Overlay, workers: int, chunk_size: int) -> array[float]:
-    # Fresh interpreters (carepulse.workers: they survive Airflow's real task runner). The cost:
-    # each worker imports VADER once per call. The overlay travels with the initializer, so every
-    # worker scores with exactly the parent's lexicon version.
-    from carepulse.workers import ProcessPool
+def score_texts(
+    texts: Sequence[str],
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    *,
+    overlay: Overlay | None = None,
+    pool_min_texts: int = POOL_MIN_TEXTS,
+) -> list[tuple[float, float]]:
+    """(stock_compound, adjusted_compound) per text: `score_arrays` as Python pairs."""
+    stock, adjusted = score_arrays(texts, workers, chunk_size, overlay=overlay, pool_min_texts=pool_min_texts)
+    return list(zip(stock.tolist(), adjusted.tolist(), strict=True))
 
-    out = array("d")
-    with ProcessPool(workers, initializer=_init_worker, initargs=(overlay,)) as pool:
-        for part in pool.map(_score_chunk, _chunks(texts, chunk_size)):
-            out.extend(part)
-    return out
+
+def score_table(rows: pa.Table, workers: int | None = None, *,
+                pool_min_texts: int = POOL_MIN_TEXTS) -> pa.Table:
+    """The int_sentiment_scores rows for an Arrow table of (text_hash, text_redacted), in its order.
+
+    Compounds stay float64 arrays (VADER's 4-place values) until one Arrow cast to DECIMAL(5,4),
+    exact for every 4-place value; labels come from the same thresholds as `label`, vectorised.
+    """
+    import pyarrow as pa  # only the parent builds tables; workers never import Arrow
+    import pyarrow.compute as pc
+
+    texts = rows.column("text_redacted").to_pylist()
+    stock, adjusted = score_arrays(texts, workers, pool_min_texts=pool_min_texts)
+    decimal = pa.decimal128(5, 4)
+    n = rows.num_rows
+    return pa.table({
+        "text_hash": rows.column("text_hash").cast(pa.string()),
+        "lexicon_version": pa.repeat(pa.scalar(LEXICON_VERSION, pa.string()), n),
+        "vader_version": pa.repeat(pa.scalar(VADER_VERSION, pa.string()), n),
+        "stock_compound": pc.cast(pa.array(stock, pa.float64()), decimal),
+        "adjusted_compound": pc.cast(pa.array(adjusted, pa.float64()), decimal),
+        "stock_label": _labels(stock),
+        "adjusted_label": _labels(adjusted),
+    })
+
+
+_LABELS = ("negative", "neutral", "positive")
+
+
+def _labels(values: np.ndarray) -> pa.Array:
+    """`label` for an array of 4-place compounds (already rounded, so the same comparisons)."""
+    import pyarrow as pa
+
+    codes = np.ones(len(values), dtype=np.int8)  # neutral
+    codes[values >= POSITIVE_THRESHOLD] = 2
+    codes[values <= NEGATIVE_THRESHOLD] = 0
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int8()), pa.array(_LABELS)).dictionary_decode()
+
+
+# One pool per process, started by the first batch that needs it and reused by every later one
+# (a build scores once per model run; tests and benchmarks many times), closed at exit. Workers
+# are fresh interpreters (carepulse.workers: they survive Airflow's real task runners); the
+# overlay travels with the initializer, so every worker scores with the parent's lexicon version.
+_pool_lock = threading.Lock()
+_pool: tuple[tuple[Overlay, int, int], ProcessPool] | None = None
+
+
+def _score_in_pool(texts: Sequence[str], overlay: Overlay, workers: int, size: int) -> list[array[float]]:
+    global _pool
+    key = (overlay, workers, os.getpid())
+    with _pool_lock:
+        if _pool is not None and _pool[0] != key:
+            _drop_pool(kill=False)
+        if _pool is None:
+            _pool = (key, ProcessPool(workers, initializer=_init_worker, initargs=(overlay,)))
+        try:
+            return _pool[1].map(_score_chunk, _chunks(texts, size))
+        except BaseException:
+            _drop_pool(kill=True)  # a failed map can leave workers mid-item: start afresh next time
+            raise
+
+
+def _drop_pool(kill: bool) -> None:
+    global _pool
+    if _pool is not None and _pool[0][2] == os.getpid():  # a forked child must not reap the parent's
+        _pool[1].__exit__(RuntimeError if kill else None, None, None)
+    _pool = None
+
+
+def close_pool() -> None:
+    """Stop this process's scoring workers (also run at exit); the next batch starts new ones."""
+    with _pool_lock:
+        _drop_pool(kill=False)
+
+
+atexit.register(close_pool)
 
 
 # --- regression set --------------------------------------------------------------------------

@@ -214,9 +214,9 @@ def test_dbt_model_scores_each_text_once_and_rescores_on_new_lexicon(tmp_path, m
     _add_posts(db, ["I tested positive for COVID today.", "My cancer is in remission!",
                     "My cancer is in remission!", "Your appointment is confirmed.", None])
     scored: list[list[str]] = []
-    real = sentiment.score_texts
-    monkeypatch.setattr(sentiment, "score_texts",
-                        lambda texts, **kw: scored.append(list(texts)) or real(texts, **kw))
+    real = sentiment.score_arrays
+    monkeypatch.setattr(sentiment, "score_arrays",
+                        lambda texts, *a, **kw: scored.append(list(texts)) or real(texts, *a, **kw))
 
     def build() -> list[tuple]:
         args = ["run", "--quiet", "--project-dir", str(project), "--profiles-dir", str(project)]
@@ -227,9 +227,15 @@ def test_dbt_model_scores_each_text_once_and_rescores_on_new_lexicon(tmp_path, m
 
     first = build()
     assert len(scored[-1]) == 3 and len(first) == 3  # duplicate text once, NULL text never
+    with duckdb.connect(str(db)) as con:
+        types = con.execute("select column_name, data_type from information_schema.columns "
+                            "where table_name = 'int_sentiment_scores' order by ordinal_position").fetchall()
+    assert types == [("text_hash", "VARCHAR"), ("lexicon_version", "VARCHAR"), ("vader_version", "VARCHAR"),
+                     ("stock_compound", "DECIMAL(5,4)"), ("adjusted_compound", "DECIMAL(5,4)"),
+                     ("stock_label", "VARCHAR"), ("adjusted_label", "VARCHAR")]
     assert {r[1] for r in first} == {LEXICON_VERSION} and {r[2] for r in first} == {"3.3.2"}
     by_text = dict(zip(scored[-1], first, strict=True))  # the model scores in text_hash order
-    stock, adjusted = real(["My cancer is in remission!"], workers=1)[0]
+    stock, adjusted = score_texts(["My cancer is in remission!"], workers=1)[0]
     row = by_text["My cancer is in remission!"]
     assert (float(row[3]), float(row[4]), row[5], row[6]) == (stock, adjusted, label(stock), label(adjusted))
 

@@ -9,24 +9,17 @@ row per text_hash and joins on text_hash alone. Rows of texts no longer upstream
 with the version that scored them; `dbt run --full-refresh` rebuilds from upstream only.
 
 No timestamps: a rerun over the same texts yields identical content. Compounds are
-DECIMAL(5,4) so downstream sums are exact and order-independent.
+DECIMAL(5,4) so downstream sums are exact and order-independent. The model returns a pyarrow
+Table (transform.sentiment.score_table), which dbt-duckdb materializes like a DataFrame.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
-import pandas as pd
-import pyarrow as pa
-
-from transform.sentiment import LEXICON_VERSION, VADER_VERSION, label, score_texts
+from transform.sentiment import LEXICON_VERSION, VADER_VERSION, score_table
 
 _SAFE_LITERAL = re.compile(r"[A-Za-z0-9_.:+\-]+")
-_DECIMAL = pd.ArrowDtype(pa.decimal128(5, 4))
-_STRING = pd.ArrowDtype(pa.string())
-_COLUMNS = ("text_hash", "lexicon_version", "vader_version", "stock_compound", "adjusted_compound",
-            "stock_label", "adjusted_label")
 
 
 def _literal(value: str) -> str:
@@ -34,10 +27,6 @@ def _literal(value: str) -> str:
     if not _SAFE_LITERAL.fullmatch(value):
         raise ValueError(f"unexpected characters in version string {value!r}")
     return f"'{value}'"
-
-
-def _to_decimal(value: float) -> Decimal:
-    return Decimal(f"{value:.4f}")
 
 
 def model(dbt, session):
@@ -53,18 +42,8 @@ def model(dbt, session):
             f"SELECT text_hash FROM {dbt.this} WHERE lexicon_version = {_literal(LEXICON_VERSION)} "
             f"AND vader_version = {_literal(VADER_VERSION)}")
         texts = texts.join(current, "text_hash", how="anti")
-    rows = texts.order("text_hash").fetchall()
+    rows = texts.order("text_hash").to_arrow_table()
 
-    scores = score_texts([text for _, text in rows])
-    stock = [s for s, _ in scores]
-    adjusted = [a for _, a in scores]
-    frame = pd.DataFrame({
-        "text_hash": pd.array([h for h, _ in rows], dtype=_STRING),
-        "lexicon_version": pd.array([LEXICON_VERSION] * len(rows), dtype=_STRING),
-        "vader_version": pd.array([VADER_VERSION] * len(rows), dtype=_STRING),
-        "stock_compound": pd.array([_to_decimal(v) for v in stock], dtype=_DECIMAL),
-        "adjusted_compound": pd.array([_to_decimal(v) for v in adjusted], dtype=_DECIMAL),
-        "stock_label": pd.array([label(v) for v in stock], dtype=_STRING),
-        "adjusted_label": pd.array([label(v) for v in adjusted], dtype=_STRING),
-    })
-    return frame[list(_COLUMNS)]
+    # Scored by the process's shared worker pool; one Arrow table out (dbt-duckdb registers it
+    # and creates the relation from it), compounds cast to DECIMAL(5,4) in bulk.
+    return score_table(rows)
