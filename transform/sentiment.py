@@ -33,7 +33,6 @@ from importlib.metadata import version as _dist_version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
     N_SCALAR,
@@ -46,7 +45,8 @@ from vaderSentiment.vaderSentiment import (
 
 from carepulse.workers import ProcessPool
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy and Arrow only in the parent: workers start faster without them
+    import numpy as np
     import pyarrow as pa
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
@@ -427,12 +427,10 @@ def _valences(vader: SentimentIntensityAnalyzer, tokens: _Tokens, lower: list[st
     """VADER 3.3.2's per-token loop; `sentiment_valence` runs only for lexicon words, since for any
     other token it appends 0, as do the booster and "kind of" skips."""
     lexicon, words = vader.lexicon, tokens.words_and_emoticons
-    sentiments: list[float] = []
+    sentiments: list[float] = [0] * len(lower)
     for i, word in enumerate(lower):
-        if word not in lexicon or _skipped(lower, i):
-            sentiments.append(0)
-        else:
-            vader.sentiment_valence(0, tokens, words[i], i, sentiments)
+        if word in lexicon and not _skipped(lower, i):
+            sentiments[i] = vader.sentiment_valence(0, tokens, words[i], i, [])[0]
     return sentiments
 
 
@@ -529,6 +527,8 @@ def score_arrays(
     default: usable CPUs); smaller ones, or workers=1, are scored in this process. Results do
     not depend on the path.
     """
+    import numpy as np
+
     if chunk_size is not None and chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")
     for i, text in enumerate(texts):
@@ -588,6 +588,7 @@ _LABELS = ("negative", "neutral", "positive")
 
 def _labels(values: np.ndarray) -> pa.Array:
     """`label` for an array of 4-place compounds (already rounded, so the same comparisons)."""
+    import numpy as np
     import pyarrow as pa
 
     codes = np.ones(len(values), dtype=np.int8)  # neutral
