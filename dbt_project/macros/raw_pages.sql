@@ -1,14 +1,14 @@
-{#- The committed pages of one platform with their lineage: every page file read in place
-    (read_raw_pages), kept only when a finished manifest lists it as a page. Each page file
-    holds one envelope line, so _source_line is 1. -#}
+{#- The committed pages of one platform in this build's batch, with their lineage: the page
+    files the manifests this build loaded list (read in place by read_raw_pages), each read
+    once in its life. Each page file holds one envelope line, so _source_line is 1. -#}
 {% macro raw_pages(platform) -%}
 with landed as (
     select * from {{ read_raw_pages(platform) }}
 ),
 
 committed as (
-    select * from {{ ref('src_raw__manifest_files') }}
-    where platform = '{{ platform }}' and kind = 'page'
+    select * from {{ ref('stg_raw__manifest_files') }}
+    where platform = '{{ platform }}' and kind = 'page' and {{ in_batch() }}
 )
 
 select

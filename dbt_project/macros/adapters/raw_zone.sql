@@ -6,9 +6,10 @@
     read_json(), so extraction never has to open (or lock) the warehouse. Another engine would
     point an external table at the same files; only the macros in this file change.
 
-    A glob that matches nothing is an error in read_json(), but a fresh install (or a platform
-    with no data yet) must build empty: raw_files_exist() asks DuckDB's glob() first and the
-    readers then return a typed, empty relation instead.
+    The readers read an explicit list of files, the build's batch (macros/batch.sql): a build
+    never lists, let alone reads, the pages earlier builds loaded. An empty batch (a fresh
+    install, a platform with no data yet, a rerun with nothing new) builds a typed, empty
+    relation.
 -#}
 
 {% macro sql_string(value) -%}
@@ -23,25 +24,21 @@
 {%- endmacro %}
 
 
-{% macro raw_files_exist(pattern) -%}
-    {#- At parse time nothing is read; the answer only matters when SQL is executed. -#}
-    {%- if not execute -%}
-        {{- return(true) -}}
-    {%- endif -%}
-    {%- set found = run_query('select count(*) from glob(' ~ sql_string(pattern) ~ ')') -%}
-    {{- return(found.columns[0].values()[0] > 0) -}}
-{%- endmacro %}
-
-
-{#- A parenthesised relation over the files matching `pattern`, one row per JSON line, with
-    the given (name, type) columns plus `filename`. Keys not listed are ignored, so
-    heterogeneous page bodies (kept as JSON) never break schema inference. -#}
-{% macro read_json_files(pattern, columns) -%}
-    {%- if raw_files_exist(pattern) -%}
+{#- A parenthesised relation over the listed files (paths relative to the raw root), one row
+    per JSON line, with the given (name, type) columns plus `filename`. Keys not listed are
+    ignored, so heterogeneous page bodies (kept as JSON) never break schema inference. An
+    empty list gives a typed, empty relation: a build whose batch holds no file of a platform
+    reads nothing. -#}
+{% macro read_json_files(paths, columns) -%}
+    {%- if paths -%}
     (
         select *
         from read_json(
-            {{ sql_string(pattern) }},
+            [
+            {%- for path in paths %}
+                {{ sql_string(raw_root() ~ '/' ~ path) }}{{ ',' if not loop.last }}
+            {%- endfor %}
+            ],
             format = 'newline_delimited',
             columns = {
                 {%- for name, type in columns %}
@@ -55,7 +52,7 @@
     )
     {%- else -%}
     (
-        -- no file matches {{ pattern }}: an empty relation of the same shape
+        -- no file in this build's batch: an empty relation of the same shape
         select
             {%- for name, type in columns %}
             cast(null as {{ type }}) as {{ adapter.quote(name) }},
@@ -67,7 +64,8 @@
 {%- endmacro %}
 
 
-{#- Every finished run's manifest.json (run.json and journals of unfinished runs are not read). -#}
+{#- The manifests this build loaded (stg_raw__loaded_manifests); run.json and journals of
+    unfinished runs are never read. -#}
 {% macro read_raw_manifests() -%}
     {%- set shard_type -%}
         STRUCT(id VARCHAR, platform VARCHAR, kind VARCHAR, "key" VARCHAR, since VARCHAR,
@@ -100,12 +98,12 @@
         ('shards', 'MAP(VARCHAR, ' ~ (shard_type | replace('\n', ' ')) ~ ')'),
         ('files', file_type | replace('\n', ' ')),
     ] -%}
-    {{- read_json_files(raw_root() ~ '/manifests/date=*/run=*/manifest.json', columns) -}}
+    {{- read_json_files(batch_manifest_paths(), columns) -}}
 {%- endmacro %}
 
 
-{#- Every page file landed for one platform (committed or not: the caller keeps only the
-    files a finished manifest lists). The body stays JSON; parsing happens in staging. -#}
+{#- The page files of one platform that the manifests of this build's batch list. The body
+    stays JSON; parsing happens in staging. -#}
 {% macro read_raw_pages(platform) -%}
     {%- set columns = [
         ('envelope_version', 'INTEGER'),
@@ -121,7 +119,7 @@
         ('response_sha256', 'VARCHAR'),
         ('body', 'JSON'),
     ] -%}
-    {{- read_json_files(raw_root() ~ '/platform=' ~ platform ~ '/date=*/run=*/*/*.jsonl.gz', columns) -}}
+    {{- read_json_files(batch_page_paths(platform), columns) -}}
 {%- endmacro %}
 
 

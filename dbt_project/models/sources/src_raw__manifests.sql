@@ -4,6 +4,7 @@
     ADAPTER-SPECIFIC (DuckDB) like every src_* model: maps and lists of the manifest are
     flattened here so that staging stays plain SQL. -#}
 -- depends_on: {{ source('raw_zone', 'manifests') }}
+-- depends_on: {{ ref('stg_raw__loaded_manifests') }}
 with manifests as (
     select * from {{ read_raw_manifests() }}
 )

@@ -1,3 +1,12 @@
+{%- set posts = quarantine_post_models() %}
+{%- set platforms = ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+{{ config(
+    materialized='incremental',
+    unique_key='quarantine_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook=['{{ quarantine_cleanup() }}']
+) }}
 -- One row per record held back by the privacy screen: a post or comment whose text still
 -- looks like it holds an identifier after redaction (not loaded at all), or a public
 -- profile whose name or bio does (loaded as a private, pseudonymised author instead).
@@ -5,15 +14,9 @@
 --
 -- A post's latest copy (is_latest in its base model) is left out of stg_<platform>__posts
 -- by the privacy screen and by nothing else, so the held-back posts are exactly the latest
--- copies missing there: an anti-join, which spares running the redaction a second time.
-{%- set posts = [
-    ('youtube', 'post', 'base_youtube__videos', 'stg_youtube__posts', 'post_key'),
-    ('youtube', 'comment', 'base_youtube__comments', 'stg_youtube__comments', 'comment_key'),
-    ('reddit', 'post', 'base_reddit__posts', 'stg_reddit__posts', 'post_key'),
-    ('mastodon', 'post', 'base_mastodon__posts', 'stg_mastodon__posts', 'post_key'),
-    ('bluesky', 'post', 'base_bluesky__posts', 'stg_bluesky__posts', 'post_key'),
-    ('x', 'post', 'base_x__posts', 'stg_x__posts', 'post_key'),
-] %}
+-- copies of this build's batch with no loaded copy as late as them: an anti-join, which spares
+-- running the redaction a second time. Incremental, like the posts it sits beside: an earlier
+-- held-back copy gives way to a later loaded one and the other way round (the post hook).
 
 with held_back as (
     {%- for platform, entity, base, staged, key in posts %}
@@ -23,24 +26,38 @@ with held_back as (
         latest.{{ key }} as natural_key,
         latest.snapshot_date,
         'phi_residue' as reason,
-        {{ lineage_columns('latest') }}
+        {{ lineage_columns('latest') }},
+        latest._run_started_at,
+        latest._item_index
     from {{ ref(base) }} as latest
-    left join {{ ref(staged) }} as loaded on loaded.{{ key }} = latest.{{ key }}
-    where latest.is_latest and loaded.{{ key }} is null
+    where latest.is_latest
+        and not exists (
+            select 1 from {{ ref(staged) }} as loaded
+            where loaded.{{ key }} = latest.{{ key }} and {{ seen('loaded') }} >= {{ seen('latest') }}
+        )
+        {%- if is_incremental() %}
+        and not exists (
+            select 1 from {{ this }} as held
+            where held.platform = '{{ platform }}' and held.entity = '{{ entity }}'
+                and held.natural_key = latest.{{ key }} and {{ seen('held') }} > {{ seen('latest') }}
+        )
+        {%- endif %}
 
     union all
     {%- endfor %}
 
-    {%- for platform in ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+    {%- for platform in platforms %}
     select
         '{{ platform }}' as platform,
         'author_profile' as entity,
         author_key as natural_key,
         snapshot_date,
         'phi_residue' as reason,
-        {{ lineage_columns() }}
+        {{ lineage_columns() }},
+        _run_started_at,
+        _item_index
     from {{ ref('stg_' ~ platform ~ '__authors') }}
-    where profile_quarantined
+    where profile_quarantined and {{ in_batch() }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 )
@@ -52,5 +69,8 @@ select
     natural_key,
     snapshot_date,
     reason,
-    {{ lineage_columns() }}
+    {{ lineage_columns() }},
+    _run_started_at,
+    _item_index,
+    {{ sql_string(build_id()) }} as _loaded_in_build
 from held_back

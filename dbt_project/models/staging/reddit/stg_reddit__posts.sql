@@ -1,3 +1,9 @@
+{{ config(
+    materialized='incremental',
+    unique_key='post_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
 -- One row per Reddit submission (its latest snapshot): title and self text decoded and
 -- redacted, author pseudonymised unless public. Submissions whose text still shows an
 -- identifier after redaction are not loaded (stg_quarantine).
@@ -20,39 +26,44 @@ mention_rows as (
 
 mentioned as (
     {{ label_mentions('reddit', 'mention_rows', ref('stg_reddit__authors')) }}
+),
+
+loaded as (
+    select
+        screened.post_key,
+        'reddit' as platform,
+        screened.native_post_id,
+        -- the short permalink: no subreddit, no title slug
+        'https://www.reddit.com/comments/' || screened.reddit_id as post_url,
+        screened.published_at,
+        screened.edited_at,
+        {{ author_key('reddit', 'screened.native_author_id') }} as author_key,
+        authors.author_id,
+        authors.author_handle,
+        coalesce(authors.author_is_public, false) as author_is_public,
+        cast(null as bigint) as author_followers_count,
+        {{ mask_private_mentions('screened.title_redacted_once', 'mentioned.private_mentions') }} as title_redacted,
+        {{ mask_private_mentions('screened.text_redacted_once', 'mentioned.private_mentions') }} as text_redacted,
+        cast(null as varchar) as lang,
+        {{ hashtags_in('screened.text_redacted_once') }} as hashtags,
+        coalesce(mentioned.mentioned_handles, {{ empty_string_list() }}) as mentioned_handles,
+        -- a user's profile subreddit (u_<name>) names them: kept for public authors only
+        case when screened.subreddit like 'u\_%' escape '\' and not coalesce(authors.author_is_public, false)
+             then null else screened.subreddit end as subreddit,
+        screened.link_flair_text,
+        case when not coalesce(screened.is_self, false) then screened.link_domain end as link_domain,
+        screened.is_nsfw,
+        screened.content_type,
+        screened.score,
+        screened.upvote_ratio,
+        screened.num_comments,
+        screened.num_crossposts,
+        screened.snapshot_date,
+        {{ lineage_columns('screened') }},
+        {{ batch_columns('screened') }}
+    from screened
+    left join authors on authors.author_key = {{ author_key('reddit', 'screened.native_author_id') }}
+    left join mentioned on mentioned.post_key = screened.post_key
 )
 
-select
-    screened.post_key,
-    'reddit' as platform,
-    screened.native_post_id,
-    -- the short permalink: no subreddit, no title slug
-    'https://www.reddit.com/comments/' || screened.reddit_id as post_url,
-    screened.published_at,
-    screened.edited_at,
-    {{ author_key('reddit', 'screened.native_author_id') }} as author_key,
-    authors.author_id,
-    authors.author_handle,
-    coalesce(authors.author_is_public, false) as author_is_public,
-    cast(null as bigint) as author_followers_count,
-    {{ mask_private_mentions('screened.title_redacted_once', 'mentioned.private_mentions') }} as title_redacted,
-    {{ mask_private_mentions('screened.text_redacted_once', 'mentioned.private_mentions') }} as text_redacted,
-    cast(null as varchar) as lang,
-    {{ hashtags_in('screened.text_redacted_once') }} as hashtags,
-    coalesce(mentioned.mentioned_handles, {{ empty_string_list() }}) as mentioned_handles,
-    -- a user's profile subreddit (u_<name>) names them: kept for public authors only
-    case when screened.subreddit like 'u\_%' escape '\' and not coalesce(authors.author_is_public, false)
-         then null else screened.subreddit end as subreddit,
-    screened.link_flair_text,
-    case when not coalesce(screened.is_self, false) then screened.link_domain end as link_domain,
-    screened.is_nsfw,
-    screened.content_type,
-    screened.score,
-    screened.upvote_ratio,
-    screened.num_comments,
-    screened.num_crossposts,
-    screened.snapshot_date,
-    {{ lineage_columns('screened') }}
-from screened
-left join authors on authors.author_key = {{ author_key('reddit', 'screened.native_author_id') }}
-left join mentioned on mentioned.post_key = screened.post_key
+{{ merge_latest('loaded', 'post_key', 'reddit', 'post', ref('stg_reddit__authors')) }}

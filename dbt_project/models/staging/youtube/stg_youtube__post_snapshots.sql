@@ -1,6 +1,13 @@
+{{ config(
+    materialized='incremental',
+    unique_key='post_snapshot_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
 -- One row per YouTube video per snapshot night: the native statistics as fetched that night
--- (the latest run of the night), for day-over-day growth. Only videos loaded in
--- stg_youtube__posts.
+-- (the latest run of the night), for day-over-day growth. Every item seen, also one
+-- the privacy screen held back (numbers only; the marts join the loaded posts). Incremental:
+-- a batch copy replaces the stored one of the same night only when it is later.
 select
     snapshots.post_key || '@' || cast(snapshots.snapshot_date as varchar) as post_snapshot_key,
     snapshots.post_key,
@@ -9,6 +16,7 @@ select
     snapshots.like_count,
     snapshots.comment_count,
     snapshots.favorite_count,
-    {{ lineage_columns('snapshots') }}
+    {{ lineage_columns('snapshots') }},
+    {{ batch_columns('snapshots') }}
 from {{ ref('base_youtube__videos') }} as snapshots
-where snapshots.post_key in (select post_key from {{ ref('stg_youtube__posts') }})
+{{ later_than_stored('snapshots', ['post_key', 'snapshot_date']) }}

@@ -1,3 +1,9 @@
+{{ config(
+    materialized='incremental',
+    unique_key='post_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
 -- One row per YouTube video (its latest snapshot): title and description redacted, channel
 -- pseudonymised unless public. Videos whose text still shows an identifier after redaction
 -- are not loaded (stg_quarantine).
@@ -19,33 +25,38 @@ mention_rows as (
 
 mentioned as (
     {{ label_mentions('youtube', 'mention_rows', ref('stg_youtube__authors')) }}
+),
+
+loaded as (
+    select
+        screened.post_key,
+        'youtube' as platform,
+        screened.native_post_id,
+        'https://www.youtube.com/watch?v=' || screened.native_post_id as post_url,
+        screened.published_at,
+        {{ author_key('youtube', 'screened.native_author_id') }} as author_key,
+        authors.author_id,
+        authors.author_handle,
+        coalesce(authors.author_is_public, false) as author_is_public,
+        cast(null as bigint) as author_followers_count,
+        {{ mask_private_mentions('screened.title_redacted_once', 'mentioned.private_mentions') }} as title_redacted,
+        {{ mask_private_mentions('screened.text_redacted_once', 'mentioned.private_mentions') }} as text_redacted,
+        screened.lang,
+        {{ hashtags_in('screened.text_redacted_once') }} as hashtags,
+        coalesce(mentioned.mentioned_handles, {{ empty_string_list() }}) as mentioned_handles,
+        screened.category_id,
+        screened.duration_seconds,
+        screened.content_type,
+        screened.view_count,
+        screened.like_count,
+        screened.comment_count,
+        screened.favorite_count,
+        screened.snapshot_date,
+        {{ lineage_columns('screened') }},
+        {{ batch_columns('screened') }}
+    from screened
+    left join authors on authors.author_key = {{ author_key('youtube', 'screened.native_author_id') }}
+    left join mentioned on mentioned.post_key = screened.post_key
 )
 
-select
-    screened.post_key,
-    'youtube' as platform,
-    screened.native_post_id,
-    'https://www.youtube.com/watch?v=' || screened.native_post_id as post_url,
-    screened.published_at,
-    {{ author_key('youtube', 'screened.native_author_id') }} as author_key,
-    authors.author_id,
-    authors.author_handle,
-    coalesce(authors.author_is_public, false) as author_is_public,
-    cast(null as bigint) as author_followers_count,
-    {{ mask_private_mentions('screened.title_redacted_once', 'mentioned.private_mentions') }} as title_redacted,
-    {{ mask_private_mentions('screened.text_redacted_once', 'mentioned.private_mentions') }} as text_redacted,
-    screened.lang,
-    {{ hashtags_in('screened.text_redacted_once') }} as hashtags,
-    coalesce(mentioned.mentioned_handles, {{ empty_string_list() }}) as mentioned_handles,
-    screened.category_id,
-    screened.duration_seconds,
-    screened.content_type,
-    screened.view_count,
-    screened.like_count,
-    screened.comment_count,
-    screened.favorite_count,
-    screened.snapshot_date,
-    {{ lineage_columns('screened') }}
-from screened
-left join authors on authors.author_key = {{ author_key('youtube', 'screened.native_author_id') }}
-left join mentioned on mentioned.post_key = screened.post_key
+{{ merge_latest('loaded', 'post_key', 'youtube', 'post', ref('stg_youtube__authors')) }}

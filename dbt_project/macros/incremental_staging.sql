@@ -1,0 +1,142 @@
+{#- Incremental staging: each build merges the copies in its batch (macros/batch.sql) into
+    what earlier builds kept, so that the result equals a build over all history.
+
+    Which copy of an item is kept is decided by latest_first(); `seen()` packs those columns
+    into one comparable value (DuckDB compares structs field by field), so a stored row and a
+    batch row compare the way the full-history ranking would order them. A batch copy replaces
+    a stored one only when it is later: a backfilled older night never overwrites a newer
+    snapshot, whatever order the nights arrive in. -#}
+{% macro seen(alias=none) -%}
+    {%- set p = (alias ~ '.') if alias else '' -%}
+    {'snapshot_date': {{ p }}snapshot_date, 'run_started_at': {{ p }}_run_started_at,
+     'extracted_at': {{ p }}_extracted_at, 'source_file': {{ p }}_source_file,
+     'item': -{{ p }}_item_index}
+{%- endmacro %}
+
+
+{#- The columns an incremental staging row carries beyond the lineage: what seen() needs, and
+    the build that wrote the row (what downstream models and tests of this build read). -#}
+{% macro batch_columns(alias=none) -%}
+    {%- set p = (alias ~ '.') if alias else '' -%}
+    {{ p }}_run_started_at,
+    {{ p }}_item_index,
+    {{ sql_string(build_id()) }} as _loaded_in_build
+{%- endmacro %}
+
+
+{#- The staging relation `name` as built by earlier builds, or none before the first one
+    (read without ref(): the model that reads it is built before it in this build). -#}
+{% macro earlier_relation(name) -%}
+    {%- if not execute -%}{{- return(none) -}}{%- endif -%}
+    {{- return(adapter.get_relation(database=this.database, schema=this.schema, identifier=name)) -}}
+{%- endmacro %}
+
+
+{#- The body of an incremental post-like staging model (one row per item, its latest copy).
+
+    Called after the model's last CTE, `loaded`: a CTE of the batch's latest copies that passed the privacy screen, with the
+    model's final columns. Kept from it: the copies later than the stored row of the same key
+    and than any copy of it held back by the privacy screen (stg_quarantine). Stored rows of
+    authors this build re-decided (stg_<platform>__authors rows of this build) get that
+    author's current identity: who is public is decided by the newest profile, so an account
+    that turned private is pseudonymised in its earlier posts too. The text itself stays as
+    redacted when loaded (see DECISIONLOG.md, "Incremental staging"). -#}
+{% macro merge_latest(loaded, key, platform, entity, authors) -%}
+{%- if is_incremental() %}
+{%- set quarantine = earlier_relation('stg_quarantine') %},
+
+winners as (
+    select loaded.*
+    from {{ loaded }} as loaded
+    where not exists (
+        select 1 from {{ this }} as stored
+        where stored.{{ key }} = loaded.{{ key }} and {{ seen('stored') }} > {{ seen('loaded') }}
+    )
+    {%- if quarantine is not none %}
+    and not exists (
+        select 1 from {{ quarantine }} as held
+        where held.platform = '{{ platform }}' and held.entity = '{{ entity }}'
+            and held.natural_key = loaded.{{ key }} and {{ seen('held') }} > {{ seen('loaded') }}
+    )
+    {%- endif %}
+),
+
+reidentified as (
+    select
+        stored.* replace (
+            changed.author_id as author_id,
+            changed.author_handle as author_handle,
+            coalesce(changed.author_is_public, false) as author_is_public,
+            {{ sql_string(build_id()) }} as _loaded_in_build
+        )
+    from {{ this }} as stored
+    inner join {{ authors }} as changed
+        on changed.author_key = stored.author_key and {{ in_batch('changed._loaded_in_build') }}
+    where stored.{{ key }} not in (select {{ key }} from winners)
+        and (stored.author_id is distinct from changed.author_id
+             or stored.author_handle is distinct from changed.author_handle
+             or stored.author_is_public is distinct from coalesce(changed.author_is_public, false))
+)
+
+select * from winners
+union all
+select * from reidentified
+{%- else %}
+
+select * from {{ loaded }}
+{%- endif %}
+{%- endmacro %}
+
+
+{#- The filter of an incremental snapshot model (one row per item per snapshot night, the
+    night's latest run): a batch copy is kept unless a stored copy of the same night is later. -#}
+{% macro later_than_stored(alias, keys) -%}
+    {%- if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as stored
+        where {% for key in keys %}stored.{{ key }} = {{ alias }}.{{ key }} and {% endfor -%}
+            {{ seen('stored') }} > {{ seen(alias) }}
+    )
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- The post-like staging models stg_quarantine screens: (platform, entity, base model,
+    staged model, key). -#}
+{% macro quarantine_post_models() -%}
+    {{- return([
+        ('youtube', 'post', 'base_youtube__videos', 'stg_youtube__posts', 'post_key'),
+        ('youtube', 'comment', 'base_youtube__comments', 'stg_youtube__comments', 'comment_key'),
+        ('reddit', 'post', 'base_reddit__posts', 'stg_reddit__posts', 'post_key'),
+        ('mastodon', 'post', 'base_mastodon__posts', 'stg_mastodon__posts', 'post_key'),
+        ('bluesky', 'post', 'base_bluesky__posts', 'stg_bluesky__posts', 'post_key'),
+        ('x', 'post', 'base_x__posts', 'stg_x__posts', 'post_key'),
+    ]) -}}
+{%- endmacro %}
+
+
+{#- stg_quarantine's post hook: the later of a loaded and a held-back copy wins, whichever
+    build brought each (rendered when the hook runs, so it names this build). -#}
+{% macro quarantine_cleanup() -%}
+    {%- for platform, entity, base, staged, key in quarantine_post_models() %}
+    -- a held-back copy of this build is later than the loaded copy of an earlier build
+    delete from {{ ref(staged) }}
+    where {{ key }} in (
+        select natural_key from {{ this }}
+        where platform = '{{ platform }}' and entity = '{{ entity }}' and {{ in_batch() }}
+    );
+    -- a loaded copy of this build is later than the held-back copy of an earlier build
+    delete from {{ this }}
+    where platform = '{{ platform }}' and entity = '{{ entity }}' and not {{ in_batch() }}
+        and natural_key in (select {{ key }} from {{ ref(staged) }} where {{ in_batch() }});
+    {%- endfor %}
+    {%- for platform in ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+    -- a profile of this build that passes the screen replaces a held-back one
+    delete from {{ this }}
+    where platform = '{{ platform }}' and entity = 'author_profile' and not {{ in_batch() }}
+        and natural_key in (
+            select author_key from {{ ref('stg_' ~ platform ~ '__authors') }}
+            where {{ in_batch() }} and not profile_quarantined
+        );
+    {%- endfor %}
+{%- endmacro %}
