@@ -48,8 +48,9 @@ bench-extract: install  ## items/s extracting one night of 100k mentions from th
 bench-dag-parse: install  ## wall and CPU seconds to parse dags/, Cosmos rendering and single dbt task
 	$(RUN) python bench/dag_parse.py --repeat 10
 
-bench-transform: install  ## dbt build per stage at 100k and 1M mentions, memory, sentiment, incremental night
-	$(RUN) python bench/transform.py --volume 100000 --nights 10 --extra-nights 10
+bench-transform: install  ## one 100k-mention night (transform, marts gate, publish) over 1M and 10M of generated history
+	mkdir -p $(CAREPULSE_HOME)
+	$(RUN) python bench/transform.py --night 100000 --histories 1000000,10000000 --json $(CAREPULSE_HOME)/bench-transform.json
 
 simulate: install
 	$(RUN) carepulse simulate

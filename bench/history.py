@@ -225,11 +225,7 @@ def finish(run: ExtractionRun, sessions: dict[str, PlatformSession]) -> dict[str
     """Record each platform's request statistics and write the manifest (ExtractionRun.finalize)."""
     for session in sessions.values():
         session.close()
-    stats = {p: s.stats() for p, s in sessions.items()}
-    if not hasattr(run, "record_requests"):  # statistics passed to finalize (older extractor)
-        return run.finalize(stats)
-    for platform, figures in stats.items():
-        run.record_requests(platform, figures)
+        run.record_requests(session.platform, session.stats())
     return run.finalize()
 
 
