@@ -35,12 +35,14 @@ from typing import TYPE_CHECKING
 
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
+    C_INCR,
     N_SCALAR,
     NEGATE,
     SPECIAL_CASES,
     SentimentIntensityAnalyzer,
     SentiText,
     normalize,
+    scalar_inc_dec,
 )
 
 from carepulse.workers import ProcessPool
@@ -161,8 +163,8 @@ class WindowedVader(SentimentIntensityAnalyzer):
     - `_negation_check` and `_special_idioms_check` lowercase every token of the text on each
       call (up to four calls per sentiment word, so cost grows with the square of the length) but
       read only tokens i-3 .. i+2, never below index 0 (callers guarantee i > 2 where i-3 is
-      read). The negation rules read just the words they name; the idiom check gets that window
-      and the shifted index, and is skipped when no window word occurs in a multi-word idiom.
+      read). The negation rules read just the words they name (`_negation_rule`); the idiom check
+      gets that window and is skipped when no window word occurs in a multi-word idiom.
     - `polarity_scores` first rebuilds the text one character at a time to expand emojis; for a
       text without any emoji that is `text.strip()`, so it goes straight to scoring.
     Tests and the benchmark compare every polarity dict or compound with the stock class.
@@ -195,44 +197,57 @@ class WindowedVader(SentimentIntensityAnalyzer):
 
     @staticmethod
     def _negation_check(valence: float, words_and_emoticons: list[str], start_i: int, i: int) -> float:
-        # VADER's rules, reading only the (at most three) words they name; `negated([w])` is a
-        # scan of the NEGATE list, a set lookup here.
-        w1 = words_and_emoticons[i - 1].lower()
-        if start_i == 0:
-            return valence * N_SCALAR if _negates(w1) else valence
-        w2 = words_and_emoticons[i - 2].lower()
-        if start_i == 1:
-            if w2 == "never" and w1 in ("so", "this"):
-                return valence * 1.25
-            if w2 == "without" and w1 == "doubt":
-                return valence
-            return valence * N_SCALAR if _negates(w2) else valence
-        w3 = words_and_emoticons[i - 3].lower()  # start_i == 2
-        if (w3 == "never" and w2 in ("so", "this")) or w1 in ("so", "this"):
-            return valence * 1.25
-        if w3 == "without" and (w2 == "doubt" or w1 == "doubt"):
-            return valence
-        return valence * N_SCALAR if _negates(w3) else valence
+        lo = i - start_i - 1  # the rule for start_i reads words i-start_i-1 .. i-1 only
+        return _negation_rule(valence, [w.lower() for w in words_and_emoticons[lo:i]], start_i, i - lo)
 
     @staticmethod
     def _special_idioms_check(valence: float, words_and_emoticons: list[str], i: int) -> float:
-        # i+3 keeps the "is there a next / next-but-one token" length tests exact.
         lo = max(0, i - 3)
-        window = words_and_emoticons[lo:i + 3]
-        # Every sequence VADER builds here has 2-3 words; none can match unless a window word
-        # belongs to a multi-word special case or booster.
-        if _IDIOM_WORDS.isdisjoint([w.lower() for w in window]):
-            return valence
-        return SentimentIntensityAnalyzer._special_idioms_check(valence, window, i - lo)
+        return _idioms_rule(valence, [w.lower() for w in words_and_emoticons[lo:i + 3]], i - lo)
 
 
 _NEGATE = frozenset(NEGATE)
 _IDIOM_WORDS = frozenset(w for key in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in key for w in key.split(" "))
 
 
+def _negation_rule(valence: float, lower: list[str], start_i: int, i: int) -> float:
+    """VADER 3.3.2's `_negation_check` on lower-cased words, reading only the words each rule
+    names; its `negated([w])` scans the NEGATE list, a set lookup here."""
+    w1 = lower[i - 1]
+    if start_i == 0:
+        return valence * N_SCALAR if _negates(w1) else valence
+    w2 = lower[i - 2]
+    if start_i == 1:
+        if w2 == "never" and w1 in ("so", "this"):
+            return valence * 1.25
+        if w2 == "without" and w1 == "doubt":
+            return valence
+        return valence * N_SCALAR if _negates(w2) else valence
+    w3 = lower[i - 3]  # start_i == 2
+    if (w3 == "never" and w2 in ("so", "this")) or w1 in ("so", "this"):
+        return valence * 1.25
+    if w3 == "without" and (w2 == "doubt" or w1 == "doubt"):
+        return valence
+    return valence * N_SCALAR if _negates(w3) else valence
+
+
 def _negates(word: str) -> bool:
     """VADER's `negated([word])` for one lower-cased word."""
     return word in _NEGATE or "n't" in word
+
+
+def _idioms_rule(valence: float, lower: list[str], i: int) -> float:
+    """VADER 3.3.2's `_special_idioms_check` (i > 2), which reads words i-3 .. i+2 only.
+
+    Every sequence it builds has 2-3 words, so none can match unless one of those words belongs
+    to a multi-word special case or booster; then VADER's own check runs on that window (i+3
+    keeps its "is there a next / next-but-one word" length tests exact).
+    """
+    lo = max(0, i - 3)
+    window = lower[lo:i + 3]
+    if _IDIOM_WORDS.isdisjoint(window):
+        return valence
+    return SentimentIntensityAnalyzer._special_idioms_check(valence, window, i - lo)
 
 
 def vader_analyzer() -> SentimentIntensityAnalyzer:
@@ -362,12 +377,12 @@ class HealthcareAnalyzer:
 
     def _adjusted_valences(self, stock: list[float], tokens: _Tokens, lower: list[str]) -> list[float]:
         adjusted = list(stock)
-        lexicon, words, last = self._vader.lexicon, tokens.words_and_emoticons, len(lower) - 1
+        lexicon, last = self._vader.lexicon, len(lower) - 1
         changed = [i for i, w in enumerate(lower) if w in self._changed_keys]
         todo = sorted({j for p in changed for j in range(max(p - 1, 0), min(p + 3, last) + 1)})
         for i in todo:
             if lower[i] in lexicon and not _skipped(lower, i):
-                adjusted[i] = self._vader.sentiment_valence(0, tokens, words[i], i, [])[0]
+                adjusted[i] = _valence_at(lexicon, tokens, lower, i)
         return adjusted
 
     def _finish(self, sentiments: list[float], tokens: _Tokens, lower: list[str], expanded: str) -> float:
@@ -424,14 +439,44 @@ def _expand_emojis(text: str, emojis: dict[str, str], emoji_chars: frozenset[str
 
 
 def _valences(vader: SentimentIntensityAnalyzer, tokens: _Tokens, lower: list[str]) -> list[float]:
-    """VADER 3.3.2's per-token loop; `sentiment_valence` runs only for lexicon words, since for any
-    other token it appends 0, as do the booster and "kind of" skips."""
-    lexicon, words = vader.lexicon, tokens.words_and_emoticons
+    """VADER 3.3.2's per-token loop; the valence rules run only for lexicon words, since for any
+    other token `sentiment_valence` appends 0, as do the booster and "kind of" skips."""
+    lexicon = vader.lexicon
     sentiments: list[float] = [0] * len(lower)
     for i, word in enumerate(lower):
         if word in lexicon and not _skipped(lower, i):
-            sentiments[i] = vader.sentiment_valence(0, tokens, words[i], i, [])[0]
+            sentiments[i] = _valence_at(lexicon, tokens, lower, i)
     return sentiments
+
+
+def _valence_at(lexicon: dict[str, float], tokens: _Tokens, lower: list[str], i: int) -> float:
+    """VADER 3.3.2's `sentiment_valence` for the lexicon word at i, rule for rule, reading the
+    lower-cased words computed once (VADER lowercases each neighbour again in every rule)."""
+    words, is_cap_diff, word = tokens.words_and_emoticons, tokens.is_cap_diff, lower[i]
+    valence = lexicon[word]
+    if word == "no" and i != len(lower) - 1 and lower[i + 1] in lexicon:
+        valence = 0.0  # "no" negates the next word instead of scoring itself
+    if ((i > 0 and lower[i - 1] == "no") or (i > 1 and lower[i - 2] == "no")
+            or (i > 2 and lower[i - 3] == "no" and lower[i - 1] in ("or", "nor"))):
+        valence = lexicon[word] * N_SCALAR
+    if is_cap_diff and words[i].isupper():
+        valence = valence + C_INCR if valence > 0 else valence - C_INCR
+    for start_i in range(3):
+        j = i - start_i - 1
+        if j >= 0 and lower[j] not in lexicon:
+            scalar = scalar_inc_dec(words[j], valence, is_cap_diff) if lower[j] in BOOSTER_DICT else 0.0
+            if start_i == 1 and scalar != 0:
+                scalar = scalar * 0.95
+            if start_i == 2 and scalar != 0:
+                scalar = scalar * 0.9
+            valence = _negation_rule(valence + scalar, lower, start_i, i)
+            if start_i == 2:
+                valence = _idioms_rule(valence, lower, i)
+    # _least_check: "least" before the word negates it, unless "at least" / "very least".
+    if i > 0 and lower[i - 1] == "least" and "least" not in lexicon and (
+            i == 1 or lower[i - 2] not in ("at", "very")):
+        valence = valence * N_SCALAR
+    return valence
 
 
 def _skipped(lower: list[str], i: int) -> bool:

@@ -80,7 +80,10 @@ def sample(loaded_config) -> list[str]:
              "never", "but", "very", "kind", "of", "least", "at", "so", "this", "without", "doubt", "!", "?",
              ":)", "heart", "attack", "tested", "positive", "negative", "clear", "😡", "❤️", "x🤒", "\u00a0")
     fuzz = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 16))) for _ in range(250)]
-    plain = ["", " ", "\t\n", "!!!", "ok", "😷", "🙏🙏🙏", "BUT", "but but good", "No. Not good. NOT BAD!"]
+    plain = ["", " ", "\t\n", "!!!", "ok", "😷", "🙏🙏🙏", "BUT", "but but good", "No. Not good. NOT BAD!",
+             "least good at", "least helpful very", "at least good", "the very least bad", "no pain or gain",
+             "no wait nor pain", "NO good", "kind of good", "KIND of bad", "never so happy",
+             "without a doubt good"]
     posts = _simulated_posts(loaded_config, 300)
     negated = [f"{rng.choice(NEGATORS)} {p} {rng.choice(EMOJI)}" for p in posts[:40]]
     texts = [t.text for t in load_traps()] + plain + _overlay_texts(rng) + fuzz + negated + posts
@@ -128,12 +131,16 @@ def test_float_arrays_are_vaders_own_values(sample, overlay_vader):
 def test_one_pass_fuzz_equals_the_two_pass_scorer(overlay_vader):
     rng = random.Random(20)
     overlay = load_overlay()
-    words = ("not", "never", "so", "this", "without", "doubt", "no", "the", "bomb", "yeah", "right", "kiss",
-             "of", "death", "kind", "sort", "least", "at", "very", "but", "good", "GREAT", "care", "CARE",
-             "to", "die", "for", "bad", "ass", "beating", "!", "?", ":)", "🙂", "😡", "x🤒",
+    # Words that drive every valence rule: "no" (and "no ... or/nor"), negators, "never so/this",
+    # "without doubt", "least" (and "at/very least"), boosters and dampeners (also in caps), special
+    # idioms, "but", caps emphasis, punctuation, emoji.
+    words = ("not", "never", "so", "this", "without", "doubt", "no", "NO", "or", "nor", "the", "bomb",
+             "yeah", "right", "kiss", "of", "death", "kind", "sort", "least", "at", "very", "VERY",
+             "extremely", "barely", "kinda", "isn't", "but", "good", "GREAT", "care", "CARE", "to", "die",
+             "for", "bad", "ass", "beating", "!", "?", "!!!", ":)", "🙂", "😡", "x🤒",
              *overlay.words, *(p.replace("{n}", "3") for p in overlay.phrases))
     analyzer, vader = HealthcareAnalyzer(), SentimentIntensityAnalyzer()
-    for _ in range(3000):
+    for _ in range(5000):
         text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 12)))
         assert analyzer.score_pair(text) == (vader.polarity_scores(text)["compound"],
                                              reference_adjusted(text, analyzer, overlay_vader)), text
