@@ -1,14 +1,14 @@
 """The raw zone of one night as data frames, one per raw suite, plus their parameters.
 
 One pass over the night's landed files: each is hashed, its envelope read, its items
-counted (for raw__pages), and the items of current pages turned into rows by the dataset
-module that owns the endpoint. Rows hold ids, times, counts, enumerated values and
-"text present" flags, never the text itself, so no patient text reaches GX.
+counted by extract.items (for raw__pages: the rule the connectors counted its records by), and
+the items of current pages turned into rows by the dataset module that owns the endpoint.
+Rows hold ids, times, counts, enumerated values and "text present" flags, never the text
+itself, so no patient text reaches GX.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,16 +20,7 @@ import pandas as pd
 from carepulse.config import LoadedConfig
 from expectations import suites, volume
 from expectations.raw_zone import RawNight, ReadPage, previous_nights
-from expectations.values import dig
-
-# Endpoints no raw dataset owns still have their items counted, as the connectors count them.
-_OTHER_ITEMS: dict[str, Callable[[Any], list]] = {
-    "youtube.search.list": lambda body: dig(body, "items") or [],
-    "youtube.channels.list": lambda body: dig(body, "items") or [],
-    "reddit.user.about": lambda body: [body["data"]] if isinstance(dig(body, "data"), dict) else [],
-    "mastodon.accounts.lookup": lambda body: [body] if isinstance(body, dict) else [],
-    "bluesky.actor.getProfiles": lambda body: dig(body, "profiles") or [],
-}
+from extract import items
 
 
 @dataclass
@@ -81,15 +72,11 @@ def entity_modules() -> dict[str, ModuleType]:
             for mod in [suites.module(name)] for endpoint in mod.ENDPOINTS}
 
 
-def page_items(page: ReadPage, owners: dict[str, ModuleType]) -> list[Any]:
+def items_found(page: ReadPage) -> int:
+    """The items on a landed page by the rule the connectors counted its records with."""
     if page.envelope is None or page.file.entry.get("kind") != "page":
-        return []
-    endpoint = page.file.entry["endpoint"]
-    if endpoint in owners:
-        return owners[endpoint].items(endpoint, page.body)
-    other = _OTHER_ITEMS.get(endpoint)
-    found = other(page.body) if other else []
-    return found if isinstance(found, list) else []
+        return 0
+    return items.count(page.file.entry["endpoint"], page.body)
 
 
 def scan(night: RawNight) -> NightScan:
@@ -99,7 +86,7 @@ def scan(night: RawNight) -> NightScan:
     result = NightScan(entity_rows={mod.NAME: [] for mod in owners.values()})
     pages_module = suites.module("raw__pages")
     for page in night.read_pages():
-        result.page_rows.append(pages_module.row(page, len(page_items(page, owners))))
+        result.page_rows.append(pages_module.row(page, items_found(page)))
         problem = damage(page, night.night)
         if problem:
             result.damaged.append(problem)

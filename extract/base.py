@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 import httpx
 
 from carepulse.config import PlatformConfig
+from extract import items
 from extract.http import Budget, Fetched, HttpSession, RetryPolicy
 
 ShardKind = Literal["mentions", "accounts"]
@@ -101,11 +102,13 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)  # rate-limit headers only
 
     @classmethod
-    def from_fetched(cls, f: Fetched, *, endpoint: str, params: dict, records: int,
-                     cursor: dict | None) -> Page:
+    def from_fetched(cls, f: Fetched, *, endpoint: str, params: dict, cursor: dict | None) -> Page:
+        """The page of a response; its records counted by the endpoint's rule (extract.items),
+        the one the raw gate checks them against."""
         keep = {k: v for k, v in f.headers.items()
                 if "rate" in k.lower() or k.lower() in ("link", "retry-after")}
-        return cls(endpoint, f.url, params, f.status, f.body, f.text, records, cursor, keep)
+        return cls(endpoint, f.url, params, f.status, f.body, f.text, items.count(endpoint, f.body),
+                   cursor, keep)
 
 
 @dataclass

@@ -32,6 +32,7 @@ from extract._query import any_of, bare_handle, positive_terms, rfc3339
 from extract.base import ConnectorContext, Page, Shard
 from extract.errors import AuthFailed, ShardFailed
 from extract.http import Fetched, Verdict, default_verdict
+from extract.items import listed
 
 log = logging.getLogger("extract.bluesky")
 
@@ -79,12 +80,12 @@ class BlueskyConnector:
         while True:
             params = {**base, "cursor": search_cursor} if search_cursor else dict(base)
             fetched = self._xrpc("app.bsky.feed.searchPosts", "bluesky.feed.searchPosts", params)
-            posts = _list(fetched.body, "posts")
+            posts = listed("bluesky.feed.searchPosts", fetched.body)
             nxt = _next_cursor(fetched.body, search_cursor)
             new = [did for did in _author_dids(posts) if did not in seen]
             seen.update(new)
             yield Page.from_fetched(fetched, endpoint="bluesky.feed.searchPosts", params=params,
-                                    records=len(posts), cursor=_cursor(nxt, new))
+                                    cursor=_cursor(nxt, new))
             yield from self._profile_pages(new, nxt)
             if nxt is None:
                 return
@@ -116,7 +117,6 @@ class BlueskyConnector:
             fetched = self._xrpc("app.bsky.actor.getProfiles", "bluesky.actor.getProfiles", params)
             yield Page.from_fetched(
                 fetched, endpoint="bluesky.actor.getProfiles", params=params,
-                records=len(_list(fetched.body, "profiles")),
                 cursor=_cursor(search_cursor, dids[start + PROFILES_MAX:]),
             )
 
@@ -235,11 +235,6 @@ def _next_cursor(body: Any, sent: str | None) -> str | None:
         log.warning("bluesky: searchPosts returned the cursor it was sent; ending the search")
         return None
     return value
-
-
-def _list(body: Any, key: str) -> list:
-    value = body.get(key) if isinstance(body, dict) else None
-    return value if isinstance(value, list) else []
 
 
 def _author_dids(posts: list) -> list[str]:

@@ -1,7 +1,9 @@
-"""Natural keys of the items inside a landed page, per endpoint.
+"""The items inside a page, per endpoint: where the body holds them and their natural keys.
 
-Used by tests and the benchmark to compare what landed, and by auditors to find the page
-an item came from. The warehouse's staging models apply the same keys when deduplicating.
+The one home of the rule: the connectors count a page's records with it (Page.from_fetched),
+the raw gate checks landed pages against it, tests and the benchmark compare what landed by
+its keys, auditors find the page an item came from. The warehouse's staging models apply the
+same keys when deduplicating.
 """
 
 from __future__ import annotations
@@ -9,74 +11,82 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 
-def _list(body: Any, *path: str) -> list:
-    for key in path:
-        body = body.get(key) if isinstance(body, dict) else None
-    return body if isinstance(body, list) else []
+def _at(*path: str) -> Callable[[Any], list]:
+    """The list at `path` in a body (the body itself for no path); [] when it is not a list."""
+    def listed(body: Any) -> list:
+        for key in path:
+            body = body.get(key) if isinstance(body, dict) else None
+        return body if isinstance(body, list) else []
+    return listed
 
 
-def _youtube_search(body):
-    for item in _list(body, "items"):
-        vid = (item.get("id") or {}).get("videoId") if isinstance(item.get("id"), dict) else None
-        if vid:
-            yield f"video:{vid}"
+def _object_at(*path: str) -> Callable[[Any], list]:
+    """The one object at `path` in a body, as a list of one; [] when it is not an object."""
+    def listed(body: Any) -> list:
+        for key in path:
+            body = body.get(key) if isinstance(body, dict) else None
+        return [body] if isinstance(body, dict) else []
+    return listed
 
 
-def _ids(prefix: str, *path: str, field: str = "id") -> Callable[[Any], Iterator[str]]:
-    def keys(body):
-        for item in _list(body, *path):
-            if isinstance(item, dict) and item.get(field) is not None:
-                yield f"{prefix}:{item[field]}"
+def _key(prefix: str, *path: str, required: Callable[[Any], bool] = lambda v: v is not None,
+         ) -> Callable[[Any], str | None]:
+    """`prefix:<value at path>` of one item; None when the item has no usable value there."""
+    def key(item: Any) -> str | None:
+        for step in path:
+            item = item.get(step) if isinstance(item, dict) else None
+        return f"{prefix}:{item}" if required(item) else None
+    return key
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    items: Callable[[Any], list]  # where a page's body holds its items
+    key: Callable[[Any], str | None]  # an item's natural key (without the platform)
+
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "youtube.search.list": Endpoint(_at("items"), _key("video", "id", "videoId", required=bool)),
+    "youtube.videos.list": Endpoint(_at("items"), _key("video", "id")),
+    "youtube.channels.list": Endpoint(_at("items"), _key("channel", "id")),
+    "youtube.commentThreads.list": Endpoint(_at("items"), _key("thread", "id")),
+    "reddit.search": Endpoint(_at("data", "children"), _key("post", "data", "name", required=bool)),
+    "reddit.user.about": Endpoint(_object_at("data"), _key("user", "name", required=bool)),
+    "mastodon.timelines.tag": Endpoint(_at(), _key("status", "id", required=bool)),
+    "mastodon.accounts.statuses": Endpoint(_at(), _key("status", "id", required=bool)),
+    "mastodon.search": Endpoint(_at("statuses"), _key("status", "id")),
+    "mastodon.accounts.lookup": Endpoint(_object_at(), _key("account", "id", required=bool)),
+    "bluesky.feed.searchPosts": Endpoint(_at("posts"), _key("post", "uri")),
+    "bluesky.actor.getProfiles": Endpoint(_at("profiles"), _key("profile", "did")),
+    "x.tweets.search.recent": Endpoint(_at("data"), _key("tweet", "id")),
+}
+
+
+def listed(endpoint: str, body: Any) -> list:
+    """The items a page of `endpoint` holds ([] for an endpoint no extractor has)."""
+    known = ENDPOINTS.get(endpoint)
+    return known.items(body) if known else []
+
+
+def count(endpoint: str, body: Any) -> int:
+    """A page's record count: the connectors write it to the manifest, the raw gate checks it."""
+    return len(listed(endpoint, body))
+
+
+def _keys(endpoint: str) -> Callable[[Any], Iterator[str]]:
+    def keys(body: Any) -> Iterator[str]:
+        rule = ENDPOINTS[endpoint]
+        yield from (k for k in map(rule.key, rule.items(body)) if k is not None)
     return keys
 
 
-def _reddit_search(body):
-    for child in _list(body, "data", "children"):
-        data = child.get("data") if isinstance(child, dict) else None
-        if isinstance(data, dict) and data.get("name"):
-            yield f"post:{data['name']}"
-
-
-def _reddit_about(body):
-    data = body.get("data") if isinstance(body, dict) else None
-    if isinstance(data, dict) and data.get("name"):
-        yield f"user:{data['name']}"
-
-
-def _mastodon_search(body):
-    yield from _ids("status", "statuses")(body)
-
-
-def _mastodon_list(body):
-    for item in body if isinstance(body, list) else []:
-        if isinstance(item, dict) and item.get("id"):
-            yield f"status:{item['id']}"
-
-
-def _mastodon_lookup(body):
-    if isinstance(body, dict) and body.get("id"):
-        yield f"account:{body['id']}"
-
-
-KEYS: dict[str, Callable[[Any], Iterator[str]]] = {
-    "youtube.search.list": _youtube_search,
-    "youtube.videos.list": _ids("video", "items"),
-    "youtube.channels.list": _ids("channel", "items"),
-    "youtube.commentThreads.list": _ids("thread", "items"),
-    "reddit.search": _reddit_search,
-    "reddit.user.about": _reddit_about,
-    "mastodon.timelines.tag": _mastodon_list,
-    "mastodon.accounts.statuses": _mastodon_list,
-    "mastodon.search": _mastodon_search,
-    "mastodon.accounts.lookup": _mastodon_lookup,
-    "bluesky.feed.searchPosts": _ids("post", "posts", field="uri"),
-    "bluesky.actor.getProfiles": _ids("profile", "profiles", field="did"),
-    "x.tweets.search.recent": _ids("tweet", "data"),
-}
+# endpoint -> natural keys (without the platform) of the items in a body
+KEYS: dict[str, Callable[[Any], Iterator[str]]] = {e: _keys(e) for e in ENDPOINTS}
 
 
 def item_keys(envelope: dict[str, Any]) -> list[str]:

@@ -33,6 +33,7 @@ from extract._query import as_utc, bare_handle, handle_terms, hashtag_terms, phr
 from extract.base import ConnectorContext, Page, Shard
 from extract.errors import AuthFailed, ShardFailed
 from extract.http import Fetched
+from extract.items import listed
 
 log = logging.getLogger("extract.mastodon")
 
@@ -41,9 +42,9 @@ PAGE_MAX = 40
 _LINK = re.compile(r"<([^>]*)>([^<]*)")
 _REL = re.compile(r"""rel\s*=\s*"?([^";,]*)"?""", re.IGNORECASE)
 
-# (response, logical endpoint, params shown on the page, records, step state after it;
-# None when the step is finished)
-Step = tuple[Fetched, str, dict[str, Any], int, dict[str, Any] | None]
+# (response, logical endpoint, params shown on the page, step state after it; None when the
+# step is finished)
+Step = tuple[Fetched, str, dict[str, Any], dict[str, Any] | None]
 
 
 class MastodonConnector:
@@ -88,15 +89,14 @@ class MastodonConnector:
             term = steps[index]
             walk = (self._walk_tag(term[1:], since, state) if term.startswith("#")
                     else self._walk_search(term, since, state))
-            for fetched, endpoint, params, records, after in walk:
+            for fetched, endpoint, params, after in walk:
                 if after is not None:
                     nxt: dict[str, Any] | None = {"term_index": index, "term": term, **after}
                 elif index + 1 < len(steps):
                     nxt = {"term_index": index + 1, "term": steps[index + 1]}
                 else:
                     nxt = None
-                yield Page.from_fetched(fetched, endpoint=endpoint, params=params,
-                                        records=records, cursor=nxt)
+                yield Page.from_fetched(fetched, endpoint=endpoint, params=params, cursor=nxt)
             state = {}
 
     def _walk_tag(self, tag: str, since: datetime, state: dict[str, Any]) -> Iterator[Step]:
@@ -110,14 +110,13 @@ class MastodonConnector:
         while True:
             params = {"q": q, "type": "statuses", "limit": self._limit, "offset": offset}
             fetched = self._get("mastodon.search", url, params)
-            statuses = _statuses(fetched.body)
+            statuses = listed("mastodon.search", fetched.body)
             # Advance by what came back, not by `limit`: the server drops statuses the
             # token may not see after applying the offset, so a short page is not the end
             # and skipping ahead by `limit` could leave gaps (repeats are deduped downstream).
             offset += len(statuses)
             done = not statuses or _reaches_before(statuses, since)
-            yield fetched, "mastodon.search", params, len(statuses), None if done else {
-                "offset": offset}
+            yield fetched, "mastodon.search", params, None if done else {"offset": offset}
             if done:
                 return
 
@@ -138,15 +137,14 @@ class MastodonConnector:
                 raise ShardFailed(f"mastodon: lookup of @{handle} returned no account id "
                                   f"(HTTP {fetched.status} from {fetched.url})")
             yield Page.from_fetched(fetched, endpoint="mastodon.accounts.lookup", params=params,
-                                    records=1, cursor={"account_id": account_id})
+                                    cursor={"account_id": account_id})
             resume_url = None
         first = f"{self._base}/api/v1/accounts/{quote(account_id, safe='')}/statuses"
         walk = self._walk_links("mastodon.accounts.statuses", first, as_utc(shard.since),
                                 resume_url)
-        for fetched, endpoint, params, records, after in walk:
+        for fetched, endpoint, params, after in walk:
             nxt = {"account_id": account_id, **after} if after is not None else None
-            yield Page.from_fetched(fetched, endpoint=endpoint, params=params, records=records,
-                                    cursor=nxt)
+            yield Page.from_fetched(fetched, endpoint=endpoint, params=params, cursor=nxt)
 
     # shared
 
@@ -160,7 +158,7 @@ class MastodonConnector:
             url, params = first_url, {"limit": self._limit}
         while True:
             fetched = self._get(endpoint, url, params or None)
-            statuses = fetched.body if isinstance(fetched.body, list) else []
+            statuses = listed(endpoint, fetched.body)
             nxt = next_link(fetched.headers)
             if nxt == url:
                 log.warning("%s: %s links to itself; ending the walk", PLATFORM, endpoint)
@@ -168,7 +166,7 @@ class MastodonConnector:
             if not done:
                 self._check_same_endpoint(nxt)  # before its URL can reach a cursor
             shown = params or _query_params(url)
-            yield fetched, endpoint, shown, len(statuses), None if done else {"next_url": nxt}
+            yield fetched, endpoint, shown, None if done else {"next_url": nxt}
             if done:
                 return
             url, params = nxt, {}
@@ -220,11 +218,6 @@ def next_link(headers: dict[str, str]) -> str | None:
         if rel and "next" in rel.group(1).lower().split() and url.strip():
             return url.strip()
     return None
-
-
-def _statuses(body: Any) -> list:
-    statuses = body.get("statuses") if isinstance(body, dict) else None
-    return statuses if isinstance(statuses, list) else []
 
 
 def _account_id(body: Any) -> str | None:

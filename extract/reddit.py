@@ -23,6 +23,7 @@ from extract._query import any_of, phrase_terms, quoted
 from extract.base import ConnectorContext, Page, Shard
 from extract.errors import AuthFailed, ShardFailed
 from extract.http import Fetched, Verdict, parse_body
+from extract.items import listed
 
 log = logging.getLogger("extract.reddit")
 
@@ -82,22 +83,19 @@ class RedditConnector:
             raise ShardFailed(f"{PLATFORM}: {shard.id}: accounts shard without a username")
         url = f"{self._endpoint}/user/{quote(name, safe='')}/about"
         f = self._get("reddit.user.about", url, None)
-        data = f.body.get("data") if isinstance(f.body, dict) else None
-        nxt = {"step": "search", "after": None}
         return Page.from_fetched(f, endpoint="reddit.user.about", params={},
-                                 records=int(isinstance(data, dict)), cursor=nxt)
+                                 cursor={"step": "search", "after": None})
 
     def _search(self, shard: Shard, after: Any) -> Page:
         params = self._search_params(shard, after if _is_str(after) else None)
         f = self._get("reddit.search", f"{self._endpoint}/search", params)
-        children = _children(f.body)
+        children = listed("reddit.search", f.body)
         nxt_after = _after(f.body, sent=after)
         # An empty page that still names `after` is not the end (the listing was filtered);
         # the run's max_pages_per_shard bounds a server that never stops doing that.
         done = nxt_after is None or _reaches_before(children, shard.since)
         nxt = None if done else {"step": "search", "after": nxt_after}
-        return Page.from_fetched(f, endpoint="reddit.search", params=params,
-                                 records=len(children), cursor=nxt)
+        return Page.from_fetched(f, endpoint="reddit.search", params=params, cursor=nxt)
 
     def _search_params(self, shard: Shard, after: str | None) -> dict[str, Any]:
         limit = min(self._ctx.config.page_size, LIMIT_MAX)
@@ -224,12 +222,6 @@ def reddit_query(shard: Shard) -> str:
 def _username(account: str) -> str:
     name = account.strip().lstrip("/@")
     return name[2:] if name.lower().startswith("u/") else name
-
-
-def _children(body: Any) -> list:
-    data = body.get("data") if isinstance(body, dict) else None
-    children = data.get("children") if isinstance(data, dict) else None
-    return children if isinstance(children, list) else []
 
 
 def _after(body: Any, *, sent: Any) -> str | None:

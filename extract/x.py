@@ -80,8 +80,7 @@ class XConnector:
             fetched = self._search(params)
             nxt = _next_token(fetched.body, token)
             after = {"next_token": nxt, "start_time": start, "end_time": end} if nxt else None
-            yield Page.from_fetched(fetched, endpoint=ENDPOINT, params=params,
-                                    records=_count(fetched.body), cursor=after)
+            yield Page.from_fetched(fetched, endpoint=ENDPOINT, params=params, cursor=after)
             if nxt is None:
                 return
             token = nxt
@@ -179,8 +178,3 @@ def _next_token(body: Any, sent: str | None) -> str | None:
         log.warning("x: recent search returned the next_token it was sent; ending the shard")
         return None
     return token
-
-
-def _count(body: Any) -> int:
-    data = body.get("data") if isinstance(body, dict) else None
-    return len(data) if isinstance(data, list) else 0

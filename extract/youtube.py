@@ -32,6 +32,7 @@ from extract._query import bare_handle, exclusions, positive_terms, rfc3339
 from extract.base import ConnectorContext, Page, Shard
 from extract.errors import AuthFailed, QuotaExhausted, RateLimitTooLong, ShardFailed
 from extract.http import Fetched, Verdict, parse_body, wait_hint
+from extract.items import listed
 
 log = logging.getLogger("extract.youtube")
 
@@ -141,28 +142,28 @@ class YouTubeConnector:
             raise ShardFailed(f"{PLATFORM}: {shard.id}: accounts shard without a handle")
         params = {"part": "snippet,statistics", "forHandle": handle}
         f = self._call("youtube.channels.list", params)
-        items = _items(f.body)
+        items = listed("youtube.channels.list", f.body)
         channel_id = next((i["id"] for i in _dicts(items) if _is_str(i.get("id"))), None)
         if channel_id is None:
             # Land the answer as evidence, but leave the shard partial: a handle that
             # resolves to nothing is a config problem someone must see.
-            yield self._page(f, "youtube.channels.list", params, len(items), state)
+            yield self._page(f, "youtube.channels.list", params, state)
             raise ShardFailed(f"{PLATFORM}: {shard.id}: handle {handle} resolved to no channel")
         nxt = _state("search", state, channel_id=channel_id, search_token=None)
-        yield self._page(f, "youtube.channels.list", params, len(items), nxt)
+        yield self._page(f, "youtube.channels.list", params, nxt)
         return nxt
 
     def _search(self, shard: Shard, state: dict[str, Any]) -> PageGen:
         params = self._search_params(shard, state)
         f = self._call("youtube.search.list", params)
-        items = _items(f.body)
+        items = listed("youtube.search.list", f.body)
         token = _next_token(f.body, sent=state.get("search_token"))
         ids = _unique(_search_video_ids(items))
         if ids:
             nxt = _state("videos", state, search_token=token, pending_ids=ids)
         else:
             nxt = _state("search", state, search_token=token) if token else None
-        yield self._page(f, "youtube.search.list", params, len(items), nxt)
+        yield self._page(f, "youtube.search.list", params, nxt)
         return nxt
 
     def _videos(self, shard: Shard, state: dict[str, Any]) -> PageGen:
@@ -171,9 +172,9 @@ class YouTubeConnector:
             return _after_batch(state)
         params = {"part": "snippet,statistics,contentDetails", "id": ",".join(ids)}
         f = self._call("youtube.videos.list", params)
-        items = _items(f.body)
+        items = listed("youtube.videos.list", f.body)
         nxt = self._after_videos(shard, state, items)
-        yield self._page(f, "youtube.videos.list", params, len(items), nxt)
+        yield self._page(f, "youtube.videos.list", params, nxt)
         return nxt
 
     def _after_videos(self, shard: Shard, state: dict[str, Any], items: list) -> dict | None:
@@ -196,7 +197,7 @@ class YouTubeConnector:
         params = {"part": "snippet,statistics", "id": ",".join(ids)}
         f = self._call("youtube.channels.list", params)
         nxt = _after_batch(state)
-        yield self._page(f, "youtube.channels.list", params, len(_items(f.body)), nxt)
+        yield self._page(f, "youtube.channels.list", params, nxt)
         return nxt
 
     def _comments(self, shard: Shard, state: dict[str, Any]) -> PageGen:
@@ -216,10 +217,9 @@ class YouTubeConnector:
             log.info("%s: %s: no comment threads for video %s (%s)", PLATFORM, shard.id,
                      videos[0], mask(_describe(f)))
             return rest
-        items = _items(f.body)
         token = _next_token(f.body, sent=state.get("comment_token"))
         nxt = _state("comments", state, pending_ids=videos, comment_token=token) if token else rest
-        yield self._page(f, "youtube.commentThreads.list", params, len(items), nxt)
+        yield self._page(f, "youtube.commentThreads.list", params, nxt)
         return nxt
 
     def _search_params(self, shard: Shard, state: dict[str, Any]) -> dict[str, Any]:
@@ -243,10 +243,8 @@ class YouTubeConnector:
             params["pageToken"] = state["search_token"]
         return params
 
-    def _page(self, f: Fetched, endpoint: str, params: dict, records: int,
-              cursor: dict | None) -> Page:
-        return Page.from_fetched(f, endpoint=endpoint, params=dict(params), records=records,
-                                 cursor=cursor)
+    def _page(self, f: Fetched, endpoint: str, params: dict, cursor: dict | None) -> Page:
+        return Page.from_fetched(f, endpoint=endpoint, params=dict(params), cursor=cursor)
 
     # -- one request, with retries --------------------------------------------------------
 
@@ -350,11 +348,6 @@ def _after_batch(state: dict[str, Any]) -> dict[str, Any] | None:
     """Once a search page's follow-up calls are done: the next search page, or the end."""
     token = state.get("search_token")
     return _state("search", state, search_token=token) if _is_str(token) else None
-
-
-def _items(body: Any) -> list:
-    items = body.get("items") if isinstance(body, dict) else None
-    return items if isinstance(items, list) else []
 
 
 def _dicts(items: list) -> list[dict]:
