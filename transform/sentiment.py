@@ -413,8 +413,9 @@ class _Tokens:
     __slots__ = ("is_cap_diff", "words_and_emoticons")
 
     def __init__(self, text: str) -> None:
-        # SentiText._strip_punc_if_word: strip punctuation unless that leaves <= 2 characters.
-        words = [w if len(s := w.strip(_PUNCTUATION)) <= 2 else s for w in text.split()]
+        # SentiText._strip_punc_if_word: strip punctuation unless that leaves <= 2 characters (an
+        # alphanumeric word has none to strip).
+        words = [w if w.isalnum() or len(s := w.strip(_PUNCTUATION)) <= 2 else s for w in text.split()]
         self.words_and_emoticons = words
         capitals = sum(1 for w in words if w.isupper())
         self.is_cap_diff = 0 < len(words) - capitals < len(words)  # allcap_differential
@@ -422,7 +423,7 @@ class _Tokens:
 
 def _expand_emojis(text: str, emojis: dict[str, str], emoji_chars: frozenset[str]) -> str:
     """VADER 3.3.2 polarity_scores' emoji expansion and strip, joined once instead of per char."""
-    if emoji_chars.isdisjoint(text):
+    if text.isascii() or emoji_chars.isdisjoint(text):  # (no emoji is ASCII)
         return text.strip()
     parts: list[str] = []
     prev_space = True
