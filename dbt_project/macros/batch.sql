@@ -60,3 +60,53 @@
     {%- endset -%}
     {{- return(run_query(query).columns[0].values() | list) -}}
 {%- endmacro %}
+
+
+{#- Keys of the posts and comments whose unified row this build rewrote or removed: what the
+    post-keyed models downstream of int_posts_unified recompute. -#}
+{% macro unified_changes(snapshots=false) -%}
+    select post_key from {{ ref('int_posts_unified') }} where {{ in_batch() }}
+    union
+    select natural_key from {{ ref('stg_quarantine') }} where {{ in_batch() }} and entity in ('post', 'comment')
+    {%- if snapshots %}
+    {%- for platform in ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+    union
+    -- a backfilled older snapshot changes no latest copy, but the deltas around it
+    select post_key from {{ ref('stg_' ~ platform ~ '__post_snapshots') }} where {{ in_batch() }}
+    {%- endfor %}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- Pre-hook of a post-keyed incremental model: drop the rows of the posts this build changed
+    (a post that no longer names a brand loses its row); the model then appends their rows. -#}
+{% macro forget_changed_posts(snapshots=false) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where post_key in ({{ unified_changes(snapshots) }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Post hook of int_posts_unified: posts the privacy screen held back in this build leave. -#}
+{% macro forget_held_back_posts() -%}
+    delete from {{ this }}
+    where post_key in (
+        select natural_key from {{ ref('stg_quarantine') }} where {{ in_batch() }} and entity in ('post', 'comment')
+    )
+{%- endmacro %}
+
+
+{#- In int_posts_unified's incremental builds: only the posts in its `changes` CTE. -#}
+{% macro changed_only(key) -%}
+    {%- if is_incremental() -%}
+    where {{ key }} in (select post_key from changes)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- In a post-keyed incremental model downstream of int_posts_unified: only changed posts. -#}
+{% macro changed_posts_only(column='post_key', snapshots=false) -%}
+    {%- if is_incremental() -%}
+    where {{ column }} in ({{ unified_changes(snapshots) }})
+    {%- endif -%}
+{%- endmacro %}

@@ -1,8 +1,16 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=['{{ forget_changed_posts() }}']
+) }}
+-- depends_on: {{ ref('stg_quarantine') }}
 -- One row per (post, brand) where a post or comment names a tracked brand (the
 -- organisation or a panel competitor): by alias or name phrase (whole words, any case), by
 -- the brand's @handle on that platform, or by one of its hashtags. Exclusions win: a post
 -- containing an exclusion phrase of a brand does not match that brand, however else it
 -- matched. matched_on is the strongest signal (handle > hashtag > alias).
+-- Incremental: a build drops and recomputes the mentions of the posts it changed (pre hook).
 with posts as (
     select
         post_key,
@@ -11,6 +19,7 @@ with posts as (
         hashtags,
         mentioned_handles
     from {{ ref('int_posts_unified') }}
+    {{ changed_posts_only() }}
 ),
 
 terms as (
@@ -79,6 +88,7 @@ select
         when 2 then 'hashtag'
         else 'alias'
     end as matched_on,
-    {{ agg_sorted_list('kept.matched_term') }} as matched_terms
+    {{ agg_sorted_list('kept.matched_term') }} as matched_terms,
+    {{ sql_string(build_id()) }} as _loaded_in_build
 from kept
 group by kept.post_key, kept.brand_id

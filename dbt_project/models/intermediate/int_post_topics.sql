@@ -1,12 +1,21 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=['{{ forget_changed_posts() }}']
+) }}
+-- depends_on: {{ ref('stg_quarantine') }}
 -- One row per (post, topic) where a post or comment is about a tracked topic: one of its
 -- keywords (whole words, any case) or hashtags. A topic's exclusion phrases win.
 -- matched_on is the strongest signal (hashtag > keyword).
+-- Incremental: a build drops and recomputes the topics of the posts it changed (pre hook).
 with posts as (
     select
         post_key,
         {{ words_padded('text_redacted') }} as text_words,
         hashtags
     from {{ ref('int_posts_unified') }}
+    {{ changed_posts_only() }}
 ),
 
 terms as (
@@ -55,7 +64,8 @@ select
         when 1 then 'hashtag'
         else 'keyword'
     end as matched_on,
-    {{ agg_sorted_list('hits.matched_term') }} as matched_terms
+    {{ agg_sorted_list('hits.matched_term') }} as matched_terms,
+    {{ sql_string(build_id()) }} as _loaded_in_build
 from hits
 left join excluded
     on excluded.post_key = hits.post_key

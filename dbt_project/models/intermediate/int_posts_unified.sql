@@ -1,24 +1,57 @@
+{{ config(
+    materialized='incremental',
+    unique_key='post_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook=['{{ forget_held_back_posts() }}']
+) }}
 -- One row per post or comment on any platform (its latest snapshot), harmonised to one
 -- schema: redacted text and its hash, public handle or pseudonym, owned/competitor account,
 -- content type, and engagement mapped from each platform's native metrics (README.md,
 -- "Engagement mapping"). What brand matching, sentiment and the marts read.
-with youtube_videos as (
+-- Incremental: a build rewrites the posts whose staged row it wrote and the posts of authors
+-- whose followers, verification or account role it changed; posts the privacy screen held
+-- back in this build leave (post hook).
+-- depends_on: {{ ref('stg_quarantine') }}
+with
+{% if is_incremental() %}
+batch_authors as (
+    {%- for platform in ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+    select author_key, followers_count, author_verified, is_owned, account_brand_id
+    from {{ ref('stg_' ~ platform ~ '__authors') }}
+    where {{ in_batch() }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+),
+
+changes as (
+    {%- for platform, entity, base, staged, key in quarantine_post_models() %}
+    select {{ key }} as post_key from {{ ref(staged) }} where {{ in_batch() }}
+    union
+    {%- endfor %}
+    -- an author's change reaches the posts it shows in
+    select stored.post_key
+    from {{ this }} as stored
+    inner join batch_authors on batch_authors.author_key = stored.author_key
+    where stored.author_followers is distinct from batch_authors.followers_count
+        or stored.author_verified is distinct from coalesce(batch_authors.author_verified, false)
+        or stored.is_owned is distinct from coalesce(batch_authors.is_owned, false)
+        or stored.account_brand_id is distinct from batch_authors.account_brand_id
+),
+{% endif %}
+
+youtube_videos as (
     select
         post_key, platform, 'post' as entity_type, native_post_id, post_url, published_at,
         author_key, author_handle, author_is_public, author_followers_count,
         text_redacted, lang, hashtags, mentioned_handles,
         cast(null as varchar) as in_reply_to_key,
         content_type,
-        like_count as likes,
-        comment_count as comments,
-        cast(null as bigint) as shares,
-        cast(null as bigint) as quotes,
-        view_count as views,
-        -- YouTube: likes + comments (likeCount is absent when likes are hidden: counts as 0)
-        coalesce(like_count, 0) + coalesce(comment_count, 0) as engagements,
+        {{ engagement_mapping('youtube_video') }},
         snapshot_date,
         {{ lineage_columns() }}
     from {{ ref('stg_youtube__posts') }}
+    {{ changed_only('post_key') }}
 ),
 
 youtube_comments as (
@@ -29,16 +62,11 @@ youtube_comments as (
         text_redacted, cast(null as varchar) as lang, hashtags, mentioned_handles,
         coalesce(parent_comment_key, video_post_key) as in_reply_to_key,
         'text' as content_type,
-        like_count as likes,
-        total_reply_count as comments,
-        cast(null as bigint) as shares,
-        cast(null as bigint) as quotes,
-        cast(null as bigint) as views,
-        -- a comment's likes + the replies in its thread
-        coalesce(like_count, 0) + coalesce(total_reply_count, 0) as engagements,
+        {{ engagement_mapping('youtube_comment') }},
         snapshot_date,
         {{ lineage_columns() }}
     from {{ ref('stg_youtube__comments') }}
+    {{ changed_only('comment_key') }}
 ),
 
 reddit_posts as (
@@ -48,16 +76,11 @@ reddit_posts as (
         text_redacted, lang, hashtags, mentioned_handles,
         cast(null as varchar) as in_reply_to_key,
         content_type,
-        score as likes,
-        num_comments as comments,
-        cast(null as bigint) as shares,
-        cast(null as bigint) as quotes,
-        cast(null as bigint) as views,
-        -- Reddit: score (net upvotes, floored at 0 so a downvoted post adds none) + comments
-        greatest(coalesce(score, 0), 0) + coalesce(num_comments, 0) as engagements,
+        {{ engagement_mapping('reddit') }},
         snapshot_date,
         {{ lineage_columns() }}
     from {{ ref('stg_reddit__posts') }}
+    {{ changed_only('post_key') }}
 ),
 
 mastodon_posts as (
@@ -67,16 +90,11 @@ mastodon_posts as (
         text_redacted, lang, hashtags, mentioned_handles,
         in_reply_to_post_key as in_reply_to_key,
         content_type,
-        favourites_count as likes,
-        replies_count as comments,
-        reblogs_count as shares,
-        quotes_count as quotes,
-        cast(null as bigint) as views,
-        -- Mastodon: favourites + boosts + replies
-        coalesce(favourites_count, 0) + coalesce(reblogs_count, 0) + coalesce(replies_count, 0) as engagements,
+        {{ engagement_mapping('mastodon') }},
         snapshot_date,
         {{ lineage_columns() }}
     from {{ ref('stg_mastodon__posts') }}
+    {{ changed_only('post_key') }}
 ),
 
 bluesky_posts as (
@@ -86,17 +104,11 @@ bluesky_posts as (
         text_redacted, lang, hashtags, mentioned_handles,
         in_reply_to_post_key as in_reply_to_key,
         content_type,
-        like_count as likes,
-        reply_count as comments,
-        repost_count as shares,
-        quote_count as quotes,
-        cast(null as bigint) as views,
-        -- Bluesky: likes + reposts + replies + quotes
-        coalesce(like_count, 0) + coalesce(repost_count, 0) + coalesce(reply_count, 0)
-            + coalesce(quote_count, 0) as engagements,
+        {{ engagement_mapping('bluesky') }},
         snapshot_date,
         {{ lineage_columns() }}
     from {{ ref('stg_bluesky__posts') }}
+    {{ changed_only('post_key') }}
 ),
 
 x_posts as (
@@ -106,18 +118,13 @@ x_posts as (
         text_redacted, lang, hashtags, mentioned_handles,
         in_reply_to_post_key as in_reply_to_key,
         content_type,
-        like_count as likes,
-        reply_count as comments,
-        retweet_count as shares,
-        quote_count as quotes,
-        impression_count as views,
-        -- X: likes + reposts + replies + quotes
-        coalesce(like_count, 0) + coalesce(retweet_count, 0) + coalesce(reply_count, 0)
-            + coalesce(quote_count, 0) as engagements,
+        {{ engagement_mapping('x') }},
         snapshot_date,
         {{ lineage_columns() }}
     from {{ ref('stg_x__posts') }}
+    {{ changed_only('post_key') }}
 ),
+
 
 unioned as (
     select * from youtube_videos
@@ -182,6 +189,7 @@ select
     unioned._source_sha256,
     unioned._source_line,
     unioned._run_id,
-    unioned._extracted_at
+    unioned._extracted_at,
+    {{ sql_string(build_id()) }} as _loaded_in_build
 from unioned
 left join authors on authors.author_key = unioned.author_key

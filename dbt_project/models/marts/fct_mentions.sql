@@ -1,14 +1,15 @@
 {{ config(
     materialized='incremental',
-    unique_key='mention_key',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=['{{ forget_changed_posts() }}']
 ) }}
+-- depends_on: {{ ref('stg_quarantine') }}
 -- One row per mention x brand: a post or comment that matches a tracked brand
 -- (int_mentions_matched), excluding posts by that brand's own accounts. Sentiment (stock and
 -- healthcare-adjusted VADER), engagements and reach as of the post's latest snapshot.
--- Incremental: a night rewrites the mentions of every post re-snapshotted within
--- var('lookback_days') of the newest snapshot already loaded, so late engagement updates land.
+-- Incremental: a build drops and recomputes the mentions of the posts it changed (a new
+-- snapshot, a backfilled night, a post held back), whatever their dates (pre hook).
 with matched as (
     select mention_key, post_key, brand_id, matched_on, matched_terms
     from {{ ref('int_mentions_matched') }}
@@ -17,12 +18,7 @@ with matched as (
 posts as (
     select *
     from {{ ref('int_posts_unified') }}
-    {% if is_incremental() %}
-    where snapshot_date >= (
-        select {{ dbt.dateadd('day', -var('lookback_days', 3), 'max(snapshot_date)') }}
-        from {{ this }}
-    )
-    {% endif %}
+    {{ changed_posts_only() }}
 ),
 
 sentiment as (

@@ -1,18 +1,19 @@
 {{ config(
     materialized='incremental',
-    unique_key='post_snapshot_key',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=['{{ forget_changed_posts(snapshots=true) }}']
 ) }}
+-- depends_on: {{ ref('stg_quarantine') }}
 -- One row per owned or competitor post (a post by an account of a tracked brand) per
 -- snapshot night: native counts mapped to likes / comments / shares / views / engagements
--- (the mapping of int_posts_unified), followers at post time, engagement rates and
+-- (macros/engagement.sql, as in int_posts_unified), followers at post time, engagement rates and
 -- day-over-day deltas against the previous snapshot of the same post. Only posts with a
 -- per-night snapshot model: YouTube comments by brand accounts are left out until staging
 -- has comment snapshots (a latest-only row would change key every night and leave stale
 -- rows behind in the incremental table).
--- Incremental: rewrites the snapshots within var('lookback_days') of the newest one loaded;
--- deltas are computed over all snapshots before that filter, so they equal a full refresh.
+-- Incremental: a build drops and recomputes every snapshot of the posts it changed or added a
+-- snapshot to (a new night, a backfilled older one), so the deltas equal a full refresh.
 with brand_posts as (
     select
         post_key, platform, entity_type, author_key, account_brand_id, is_owned, published_at,
@@ -25,37 +26,34 @@ with brand_posts as (
 
 snapshots as (
     select post_key, snapshot_date,
-           like_count as likes, comment_count as comments, cast(null as bigint) as shares,
-           view_count as views,
-           coalesce(like_count, 0) + coalesce(comment_count, 0) as engagements,
-           _source_file, _source_sha256, _run_id
+        {{ engagement_mapping('youtube_video') }},
+        _source_file, _source_sha256, _run_id
     from {{ ref('stg_youtube__post_snapshots') }}
+    {{ changed_posts_only(snapshots=true) }}
     union all
     select post_key, snapshot_date,
-           score, num_comments, cast(null as bigint), cast(null as bigint),
-           greatest(coalesce(score, 0), 0) + coalesce(num_comments, 0),
-           _source_file, _source_sha256, _run_id
+        {{ engagement_mapping('reddit') }},
+        _source_file, _source_sha256, _run_id
     from {{ ref('stg_reddit__post_snapshots') }}
+    {{ changed_posts_only(snapshots=true) }}
     union all
     select post_key, snapshot_date,
-           favourites_count, replies_count, reblogs_count, cast(null as bigint),
-           coalesce(favourites_count, 0) + coalesce(reblogs_count, 0) + coalesce(replies_count, 0),
-           _source_file, _source_sha256, _run_id
+        {{ engagement_mapping('mastodon') }},
+        _source_file, _source_sha256, _run_id
     from {{ ref('stg_mastodon__post_snapshots') }}
+    {{ changed_posts_only(snapshots=true) }}
     union all
     select post_key, snapshot_date,
-           like_count, reply_count, repost_count, cast(null as bigint),
-           coalesce(like_count, 0) + coalesce(repost_count, 0) + coalesce(reply_count, 0)
-               + coalesce(quote_count, 0),
-           _source_file, _source_sha256, _run_id
+        {{ engagement_mapping('bluesky') }},
+        _source_file, _source_sha256, _run_id
     from {{ ref('stg_bluesky__post_snapshots') }}
+    {{ changed_posts_only(snapshots=true) }}
     union all
     select post_key, snapshot_date,
-           like_count, reply_count, retweet_count, impression_count,
-           coalesce(like_count, 0) + coalesce(retweet_count, 0) + coalesce(reply_count, 0)
-               + coalesce(quote_count, 0),
-           _source_file, _source_sha256, _run_id
+        {{ engagement_mapping('x') }},
+        _source_file, _source_sha256, _run_id
     from {{ ref('stg_x__post_snapshots') }}
+    {{ changed_posts_only(snapshots=true) }}
 ),
 
 post_snapshots as (
@@ -114,11 +112,6 @@ select
     engagements - previous_engagements as engagements_delta,
     _source_file,
     _source_sha256,
-    _run_id
+    _run_id,
+    {{ sql_string(build_id()) }} as _loaded_in_build
 from with_previous
-{% if is_incremental() %}
-where snapshot_date >= (
-    select {{ dbt.dateadd('day', -var('lookback_days', 3), 'max(snapshot_date)') }}
-    from {{ this }}
-)
-{% endif %}
