@@ -293,6 +293,8 @@ def cache_root(cache: Path, mentions_per_night: int, seed: int) -> Path:
 def history(home: Path, nights: list[date], mentions_per_night: int, seed: int = 7,
             cache: Path | None = None, workers: int = 2, say=print) -> list[dict[str, Any]]:
     """Land `nights` into home/raw: generated there, or generated once into the cache and linked."""
+    for night in nights:
+        Night(night).require_ended()  # as the extractor: a night is landed once it is over
     raw_root = Path(home) / "raw"
     if cache is None:
         return generate(raw_root, nights, mentions_per_night, seed, workers, say)
