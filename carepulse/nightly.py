@@ -187,7 +187,7 @@ def prepare_candidate(loaded: LoadedConfig, home: Path) -> dict:
     from transform.build import start_candidate, write_config_json
 
     write_config_json(loaded, home)
-    return {"candidate": str(start_candidate(home))}
+    return {"candidate": str(start_candidate(home, loaded))}
 
 
 def transform(loaded: LoadedConfig, home: Path, night: date | None) -> dict:

@@ -3,10 +3,18 @@
 The candidate starts as a copy of the published file, so incremental models build on the
 last audited state; the published file itself is never opened for writing here (the
 quality gate and publish step replace it atomically once the candidate passes).
+
+It starts empty instead (a full refresh: every landed night is parsed again) when asked to,
+or when the published warehouse was built with another config or other transform code:
+the incremental models only ever process new data, so a new redaction rule, brand term or
+lexicon would otherwise reach the new nights alone. The fingerprint of what shapes the
+warehouse (the config's bytes, the dbt project, the privacy and sentiment code and lexicons)
+is stored in the candidate's `carepulse_build` table.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -55,19 +63,72 @@ def write_config_json(loaded: LoadedConfig, home: Path) -> Path:
     return target
 
 
-def start_candidate(home: Path) -> Path:
-    """Copy the published warehouse to the candidate path (or start empty), and forget the
-    previous build's dbt artifacts so this run's evidence can only cite its own."""
+# What shapes the warehouse's content besides the raw zone (the config is added per build).
+SHAPING = [DBT_DIR / "dbt_project.yml", DBT_DIR / "models", DBT_DIR / "macros", DBT_DIR / "seeds",
+           ROOT / "transform" / "privacy.py", ROOT / "transform" / "sentiment.py",
+           ROOT / "transform" / "duckdb_plugin.py", ROOT / "transform" / "lexicons"]
+
+
+def fingerprint(loaded: LoadedConfig) -> str:
+    """sha256 over the config's bytes and the files that decide what a build computes."""
+    digest = hashlib.sha256(f"config:{loaded.sha256}\n".encode())
+    for root in SHAPING:
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in (f for f in files if f.is_file() and "__pycache__" not in f.parts):
+            digest.update(f"{path.relative_to(ROOT)}:".encode() + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def published_fingerprint(home: Path) -> str | None:
+    """The fingerprint the published warehouse was built with (None: none published, or built
+    before fingerprints were kept)."""
+    import duckdb
+
+    published = published_path(home)
+    if not published.exists():
+        return None
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        row = con.execute("select fingerprint from main.carepulse_build").fetchone()
+    except duckdb.CatalogException:
+        return None
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
+def start_candidate(home: Path, loaded: LoadedConfig | None = None, *, full_refresh: bool = False) -> Path:
+    """Copy the published warehouse to the candidate path, or start empty (full refresh, or
+    a published warehouse built with another config or code), and forget the previous
+    build's dbt artifacts so this run's evidence can only cite its own."""
     candidate, published = candidate_path(home), published_path(home)
     clear_build_artifacts(home)
     candidate.parent.mkdir(parents=True, exist_ok=True)
     for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
         stale.unlink(missing_ok=True)
-    if published.exists():
+    current = fingerprint(loaded) if loaded is not None else None
+    if published.exists() and not full_refresh and current is not None \
+            and published_fingerprint(home) != current:
+        log.warning("the config or the transform code changed since the published warehouse was "
+                    "built: rebuilding every landed night from the raw zone (full refresh)")
+        full_refresh = True
+    if published.exists() and not full_refresh:
         tmp = candidate.with_name(".candidate.copy")
         shutil.copyfile(published, tmp)
         os.replace(tmp, candidate)
+    if current is not None:
+        _stamp(candidate, current)
     return candidate
+
+
+def _stamp(candidate: Path, current: str) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(candidate))
+    try:
+        con.execute("create or replace table main.carepulse_build as select ? as fingerprint", [current])
+    finally:
+        con.close()
 
 
 def discard_candidate(home: Path) -> None:
@@ -143,7 +204,7 @@ def build_candidate(loaded: LoadedConfig, home: Path | None = None, *, night: da
     """Copy published -> candidate, then `dbt build` into the candidate."""
     home = home or paths.home()
     write_config_json(loaded, home)
-    start_candidate(home)
+    start_candidate(home, loaded, full_refresh=full_refresh)
     args = dbt_args("build", night=night, select=select, full_refresh=full_refresh)
     try:
         result = run_dbt([*args, *_target_args(home)], home)

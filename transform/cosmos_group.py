@@ -55,7 +55,8 @@ def dbt_task_group(group_id: str, pool: str):
                                          test_indirect_selection=TestIndirectSelection.BUILDABLE),
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_ALL,
                                    enable_mock_profile=False, emit_datasets=True),
-        operator_args={"pool": pool, "callback": keep_run_results},
+        # every task of one DAG run is one build: they share its batch (dbt_project/macros/batch.sql)
+        operator_args={"pool": pool, "callback": keep_run_results, "vars": {"build_id": "{{ run_id }}"}},
         # default_args also reach the EmptyOperators Cosmos renders for ephemeral models
         default_args={"pool": pool},
     )
