@@ -1,6 +1,9 @@
 {#- The committed pages of one platform in this build's batch, with their lineage: the page
     files the manifests this build loaded list (read in place by read_raw_pages), each read
-    once in its life. Each page file holds one envelope line, so _source_line is 1. -#}
+    once in its life. Each page file holds one envelope line, so _source_line is 1.
+    A page whose envelope names another run than the manifest that lists it (a file copied
+    or moved into another run's folder would break the evidence chain) fails the build,
+    named, in this same read. -#}
 {% macro raw_pages(platform) -%}
 with landed as (
     select * from {{ read_raw_pages(platform) }}
@@ -29,4 +32,9 @@ select
 from landed
 inner join committed
     on committed.path = {{ raw_relative_path('landed.filename') }}
+where case
+    when landed.run_id is not distinct from committed.run_id then true
+    else error('raw page ' || committed.path || ' names run ' || coalesce(landed.run_id, 'none')
+               || ' but is listed by the manifest of run ' || committed.run_id)
+end
 {%- endmacro %}

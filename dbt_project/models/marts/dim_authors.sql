@@ -1,16 +1,37 @@
+{{ config(
+    materialized='incremental',
+    unique_key='author_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
 -- One row per author (account) on any platform, plus the unknown member ('unknown'): the
 -- public handle or the keyed pseudonym of a private individual, public/verified flags, a
 -- healthcare-professional flag from the public profile, followers, an influence score
 -- (weights in docs: influence_score) and a follower tier. Authors seen only in posts (no
 -- profile sighting) are kept with what the posts say.
+-- Incremental: a build recomputes the authors whose profile it staged or whose posts it
+-- changed, from all of their posts.
 {% set platforms = ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+with
+{% if is_incremental() %}
+changed as (
+    {%- for platform in platforms %}
+    select author_key from {{ ref('stg_' ~ platform ~ '__authors') }} where {{ in_batch() }}
+    union
+    {%- endfor %}
+    -- (a post held back after it was loaded leaves int_posts_unified with its author unknown
+    -- here: that author's posts_seen counts it until the author changes again)
+    select author_key from {{ ref('int_posts_unified') }} where {{ in_batch() }}
+),
+{% endif %}
 
-with profiles as (
+profiles as (
     {%- for platform in platforms %}
     select
         author_key, platform, author_handle, author_is_public, author_verified,
         display_name, description_redacted, followers_count, is_owned, account_brand_id
     from {{ ref('stg_' ~ platform ~ '__authors') }}
+    {{ 'where author_key in (select author_key from changed)' if is_incremental() }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 ),
@@ -28,6 +49,7 @@ post_authors as (
         sum(coalesce(engagements, 0)) as engagements_seen
     from {{ ref('int_posts_unified') }}
     where author_key is not null
+    {{ 'and author_key in (select author_key from changed)' if is_incremental() }}
     group by author_key
 ),
 
@@ -101,7 +123,8 @@ select
         when followers_count < 1000000 then 'macro'
         else 'mega'
     end as author_tier,
-    false as is_unknown
+    false as is_unknown,
+    {{ sql_string(build_id()) }} as _loaded_in_build
 from scored
 
 union all
@@ -120,4 +143,5 @@ select
     cast(0 as decimal(18, 4)) as avg_engagements_per_post,
     cast(0 as decimal(5, 2)) as influence_score,
     'unknown' as author_tier,
-    true as is_unknown
+    true as is_unknown,
+    {{ sql_string(build_id()) }} as _loaded_in_build

@@ -3,8 +3,16 @@
 -- campaign's hashtags / keywords, brand mentions, reach, engagements, engagement rate,
 -- mean sentiment, spend and cost per engagement, and mention lift to date against the
 -- same-length period just before the campaign (docs: campaign_lift).
+-- Only posts and mentions dated inside a campaign window or its pre-period are read, so a
+-- night's cost follows the campaigns' length, not the history kept.
 with campaigns as (
     select * from {{ ref('dim_campaigns') }} where not is_unknown
+),
+
+span as (
+    -- the dates any campaign row can depend on: each window and its same-length pre-period
+    select min(pre_window_start_date) as first_date, max(end_date) as last_date
+    from campaigns
 ),
 
 platforms as (
@@ -22,6 +30,7 @@ posts as (
         coalesce(author_followers, 0) as reach,
         {{ words_padded('text_redacted') }} as text_words
     from {{ ref('int_posts_unified') }}
+    where published_date between (select first_date from span) and (select last_date from span)
 ),
 
 keyword_terms as (
@@ -90,12 +99,14 @@ brand_mentions as (
     select campaigns.campaign_id, fct_mentions.mention_date, fct_mentions.platform, count(*) as mentions
     from {{ ref('fct_mentions') }} as fct_mentions
     inner join campaigns on campaigns.brand_id = fct_mentions.brand_id
+    where fct_mentions.mention_date between (select first_date from span) and (select last_date from span)
     group by campaigns.campaign_id, fct_mentions.mention_date, fct_mentions.platform
 ),
 
 platform_coverage as (
     -- days with any mention on a platform: the data exists for that day
     select distinct mention_date, platform from {{ ref('fct_mentions') }}
+    where mention_date between (select first_date from span) and (select last_date from span)
 ),
 
 spend_platforms as (

@@ -54,7 +54,8 @@ select
     posts.snapshot_date,
     posts._source_file,
     posts._source_sha256,
-    posts._run_id
+    posts._run_id,
+    {{ sql_string(build_id()) }} as _loaded_in_build
 from matched
 inner join posts on posts.post_key = matched.post_key
 left join sentiment on sentiment.text_hash = posts.text_hash

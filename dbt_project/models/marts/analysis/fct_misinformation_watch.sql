@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    unique_key='post_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook=['{{ forget_changed_posts() }}']
+) }}
 -- One row per public post or comment that makes a health claim from the reference list
 -- (seed health_claim_patterns) or links to a low-credibility source (seed
 -- source_credibility), with one column per verification signal in the spirit of the WHO
@@ -7,7 +14,29 @@
 -- evidence (authoritative or fact-checker links), check biases (manipulative rhetoric), and
 -- turn to fact-checkers (matching fact-checked claim, verdict, reference). red_flags counts
 -- the signals that point to misinformation; risk_level combines them with reach.
-with posts as (
+-- Incremental: a build recomputes the posts it changed, the posts sharing a text with them
+-- (when a text was first seen can move), and the posts of authors whose public, verified or
+-- clinician flag it changed.
+-- depends_on: {{ ref('stg_quarantine') }}
+with
+{% if is_incremental() %}
+recompute as (
+    {{ unified_changes() }}
+    union
+    select post_key from {{ ref('int_posts_unified') }}
+    where text_hash in (select text_hash from {{ ref('int_posts_unified') }} where {{ in_batch() }})
+    union
+    select watched.post_key
+    from {{ this }} as watched
+    inner join {{ ref('dim_authors') }} as authors
+        on authors.author_key = watched.author_key and {{ in_batch('authors._loaded_in_build') }}
+    where watched.author_is_public is distinct from coalesce(authors.is_public, false)
+        or watched.author_is_verified is distinct from coalesce(authors.is_verified, false)
+        or watched.author_is_healthcare_professional is distinct from coalesce(authors.is_healthcare_professional, false)
+),
+{% endif %}
+
+posts as (
     select
         post_key, platform, entity_type, published_at, published_date, author_key, author_followers,
         text_redacted, text_hash, engagements, account_brand_id,
@@ -15,6 +44,7 @@ with posts as (
         {{ link_hosts_in('text_redacted') }} as link_hosts
     from {{ ref('int_posts_unified') }}
     where account_brand_id is null
+    {{ 'and post_key in (select post_key from recompute)' if is_incremental() }}
 ),
 
 patterns as (
@@ -65,12 +95,14 @@ first_seen as (
     -- "check the date": when this exact (redacted) text was first seen in the warehouse
     select text_hash, min(published_at) as first_seen_at
     from {{ ref('int_posts_unified') }}
+    where text_hash in (select text_hash from posts)
     group by text_hash
 ),
 
 brands as (
     select post_key, {{ agg_sorted_list('brand_id') }} as brand_ids
     from {{ ref('int_mentions_matched') }}
+    where post_key in (select post_key from posts)
     group by post_key
 ),
 
@@ -158,5 +190,6 @@ select
         when red_flags >= 4 and (coalesce(author_followers, 0) >= 10000 or coalesce(engagements, 0) >= 100) then 'high'
         when red_flags >= 4 or fact_check_verdict = 'false' then 'medium'
         else 'low'
-    end as risk_level
+    end as risk_level,
+    {{ sql_string(build_id()) }} as _loaded_in_build
 from flagged
