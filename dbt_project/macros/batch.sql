@@ -110,3 +110,69 @@
     where {{ column }} in ({{ unified_changes(snapshots) }})
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- Date-keyed marts: a build rewrites the dates in int_build_dates (their rows are dropped
+    first, so a date that lost every row loses its rows too). -#}
+{% macro forget_build_dates(column) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where {{ column }} in (select activity_date from {{ ref('int_build_dates') }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro build_dates_only(column, keyword='where') -%}
+    {%- if is_incremental() -%}
+    {{ keyword }} {{ column }} in (select activity_date from {{ ref('int_build_dates') }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- fct_influencer_mentions_daily's pre hook: the rows it is about to rewrite. -#}
+{% macro forget_influencer_days() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where mention_date in (select activity_date from {{ ref('int_build_dates') }})
+        or author_key in (select author_key from {{ ref('dim_authors') }} where {{ in_batch() }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- In a window mart's incremental build: only the days of its `days_cte`. -#}
+{% macro build_days_only(column, days_cte, keyword='and') -%}
+    {%- if is_incremental() -%}
+    {{ keyword }} {{ column }} in (select date_day from {{ days_cte }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The days a trailing-window mart rewrites: each day of int_build_dates and the `days_setting`
+    days after it (whose baseline window holds it). When this build loaded a night earlier
+    than every night before it, the days after the old first night too: baselines are
+    clipped to the nights extracted. -#}
+{% macro days_after_build_dates(days_setting) -%}
+    with settings as (select {{ days_setting }} as n from {{ ref('stg_config__settings') }}),
+    earlier as (
+        select min(night) as first_night from {{ ref('stg_raw__loaded_manifests') }} where not {{ in_batch() }}
+    ),
+    starts as (
+        select activity_date from {{ ref('int_build_dates') }}
+        union
+        select first_night from earlier
+        where first_night > (select min(night) from {{ ref('stg_raw__loaded_manifests') }} where {{ in_batch() }})
+    )
+    select distinct starts.activity_date + cast(step.k as integer) as date_day
+    from starts
+    cross join settings
+    cross join range(0, 366) as step(k)
+    where step.k <= settings.n
+{%- endmacro %}
+
+
+{#- Those days and the `days_setting` days before each: what their baselines read. -#}
+{% macro days_with_baselines(target_days, days_setting) -%}
+    select distinct target.date_day - cast(step.k as integer) as date_day
+    from {{ target_days }} as target
+    cross join (select {{ days_setting }} as n from {{ ref('stg_config__settings') }}) as settings
+    cross join range(0, 366) as step(k)
+    where step.k <= settings.n
+{%- endmacro %}

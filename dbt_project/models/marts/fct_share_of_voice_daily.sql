@@ -1,8 +1,16 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=['{{ forget_build_dates("mention_date") }}']
+) }}
 -- One row per date x platform x brand of the locked competitor panel, for every date x
 -- platform with at least one panel mention (brands without mentions that day get zeros):
 -- mentions, engagements, reach, adjusted-sentiment counts, net sentiment and the four
 -- shares of voice, each summing to 1 over the panel (docs: share_of_voice).
 -- Ratios are DECIMAL(18, 10), NULL where the denominator is 0.
+-- Incremental: a build rewrites the dates in int_build_dates.
+-- depends_on: {{ ref('int_build_dates') }}
 with panel as (
     select brand_id, panel_version
     from {{ ref('dim_brands') }}
@@ -20,6 +28,7 @@ mentions as (
         fct_mentions.adjusted_compound
     from {{ ref('fct_mentions') }} as fct_mentions
     inner join panel on panel.brand_id = fct_mentions.brand_id
+    {{ build_dates_only('fct_mentions.mention_date') }}
 ),
 
 brand_day as (
@@ -98,5 +107,6 @@ select
     cast(cast(sentiment_weight as decimal(38, 10)) / nullif(panel_sentiment_weight, 0) as decimal(18, 10)) as sentiment_weighted_sov,
     panel_mentions,
     panel_engagements,
-    panel_reach
+    panel_reach,
+    {{ sql_string(build_id()) }} as _loaded_in_build
 from with_panel_totals

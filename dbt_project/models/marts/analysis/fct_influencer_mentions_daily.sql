@@ -1,8 +1,17 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=['{{ forget_influencer_days() }}']
+) }}
 -- One row per public author x brand x day on which the author mentioned the brand: mentions,
 -- engagements, reach and adjusted sentiment of those mentions, with the author's follower
 -- tier (config analysis.*_influencer_followers), clinician flag and influence score.
 -- Only public accounts (verified, above the follower threshold or tracked) can be named, so
 -- private individuals never appear; brand accounts (owned or competitor) are not influencers.
+-- Incremental: a build rewrites the dates in int_build_dates and every day of the authors
+-- whose profile it changed (their tier and score are stored on each day).
+-- depends_on: {{ ref('int_build_dates') }}
 with settings as (
     select micro_influencer_followers, macro_influencer_followers, mega_influencer_followers
     from {{ ref('stg_config__settings') }}
@@ -45,7 +54,8 @@ select
     sum(case when mentions.adjusted_label = 'negative' then 1 else 0 end) as negative_mentions,
     -- an exact DECIMAL sum divided by the count: the same on every run
     cast(sum(cast(mentions.adjusted_compound as decimal(18, 6))) / count(mentions.adjusted_compound)
-        as decimal(18, 6)) as avg_adjusted_compound
+        as decimal(18, 6)) as avg_adjusted_compound,
+    {{ sql_string(build_id()) }} as _loaded_in_build
 from mentions
 inner join authors on authors.author_key = mentions.author_key
 cross join settings

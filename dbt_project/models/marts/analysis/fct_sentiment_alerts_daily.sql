@@ -1,3 +1,9 @@
+{{ config(
+    materialized='incremental',
+    unique_key='sentiment_day_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
 -- One row per day x panel brand x platform (and platform 'all' for the brand across every
 -- platform), for every extracted night from the first to the last: the day's
 -- mentions, adjusted-sentiment counts and net sentiment, the trailing baseline of net
@@ -8,14 +14,29 @@
 -- analysis.alert_k_sigma standard deviations or more from the baseline mean. The same test
 -- on the day's count of negative mentions flags negative-volume spikes. The parameters are
 -- stored on every row, so an alert can always be explained.
+-- Incremental: a build rewrites the days in int_build_dates and the alert_baseline_days days
+-- after each (whose baseline holds it), reading only those days and their baselines.
+-- depends_on: {{ ref('int_build_dates') }}
+-- depends_on: {{ ref('stg_raw__loaded_manifests') }}
 with settings as (
     select alert_baseline_days, alert_k_sigma, alert_min_mentions, alert_min_baseline_days from {{ ref('stg_config__settings') }}
 ),
+
+{% if is_incremental() %}
+target_days as (
+    {{ days_after_build_dates('alert_baseline_days') }}
+),
+
+needed_days as (
+    {{ days_with_baselines('target_days', 'alert_baseline_days') }}
+),
+{% endif %}
 
 mentions as (
     select mention_date, platform, brand_id, adjusted_label
     from {{ ref('fct_mentions') }}
     where mention_date > cast('1900-01-01' as date)
+    {{ build_days_only('mention_date', 'needed_days') }}
 ),
 
 panel as (
@@ -34,6 +55,7 @@ days as (
     from {{ ref('dim_dates') }}
     where date_day between (select min(night) from {{ ref('stg_raw__extraction_runs') }})
                        and (select max(night) from {{ ref('stg_raw__extraction_runs') }})
+    {{ build_days_only('date_day', 'needed_days') }}
 ),
 
 counted as (
@@ -161,3 +183,4 @@ select
     alert_min_mentions,
     alert_min_baseline_days
 from judged
+{{ build_days_only('date_day', 'target_days', 'where') }}

@@ -1,3 +1,9 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{% if is_incremental() %}delete from {{ this }} where published_date in ({{ days_after_build_dates('trending_baseline_days') }}){% endif %}"]
+) }}
 -- One row per hashtag x platform x day on which the public (not brand accounts) used the
 -- hashtag: posts, distinct authors, engagements, and how the day compares with the trailing
 -- baseline (config analysis.trending_baseline_days, clipped to the nights extracted so far;
@@ -5,6 +11,10 @@
 -- only stray late posts reach back there, which would make every hashtag look new. trend_score = (posts - baseline) / sqrt(baseline + 1),
 -- a Poisson-style z; a hashtag trends with at least analysis.trending_min_posts posts and a
 -- trend_score of 2 or more. The parameters are stored on every row.
+-- Incremental: a build rewrites the days in int_build_dates and the trending_baseline_days
+-- days after each, reading only those days and their baselines.
+-- depends_on: {{ ref('int_build_dates') }}
+-- depends_on: {{ ref('stg_raw__loaded_manifests') }}
 with settings as (
     select trending_baseline_days, trending_min_posts from {{ ref('stg_config__settings') }}
 ),
@@ -13,11 +23,22 @@ first_night as (
     select min(night) as first_night from {{ ref('stg_raw__extraction_runs') }}
 ),
 
+{% if is_incremental() %}
+target_days as (
+    {{ days_after_build_dates('trending_baseline_days') }}
+),
+
+needed_days as (
+    {{ days_with_baselines('target_days', 'trending_baseline_days') }}
+),
+{% endif %}
+
 posts as (
     select platform, published_date, author_key, engagements, hashtags
     from {{ ref('int_posts_unified') }}
     where account_brand_id is null
       and published_date >= (select first_night from first_night)
+      {{ build_days_only('published_date', 'needed_days') }}
 ),
 
 daily as (
@@ -102,3 +123,4 @@ select
     rated.trending_min_posts
 from rated
 left join tracked on tracked.hashtag = rated.hashtag
+{{ build_days_only('rated.published_date', 'target_days', 'where') }}
