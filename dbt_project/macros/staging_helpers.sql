@@ -76,16 +76,19 @@
 {%- endmacro %}
 
 
-{#- Mentioned accounts as they may be stored: a public account (an author known to be
-    public on the platform, or an account of the config) keeps its lower-case handle; anyone
-    else becomes pseudonym(platform, native id) when the platform gives the id (the same
-    value as that person's author_handle), else pseudonym(platform, 'handle:' || handle).
-    `mention_rows` is a CTE of (post_key, handle, native_id, text_handle), text_handle being
-    the handle as written in the text. One row per post comes back with
-    mentioned_handles (the list) and private_mentions (text handle -> pseudonym pairs that
-    mask_private_mentions() applies to the text, so a reply that greets a private person by
-    @handle does not name them). -#}
-{% macro label_mentions(platform, mention_rows, authors) -%}
+{#- Mentioned accounts as they may be stored: an account of the config (the organisation's, a
+    competitor's, a tracked one) keeps its lower-case handle; anyone else becomes
+    pseudonym(platform, native id) when the platform gives the id (the same value as that
+    person's author_handle when private), else pseudonym(platform, 'handle:' || handle).
+    Whether another mentioned account is public is not asked: the answer changes with the
+    nights seen (followers cross the threshold), and a text is redacted once, when its post is
+    loaded, so only what the config says can decide it the same way whatever order the
+    nights arrive in (DECISIONLOG.md, "Incremental staging"). `mention_rows` is a CTE of
+    (post_key, handle, native_id, text_handle), text_handle being the handle as written in
+    the text. One row per post comes back with mentioned_handles (the list) and
+    private_mentions (text handle -> pseudonym pairs that mask_private_mentions() applies to
+    the text, so a reply that greets a person by @handle does not name them). -#}
+{% macro label_mentions(platform, mention_rows) -%}
     {%- set label -%}
         case when public_handles.handle_normalized is not null then public_handles.handle_normalized
              else pseudonym('{{ platform }}', coalesce(labelled.native_id, 'handle:' || {{ normalize_handle('labelled.handle') }})) end
@@ -97,11 +100,7 @@
             as private_mentions
     from {{ mention_rows }} as labelled
     left join (
-        select {{ normalize_handle('author_handle') }} as handle_normalized
-        from {{ authors }}
-        where author_is_public
-        union
-        select handle_normalized
+        select distinct handle_normalized
         from {{ ref('stg_config__accounts') }}
         where platform = '{{ platform }}'
     ) as public_handles

@@ -25,7 +25,7 @@ mention_rows as (
 ),
 
 mentioned as (
-    {{ label_mentions('bluesky', 'mention_rows', ref('stg_bluesky__authors')) }}
+    {{ label_mentions('bluesky', 'mention_rows') }}
 ),
 
 loaded as (

@@ -25,7 +25,7 @@ mention_rows as (
 ),
 
 mentioned as (
-    {{ label_mentions('mastodon', 'mention_rows', ref('stg_mastodon__authors')) }}
+    {{ label_mentions('mastodon', 'mention_rows') }}
 ),
 
 loaded as (

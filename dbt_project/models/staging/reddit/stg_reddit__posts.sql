@@ -25,7 +25,7 @@ mention_rows as (
 ),
 
 mentioned as (
-    {{ label_mentions('reddit', 'mention_rows', ref('stg_reddit__authors')) }}
+    {{ label_mentions('reddit', 'mention_rows') }}
 ),
 
 loaded as (

@@ -23,7 +23,7 @@ mention_rows as (
 ),
 
 mentioned as (
-    {{ label_mentions('x', 'mention_rows', ref('stg_x__authors')) }}
+    {{ label_mentions('x', 'mention_rows') }}
 ),
 
 loaded as (

@@ -24,7 +24,7 @@ mention_rows as (
 ),
 
 mentioned as (
-    {{ label_mentions('youtube', 'mention_rows', ref('stg_youtube__authors')) }}
+    {{ label_mentions('youtube', 'mention_rows') }}
 ),
 
 loaded as (
