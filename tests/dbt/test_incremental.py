@@ -219,7 +219,8 @@ def test_a_page_listed_by_another_run_fails_the_build_naming_it(runs, loaded_con
                                   "--log-path", str(home / "dbt_logs"), "--quiet"])
     errors = [r.message for r in res.result.results if str(r.status) == "error"]
     assert not res.success
-    assert errors and all(str(copied.relative_to(home / "raw")) in m and "some-other-run" in m for m in errors)
+    moved = str(copied.relative_to(home / "raw"))
+    assert errors and all(moved in m and "some-other-run" in m for m in errors)
 
 
 def _copy_run(raw: Path, home: Path, run_id: str, platform: str) -> None:
