@@ -6,10 +6,10 @@ before GX runs. Each suite module's SQL selects only the columns it checks; text
 are reduced to a verdict by the module's `prepare` before GX sees them.
 
 Facts that grow every night (a module with WINDOW_COLUMN) are checked row by row over the
-last `window_days` days before the reconciled night (what an incremental build rewrites:
-the dbt lookback is 3 days, the engagement lookback 7), so the gate's cost does not grow
-with history; window_days=None checks whole tables (after a --full-refresh). Counts in the
-reconciliation always cover whole tables.
+dates the build rewrote (`build.int_build_dates`: a backfilled or resumed older night
+included) and the last `window_days` days before the reconciled night, so the gate's cost
+follows the night's data, not the history kept; window_days=None checks whole tables.
+Counts in the reconciliation are computed in DuckDB over whole tables (cheap aggregates).
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ def read_marts(candidate: Path, raw_root: Path, config: LoadedConfig, night: dat
     try:
         reconciled = night or _newest_night(con)
         since = reconciled - timedelta(days=window_days) if reconciled and window_days is not None else None
-        frames = {name: _read(con, suites.module(name), since, notes)
+        rewritten = _has_build_dates(con)
+        frames = {name: _read(con, suites.module(name), since, notes, rewritten=rewritten)
                   for name in suites.MARTS if name != RECONCILIATION}
         counts = _read(con, suites.module(RECONCILIATION), None, notes,
                        {"night": reconciled, "platforms": platforms})
@@ -69,20 +70,29 @@ def read_marts(candidate: Path, raw_root: Path, config: LoadedConfig, night: dat
     parameters = {HEALTH: _freshness(night)}
     low, high = (parameters[HEALTH][k].date() for k in ("freshness_min", "freshness_max"))
     notes += [f"reconciled night: {reconciled}",
-              f"rows checked from: {since or 'the start'} (window_days={window_days})",
+              f"rows checked: the dates this build rewrote and those from {since or 'the start'} "
+              f"(window_days={window_days})",
               f"freshness: newest night in [{low}, {high}]"]
     return MartsFrames(frames, parameters, notes, reconciled)
 
 
+def _has_build_dates(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the candidate names the dates its build rewrote (warehouses built before it
+    existed do not)."""
+    return con.execute("select count(*) from information_schema.tables "
+                       "where table_schema = 'build' and table_name = 'int_build_dates'").fetchone()[0] > 0
+
+
 def _read(con: duckdb.DuckDBPyConnection, mod: Any, since: date | None, notes: list[str],
-          params: dict[str, Any] | None = None) -> pd.DataFrame:
+          params: dict[str, Any] | None = None, rewritten: bool = False) -> pd.DataFrame:
     """The module's frame; a mart that cannot be read becomes a frame without columns, so every
     one of its expectations fails (raised) and the gate fails with the suite named."""
     column = getattr(mod, "WINDOW_COLUMN", None)
     sql, params = mod.SQL, params or {}
     if column and since is not None:
         # NULL dates stay in: their not-null expectation must see them
-        sql = f"select * from ({mod.SQL}) as checked where {column} >= $since or {column} is null"
+        also = f" or {column} in (select activity_date from build.int_build_dates)" if rewritten else ""
+        sql = f"select * from ({mod.SQL}) as checked where {column} >= $since{also} or {column} is null"
         params = {"since": since}
     try:
         frame = con.execute(sql, params).df()
