@@ -50,7 +50,7 @@ bench-dag-parse: install  ## wall and CPU seconds to parse dags/, Cosmos renderi
 
 bench-transform: install  ## one 100k-mention night (transform, marts gate, publish) over 1M and 10M of generated history
 	mkdir -p $(CAREPULSE_HOME)
-	$(RUN) python bench/transform.py --night 100000 --histories 1000000,10000000 --json $(CAREPULSE_HOME)/bench-transform.json
+	$(RUN) python bench/transform.py --night 100000 --histories 1000000,10000000 --history-chunk-nights 10 --json $(CAREPULSE_HOME)/bench-transform.json
 
 simulate: install
 	$(RUN) carepulse simulate
