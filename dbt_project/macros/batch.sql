@@ -1,10 +1,10 @@
 {#- The build's batch: what one build loads, so that a night's cost depends on that night's data.
 
     stg_raw__loaded_manifests records every finished manifest a build has loaded, with the
-    build that loaded it (loaded_in_build). A build reads only the manifests it adds there and
-    only the page files those manifests list: no page is parsed again by a later build.
-    `dbt build --full-refresh` rebuilds the ledger too, so every manifest is then part of the
-    batch and history is reprocessed from the raw zone (a new redaction rule, a parser fix).
+    build that loaded it (_loaded_in_build). A build reads only the manifests it adds there and
+    only the page files those manifests list: no page is parsed again by a later build. A full
+    refresh (an empty warehouse, or `dbt build --full-refresh`, which rebuilds the ledger too)
+    makes every manifest part of the batch: history is reprocessed from the raw zone.
 
     build_id: one value for every dbt invocation of one build. A plain `dbt build` is one
     invocation; the DAG's Cosmos tasks are one invocation each and pass the Airflow run id as
