@@ -69,11 +69,15 @@ SHAPING = [DBT_DIR / "dbt_project.yml", DBT_DIR / "models", DBT_DIR / "macros", 
            ROOT / "transform" / "duckdb_plugin.py", ROOT / "transform" / "lexicons"]
 
 
+# Inside the folders, docs and tests (.md, the models' .yml) do not change what is computed.
+NOT_SHAPING = {".md", ".yml", ".yaml"}
+
+
 def fingerprint(loaded: LoadedConfig) -> str:
     """sha256 over the config's bytes and the files that decide what a build computes."""
     digest = hashlib.sha256(f"config:{loaded.sha256}\n".encode())
     for root in SHAPING:
-        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        files = sorted(f for f in root.rglob("*") if f.suffix not in NOT_SHAPING) if root.is_dir() else [root]
         for path in (f for f in files if f.is_file() and "__pycache__" not in f.parts):
             digest.update(f"{path.relative_to(ROOT)}:".encode() + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
