@@ -243,10 +243,13 @@ def extract(
 def transform(
     day: Annotated[str | None, typer.Option("--date", help="night being processed (dbt var `night`)")] = None,
     select: Annotated[str | None, typer.Option(help="dbt selection, e.g. 'staging'")] = None,
-    full_refresh: Annotated[bool, typer.Option(help="rebuild incremental models from scratch")] = False,
+    full_refresh: Annotated[bool, typer.Option(
+        help="start from an empty warehouse: every landed night is parsed again (a new redaction "
+             "rule, a parser fix); automatic when the config or the transform code changed")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Build warehouse/candidate.duckdb with dbt, starting from a copy of the published file."""
+    """Build warehouse/candidate.duckdb with dbt from a copy of the published file: only the
+    extraction runs it has not loaded yet are read."""
     from transform.build import TransformFailed, build_candidate
 
     _setup_logging(False)
