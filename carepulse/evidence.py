@@ -22,17 +22,25 @@ from carepulse.publish import DOCS_PAGE
 from extract.landing import atomic_write
 from transform.build import docs_dir, target_dir
 
+# A mart's content digest, computed in DuckDB so that sealing a night never pulls a history
+# table into Python: each row (as text) is md5-hashed, the two 64-bit halves are summed over
+# the table (order-independent, exact in HUGEINT), and sha256 binds the row count and sums.
+DIGEST = "sha256(rows, sum md5 lower, sum md5 upper) v1"
+_DIGEST_SQL = ('select count(*), coalesce(sum(md5_number_lower(t::varchar)::hugeint), 0), '
+               'coalesce(sum(md5_number_upper(t::varchar)::hugeint), 0) from marts."{name}" as t')
+
 
 def mart_hashes(db: Path) -> dict[str, dict]:
-    """{mart: {"rows": n, "sha256": hash of its rows in a canonical order}} for schema marts."""
+    """{mart: {"rows": n, "sha256": content digest (DIGEST), "digest": DIGEST}} for schema marts."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         names = [r[0] for r in con.execute("select table_name from information_schema.tables "
                                            "where table_schema = 'marts' order by 1").fetchall()]
         out = {}
         for name in names:
-            rows = con.execute(f'select * from marts."{name}" order by all').fetchall()
-            out[name] = {"rows": len(rows), "sha256": hashlib.sha256(repr(rows).encode()).hexdigest()}
+            rows, lower, upper = con.execute(_DIGEST_SQL.format(name=name)).fetchone()
+            digest = hashlib.sha256(f"{rows}:{lower}:{upper}".encode()).hexdigest()
+            out[name] = {"rows": rows, "sha256": digest, "digest": DIGEST}
         return out
     finally:
         con.close()
