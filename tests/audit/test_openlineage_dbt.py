@@ -81,7 +81,8 @@ def test_inputs_resolve_ephemeral_parents_and_include_seeds(emitted):
     def inputs(model: str, schema: str = "marts") -> set[str]:
         return {d["name"].split(".")[-1] for d in completes[f"candidate.{schema}.{model}"]["inputs"]}
 
-    assert inputs("fct_share_of_voice_daily") == {"fct_mentions", "dim_brands"}
+    # int_build_dates: the dates an incremental build rewrites
+    assert inputs("fct_share_of_voice_daily") == {"fct_mentions", "dim_brands", "int_build_dates"}
     assert "health_claim_patterns" in inputs("fct_misinformation_watch")  # a seed
     assert inputs("stg_config__brands", "staging") == {"config_json"}  # through ephemeral src_config
 
@@ -160,7 +161,8 @@ def test_model_without_compiled_sql_still_gets_events_and_rerun_replaces(publish
     assert "sql" not in events[1]["job"]["facets"]
     assert "columnLineage" not in events[1]["outputs"][0]["facets"]
     inputs = {d["name"] for d in events[1]["inputs"]}
-    assert inputs == {"candidate.marts.fct_mentions", "candidate.marts.dim_brands"}
+    assert inputs == {"candidate.marts.fct_mentions", "candidate.marts.dim_brands",
+                      "candidate.build.int_build_dates"}
 
 
 @pytest.mark.parametrize("artifact", ["dbt_manifest.json", "dbt_run_results.json"])

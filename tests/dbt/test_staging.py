@@ -388,6 +388,8 @@ def test_an_empty_raw_zone_builds_empty(loaded_config, tmp_path):
     with warehouse(home) as con:
         counts = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables(con)}
     assert counts['"staging"."stg_config__brands"'] == len(loaded_config.config.brands)
+    # the build schema is the build's bookkeeping: int_build names the build that ran
+    assert counts.pop('"build"."int_build"') == 1
     empty = {t: n for t, n in counts.items() if "stg_config__" not in t}
     assert empty and all(n == 0 for n in empty.values()), empty
 

@@ -191,18 +191,21 @@ def _dbt_project(tmp_path: Path) -> Path:
         "sentiment_check:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
         f"      path: {tmp_path / 'scratch.duckdb'}\n      threads: 1\n")
     (project / "models" / "int_posts_unified.sql").write_text(
-        "select text_hash, text_redacted from main.posts_standin")
+        "select text_hash, text_redacted, _loaded_in_build from main.posts_standin")
+    # the running build: the newest stamp of the stand-in posts (a build's changed posts)
+    (project / "models" / "int_build.sql").write_text(
+        "select max(_loaded_in_build) as build_id from main.posts_standin")
     shutil.copyfile(MODEL, project / "models" / "intermediate" / MODEL.name)
     return project
 
 
-def _add_posts(db: Path, texts: list[str | None], start: int = 0) -> None:
+def _add_posts(db: Path, texts: list[str | None], start: int = 0, build: str = "b0") -> None:
     with duckdb.connect(str(db)) as con:
         con.execute("create table if not exists posts_standin "
-                    "(post_id integer, text_hash varchar, text_redacted varchar)")
+                    "(post_id integer, text_hash varchar, text_redacted varchar, _loaded_in_build varchar)")
         for i, text in enumerate(texts, start):
             digest = hashlib.sha256(text.encode()).hexdigest() if text is not None else None
-            con.execute("insert into posts_standin values (?, ?, ?)", [i, digest, text])
+            con.execute("insert into posts_standin values (?, ?, ?, ?)", [i, digest, text, build])
 
 
 @pytest.mark.slow
@@ -241,12 +244,13 @@ def test_dbt_model_scores_each_text_once_and_rescores_on_new_lexicon(tmp_path, m
 
     assert build() == first and scored[-1] == []  # rerun: nothing rescored, identical content
 
-    _add_posts(db, ["Biopsy came back negative, so relieved!"], start=10)
+    _add_posts(db, ["Biopsy came back negative, so relieved!"], start=10, build="b1")
     stale = hashlib.sha256(b"My cancer is in remission!").hexdigest()
-    with duckdb.connect(str(db)) as con:  # as if scored under an older overlay
+    with duckdb.connect(str(db)) as con:  # as if scored under an older overlay, its post changed now
         con.execute("update int_sentiment_scores set lexicon_version = 'healthcare_v0+sha256:000000000000', "
                     "adjusted_compound = 0 where text_hash = ?", [stale])
-    third = build()
+        con.execute("update posts_standin set _loaded_in_build = 'b1' where text_hash = ?", [stale])
+    third = build()  # only the texts of build b1's posts are looked at
     assert sorted(scored[-1]) == ["Biopsy came back negative, so relieved!", "My cancer is in remission!"]
     assert len(third) == 4 and {r[1] for r in third} == {LEXICON_VERSION}
     new_hash = hashlib.sha256(b"Biopsy came back negative, so relieved!").hexdigest()
