@@ -127,12 +127,17 @@
 {%- endmacro %}
 
 
-{#- fct_influencer_mentions_daily's pre hook: the rows it is about to rewrite. -#}
+{#- fct_influencer_mentions_daily's rows a build rewrites: the dates in int_build_dates and every
+    day of the authors whose profile it changed (their tier and score are on each day). The
+    pre hook drops them; the model reads the mentions of the same days. -#}
+{% macro influencer_days_rewritten() -%}
+    mention_date in (select activity_date from {{ ref('int_build_dates') }})
+        or author_key in (select author_key from {{ ref('dim_authors') }} where {{ in_batch() }})
+{%- endmacro %}
+
 {% macro forget_influencer_days() -%}
     {%- if is_incremental() -%}
-    delete from {{ this }}
-    where mention_date in (select activity_date from {{ ref('int_build_dates') }})
-        or author_key in (select author_key from {{ ref('dim_authors') }} where {{ in_batch() }})
+    delete from {{ this }} where {{ influencer_days_rewritten() }}
     {%- endif -%}
 {%- endmacro %}
 

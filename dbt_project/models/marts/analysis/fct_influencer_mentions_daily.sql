@@ -27,6 +27,9 @@ authors as (
 mentions as (
     select mention_date, brand_id, author_key, engagements, reach, adjusted_label, adjusted_compound
     from {{ ref('fct_mentions') }}
+    {%- if is_incremental() %}
+    where {{ influencer_days_rewritten() }}
+    {%- endif %}
 )
 
 select
