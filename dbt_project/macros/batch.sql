@@ -104,10 +104,19 @@
 {%- endmacro %}
 
 
-{#- In a post-keyed incremental model downstream of int_posts_unified: only changed posts. -#}
+{#- In a post-keyed incremental model downstream of int_posts_unified: only changed posts.
+    Reading int_posts_unified (or a post-keyed model it feeds), these are the rows this build
+    stamped: the held-back posts have left it, every other changed post was rewritten. A filter
+    on the stamp skips every older row group unread (DuckDB's min/max statistics), where a
+    join on post_key would read the wide columns of all history. Reading snapshot tables
+    (snapshots=true): the keys themselves, as backfilled snapshots rewrite no unified row. -#}
 {% macro changed_posts_only(column='post_key', snapshots=false) -%}
     {%- if is_incremental() -%}
+    {%- if snapshots %}
     where {{ column }} in ({{ unified_changes(snapshots) }})
+    {%- else %}
+    where {{ in_batch() }}
+    {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 
@@ -180,4 +189,35 @@
     cross join (select {{ days_setting }} as n from {{ ref('stg_config__settings') }}) as settings
     cross join range(0, 366) as step(k)
     where step.k <= settings.n
+{%- endmacro %}
+
+
+{#- fct_campaign_performance_daily's campaigns a build recomputes (all their days): those whose
+    window or pre-period holds a date in int_build_dates (a window day's lift sums the days
+    before it), and those whose window's days in dim_dates are not the days stored (the data
+    range grew into the window). After the pre hook dropped the first kind, the second
+    finds them again: the model reads the same set. -#}
+{% macro campaigns_rebuilt() -%}
+    select campaigns.campaign_id
+    from {{ ref('dim_campaigns') }} as campaigns
+    where not campaigns.is_unknown
+        and (
+            exists (
+                select 1 from {{ ref('int_build_dates') }} as built
+                where built.activity_date between campaigns.pre_window_start_date and campaigns.end_date
+            )
+            or (
+                select count(*) from {{ ref('dim_dates') }} as dates
+                where not dates.is_unknown and dates.date_day between campaigns.start_date and campaigns.end_date
+            ) <> (
+                select count(distinct stored.date_day) from {{ this }} as stored
+                where stored.campaign_id = campaigns.campaign_id
+            )
+        )
+{%- endmacro %}
+
+{% macro forget_campaigns_rebuilt() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where campaign_id in ({{ campaigns_rebuilt() }})
+    {%- endif -%}
 {%- endmacro %}

@@ -140,3 +140,17 @@ select * from {{ loaded }}
         );
     {%- endfor %}
 {%- endmacro %}
+
+
+{#- The follower count each author had in each extraction run, from the profiles that run
+    fetched (Bluesky getProfiles, YouTube channels): a post carries its author's count from the
+    run that captured it. A later profile then rewrites no older post (a night's cost would
+    grow with every post the author ever wrote), and the figure is the same whether the run was
+    loaded alone or in a full refresh. A post whose run fetched no profile of its author falls
+    back to the author's latest profile (int_posts_unified). -#}
+{% macro followers_in_run(observations) -%}
+    select native_author_id, _run_id, max(followers_count) as followers_count
+    from {{ ref(observations) }}
+    where followers_count is not null
+    group by native_author_id, _run_id
+{%- endmacro %}

@@ -30,21 +30,19 @@ recompute as (
 ),
 {% endif %}
 
-all_posts as (
+-- int_posts_unified is read where each part needs it, not through one CTE: DuckDB would
+-- materialise a CTE read several times, i.e. copy the whole history into memory.
+posts as (
     select
         post_key, platform, entity_type, published_at, author_key, account_brand_id,
         text_redacted, text_hash, in_reply_to_key, engagements
     from {{ ref('int_posts_unified') }}
-),
-
-posts as (
-    select * from all_posts
     {{ 'where post_key in (select post_key from recompute)' if is_incremental() }}
 ),
 
 brand_accounts as (
     select post_key, account_brand_id as brand_id
-    from all_posts
+    from {{ ref('int_posts_unified') }}
     where account_brand_id is not null
         and post_key in (select in_reply_to_key from posts)
 ),
@@ -131,7 +129,7 @@ answers as (
         min(reply.published_at) as answered_at,
         min(reply.post_key) filter (where reply.published_at is not null) as answer_post_key
     from classified
-    inner join all_posts as reply
+    inner join {{ ref('int_posts_unified') }} as reply
         on reply.in_reply_to_key = classified.post_key
         and reply.account_brand_id = classified.brand_id
         and reply.published_at >= classified.published_at

@@ -29,11 +29,14 @@ changes as (
     select {{ key }} as post_key from {{ ref(staged) }} where {{ in_batch() }}
     union
     {%- endfor %}
-    -- an author's change reaches the posts it shows in
+    -- an author's change reaches the posts it shows in: only a change the stored row would
+    -- show (a post that reports its author's followers keeps that figure), else every post of
+    -- an author whose profile moved would be rewritten each night, however old
     select stored.post_key
     from {{ this }} as stored
     inner join batch_authors on batch_authors.author_key = stored.author_key
-    where stored.author_followers is distinct from batch_authors.followers_count
+    where stored.author_followers
+            is distinct from coalesce(stored.author_followers_reported, batch_authors.followers_count)
         or stored.author_verified is distinct from coalesce(batch_authors.author_verified, false)
         or stored.is_owned is distinct from coalesce(batch_authors.is_owned, false)
         or stored.account_brand_id is distinct from batch_authors.account_brand_id
@@ -159,9 +162,11 @@ select
     unioned.author_key,
     unioned.author_handle,
     unioned.author_is_public,
-    -- as reported with the post where the platform embeds it (X, Mastodon), else the
-    -- author's latest profile (YouTube channels, Bluesky getProfiles, Reddit /about)
+    -- as captured with the post: embedded (X, Mastodon) or the profile its run fetched
+    -- (Bluesky, YouTube); else the author's latest profile (Reddit /about, or a run that
+    -- fetched no profile of the author)
     coalesce(unioned.author_followers_count, authors.followers_count) as author_followers,
+    unioned.author_followers_count as author_followers_reported,
     coalesce(authors.author_verified, false) as author_verified,
     unioned.text_redacted,
     {{ sha256_hex('unioned.text_redacted') }} as text_hash,

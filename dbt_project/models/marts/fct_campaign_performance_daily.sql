@@ -1,12 +1,24 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=['{{ forget_campaigns_rebuilt() }}']
+) }}
 -- One row per campaign x date x platform for every date of the campaign window that lies in
 -- the data range (dim_dates): owned posts and user-generated mentions matching the
 -- campaign's hashtags / keywords, brand mentions, reach, engagements, engagement rate,
 -- mean sentiment, spend and cost per engagement, and mention lift to date against the
 -- same-length period just before the campaign (docs: campaign_lift).
--- Only posts and mentions dated inside a campaign window or its pre-period are read, so a
--- night's cost follows the campaigns' length, not the history kept.
+-- Incremental: a build recomputes the campaigns whose window or pre-period holds a date it
+-- rewrote, or whose window gained days in the data range (macros/batch.sql,
+-- campaigns_rebuilt); only their windows' posts and mentions are read, so a night's cost
+-- follows the length of the campaigns it touches, not the history kept.
+-- depends_on: {{ ref('int_build_dates') }}
 with campaigns as (
     select * from {{ ref('dim_campaigns') }} where not is_unknown
+    {%- if is_incremental() %}
+        and campaign_id in ({{ campaigns_rebuilt() }})
+    {%- endif %}
 ),
 
 span as (

@@ -13,6 +13,7 @@
 with matched as (
     select mention_key, post_key, brand_id, matched_on, matched_terms
     from {{ ref('int_mentions_matched') }}
+    {{ changed_posts_only() }}
 ),
 
 posts as (

@@ -14,28 +14,12 @@
 -- evidence (authoritative or fact-checker links), check biases (manipulative rhetoric), and
 -- turn to fact-checkers (matching fact-checked claim, verdict, reference). red_flags counts
 -- the signals that point to misinformation; risk_level combines them with reach.
--- Incremental: a build recomputes the posts it changed, the posts sharing a text with them
--- (when a text was first seen can move), and the posts of authors whose public, verified or
--- clinician flag it changed.
+-- Incremental: a build recomputes the posts it changed (read by their stamp, never by a join
+-- over history). A stored row it did not rewrite changes in two ways only, both computed from
+-- the row itself: a post of this build moved its text's first-seen date (a backfilled older
+-- copy), or this build changed its author's public, verified or clinician flag.
 -- depends_on: {{ ref('stg_quarantine') }}
 with
-{% if is_incremental() %}
-recompute as (
-    {{ unified_changes() }}
-    union
-    select post_key from {{ ref('int_posts_unified') }}
-    where text_hash in (select text_hash from {{ ref('int_posts_unified') }} where {{ in_batch() }})
-    union
-    select watched.post_key
-    from {{ this }} as watched
-    inner join {{ ref('dim_authors') }} as authors
-        on authors.author_key = watched.author_key and {{ in_batch('authors._loaded_in_build') }}
-    where watched.author_is_public is distinct from coalesce(authors.is_public, false)
-        or watched.author_is_verified is distinct from coalesce(authors.is_verified, false)
-        or watched.author_is_healthcare_professional is distinct from coalesce(authors.is_healthcare_professional, false)
-),
-{% endif %}
-
 posts as (
     select
         post_key, platform, entity_type, published_at, published_date, author_key, author_followers,
@@ -44,7 +28,23 @@ posts as (
         {{ link_hosts_in('text_redacted') }} as link_hosts
     from {{ ref('int_posts_unified') }}
     where account_brand_id is null
-    {{ 'and post_key in (select post_key from recompute)' if is_incremental() }}
+    {{ 'and ' ~ in_batch() if is_incremental() }}
+),
+
+first_seen as (
+    -- "check the date": when this exact (redacted) text was first seen in the warehouse, for
+    -- the texts of the posts recomputed (incremental: of every post this build wrote, as a
+    -- brand account's post counts too)
+    select text_hash, min(published_at) as first_seen_at
+    from {{ ref('int_posts_unified') }}
+    where text_hash in (
+        {%- if is_incremental() %}
+        select text_hash from {{ ref('int_posts_unified') }} where {{ in_batch() }}
+        {%- else %}
+        select text_hash from posts
+        {%- endif %}
+    )
+    group by text_hash
 ),
 
 patterns as (
@@ -91,18 +91,14 @@ per_link as (
     group by post_key
 ),
 
-first_seen as (
-    -- "check the date": when this exact (redacted) text was first seen in the warehouse
-    select text_hash, min(published_at) as first_seen_at
-    from {{ ref('int_posts_unified') }}
-    where text_hash in (select text_hash from posts)
-    group by text_hash
-),
-
 brands as (
     select post_key, {{ agg_sorted_list('brand_id') }} as brand_ids
     from {{ ref('int_mentions_matched') }}
+    {%- if is_incremental() %}
+    where {{ in_batch() }}
+    {%- else %}
     where post_key in (select post_key from posts)
+    {%- endif %}
     group by post_key
 ),
 
@@ -125,17 +121,49 @@ watched as (
 
 signals as (
     select
-        watched.*,
+        watched.post_key, watched.platform, watched.entity_type, watched.published_at,
+        watched.published_date, watched.author_key, watched.author_followers, watched.text_redacted,
+        watched.text_hash, watched.engagements, watched.link_hosts,
+        watched.claim_pattern_ids, watched.claim_topics, watched.uses_manipulative_rhetoric,
+        watched.fact_check_verdict, watched.fact_check_reference, watched.low_credibility_domains,
+        watched.cites_authoritative_source,
         authors.is_public as author_is_public,
         authors.is_verified as author_is_verified,
         authors.is_healthcare_professional as author_is_healthcare_professional,
         first_seen.first_seen_at,
-        first_seen.first_seen_at < watched.published_at as is_recycled_text,
         coalesce(brands.brand_ids, {{ empty_string_list() }}) as brand_ids
     from watched
     left join {{ ref('dim_authors') }} as authors on authors.author_key = watched.author_key
     left join first_seen on first_seen.text_hash = watched.text_hash
     left join brands on brands.post_key = watched.post_key
+    {%- if is_incremental() %}
+    union all
+    -- stored rows this build did not rewrite whose first-seen date or author flags moved
+    select
+        stored.post_key, stored.platform, stored.entity_type, stored.published_at,
+        stored.published_date, stored.author_key, stored.author_followers, stored.text_redacted,
+        stored.text_hash, stored.engagements, stored.linked_domains as link_hosts,
+        stored.claim_pattern_ids, stored.claim_topics, stored.uses_manipulative_rhetoric,
+        stored.fact_check_verdict, stored.fact_check_reference, stored.low_credibility_domains,
+        stored.cites_authoritative_source,
+        coalesce(authors.is_public, stored.author_is_public),
+        coalesce(authors.is_verified, stored.author_is_verified),
+        coalesce(authors.is_healthcare_professional, stored.author_is_healthcare_professional),
+        coalesce(first_seen.first_seen_at, stored.first_seen_at),
+        stored.brand_ids
+    from {{ this }} as stored
+    left join first_seen on first_seen.text_hash = stored.text_hash
+    left join {{ ref('dim_authors') }} as authors
+        on authors.author_key = stored.author_key and {{ in_batch('authors._loaded_in_build') }}
+    where stored.post_key not in (select post_key from {{ ref('int_posts_unified') }} where {{ in_batch() }})
+        and (
+            first_seen.first_seen_at is distinct from stored.first_seen_at and first_seen.text_hash is not null
+            or stored.author_is_public is distinct from coalesce(authors.is_public, stored.author_is_public)
+            or stored.author_is_verified is distinct from coalesce(authors.is_verified, stored.author_is_verified)
+            or stored.author_is_healthcare_professional
+                is distinct from coalesce(authors.is_healthcare_professional, stored.author_is_healthcare_professional)
+        )
+    {%- endif %}
 ),
 
 flagged as (
@@ -145,7 +173,7 @@ flagged as (
          + case when {{ list_len('link_hosts') }} = 0 then 1 else 0 end
          + case when not coalesce(author_is_verified, false)
                  and not coalesce(author_is_healthcare_professional, false) then 1 else 0 end
-         + case when is_recycled_text then 1 else 0 end
+         + case when first_seen_at < published_at then 1 else 0 end
          + case when not cites_authoritative_source then 1 else 0 end
          + case when uses_manipulative_rhetoric then 1 else 0 end
          + case when fact_check_verdict = 'false' then 1 else 0 end) as red_flags
@@ -175,7 +203,8 @@ select
     coalesce(author_followers, 0) as author_followers,
     -- 4. check the date
     first_seen_at,
-    coalesce(is_recycled_text, false) as is_recycled_text,
+    coalesce(first_seen_at < published_at, false) as is_recycled_text,
+    text_hash,
     -- 5. examine the supporting evidence
     cites_authoritative_source,
     -- 6. check biases
