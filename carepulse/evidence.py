@@ -28,35 +28,67 @@ from transform.build import docs_dir, target_dir
 DIGEST = "sha256(rows, sum md5 lower, sum md5 upper) v1"
 _DIGEST_SQL = ('select count(*), coalesce(sum(md5_number_lower(t::varchar)::hugeint), 0), '
                'coalesce(sum(md5_number_upper(t::varchar)::hugeint), 0) from marts."{name}" as t')
+STAMP = "_loaded_in_build"
 
 
-def mart_hashes(db: Path) -> dict[str, dict]:
-    """{mart: {"rows": n, "sha256": content digest (DIGEST), "digest": DIGEST}} for schema marts."""
+def mart_hashes(db: Path, known: dict | None = None) -> tuple[dict[str, dict], dict[str, dict]]:
+    """({mart: {"rows", "sha256" (DIGEST), "digest"}}, parts) for schema marts.
+
+    The sums are additive, so a mart whose rows carry the build that wrote them is summed per
+    build (`parts`: {mart: {build: [rows, lower, upper]}}). A build's rows are never changed
+    in place, only deleted (a rewrite stamps its rows with the new build), so a part of
+    `known` (the published warehouse's) whose row count is unchanged is reused: sealing a
+    night sums the rows that night wrote, not the history. The digest is the same as summing
+    the whole table, which is how an auditor checks it."""
+    known = known or {}
     con = duckdb.connect(str(db), read_only=True)
     try:
-        names = [r[0] for r in con.execute("select table_name from information_schema.tables "
-                                           "where table_schema = 'marts' order by 1").fetchall()]
-        out = {}
-        for name in names:
-            rows, lower, upper = con.execute(_DIGEST_SQL.format(name=name)).fetchone()
+        columns: dict[str, set[str]] = {}
+        for table, column in con.execute("select table_name, column_name from information_schema.columns "
+                                         "where table_schema = 'marts'").fetchall():
+            columns.setdefault(table, set()).add(column)
+        hashes, parts = {}, {}
+        for name in sorted(columns):
+            if STAMP in columns[name]:
+                parts[name] = _parts(con, name, known.get(name) or {})
+                sums = [sum(part[i] for part in parts[name].values()) for i in range(3)]
+            else:
+                sums = con.execute(_DIGEST_SQL.format(name=name)).fetchone()
+            rows, lower, upper = sums
             digest = hashlib.sha256(f"{rows}:{lower}:{upper}".encode()).hexdigest()
-            out[name] = {"rows": rows, "sha256": digest, "digest": DIGEST}
-        return out
+            hashes[name] = {"rows": rows, "sha256": digest, "digest": DIGEST}
+        return hashes, parts
     finally:
         con.close()
 
 
-def collect(home: Path, audit: Path, nights: list[str], warehouse: Path) -> dict:
+def _parts(con: duckdb.DuckDBPyConnection, name: str, known: dict[str, list]) -> dict[str, list]:
+    counts = con.execute(f'select {STAMP}, count(*) from marts."{name}" group by 1').fetchall()
+    out = {}
+    for build, rows in counts:
+        key = "" if build is None else build
+        if key in known and known[key][0] == rows:
+            out[key] = known[key]
+            continue
+        where = f"{STAMP} is null" if build is None else f"{STAMP} = $build"
+        out[key] = list(con.execute(f"{_DIGEST_SQL.format(name=name)} where {where}",
+                                    {} if build is None else {"build": build}).fetchone())
+    return out
+
+
+def collect(home: Path, audit: Path, nights: list[str], warehouse: Path, known_parts: dict | None = None) -> dict:
     """Write marts.json (of `warehouse`, the candidate about to be published), copy the dbt
-    artifacts and docs page, and list the extraction manifests the build read."""
-    hashes = mart_hashes(warehouse)
+    artifacts and docs page, and list the extraction manifests the build read. `known_parts`:
+    the published warehouse's digest parts (mart_hashes), returned updated as "mart_parts"."""
+    hashes, parts = mart_hashes(warehouse, known_parts)
     atomic_write(audit / "marts.json", json.dumps(hashes, indent=1, sort_keys=True).encode(), mode=0o644)
     dbt_source = copy_dbt_artifacts(home, audit)
     manifests = [{"path": str(p.relative_to(home)), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
                  for p in manifests_read(home, nights)]
     atomic_write(audit / "extraction_manifests.json",
                  json.dumps(manifests, indent=1).encode(), mode=0o644)
-    return {"marts": len(hashes), "manifests": len(manifests), "audit": str(audit), "dbt": dbt_source,
+    return {"marts": len(hashes), "mart_parts": parts, "manifests": len(manifests), "audit": str(audit),
+            "dbt": dbt_source,
             "docs": copy_docs(home, audit), "lineage_events": copy_lineage_events(home, audit)}
 
 

@@ -228,15 +228,18 @@ def publish(home: Path, audit: Path, nights: Iterable[date] = ()) -> dict:
     from carepulse.audit import seal
     from carepulse.evidence import collect
     from carepulse.publish import publish as swap_in
+    from carepulse.publish import published_state, record_published
     from transform.build import candidate_path
 
     sealed: dict = {}
+    known = published_state(home).get("mart_parts")
 
     def seal_evidence() -> None:
-        sealed.update(collect(home, audit, [n.isoformat() for n in nights], candidate_path(home)))
+        sealed.update(collect(home, audit, [n.isoformat() for n in nights], candidate_path(home), known))
         sealed["bundle_sha256"] = seal(home, audit)["sha256"]
 
     result = swap_in(home, audit, seal_evidence)
+    record_published(home, result.sha256, sealed["mart_parts"])
     return {"published": str(result.published), "sha256": result.sha256,
             "previous_sha256": result.previous_sha256, "bundle_sha256": sealed["bundle_sha256"],
             "manifests": sealed["manifests"]}

@@ -31,6 +31,10 @@ from transform.build import candidate_path, published_path
 
 INTENT = "publishing.json"
 DOCS_PAGE = "dbt_docs.html"
+# What the last publish knew of the published file: its sha256 and the mart digests' parts,
+# valid while the file is the one it describes (same inode, size and mtime): a night then hashes
+# the warehouse once (the gate), not three times, and sums only the mart rows it wrote.
+RECORD = "published_state.json"
 
 
 class PublishRefused(RuntimeError):
@@ -49,10 +53,34 @@ class PublishResult:
     record: Path
 
 
+def file_state(path: Path) -> dict[str, int]:
+    """What identifies one version of a file without reading it (a rewrite changes one of them)."""
+    st = path.stat()
+    return {"inode": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def published_state(home: Path) -> dict:
+    """The last publish's record of the published file ({"sha256", "file", "mart_parts"}), or {}
+    when there is none or the file is no longer the one it describes."""
+    path, published = paths.warehouse_dir(home) / RECORD, published_path(home)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return doc if doc.get("file") == file_state(published) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def record_published(home: Path, sha: str, mart_parts: dict) -> None:
+    doc = {"sha256": sha, "file": file_state(published_path(home)), "mart_parts": mart_parts}
+    atomic_write(paths.warehouse_dir(home) / RECORD, json.dumps(doc).encode(), mode=0o644)
+
+
 def record_gate(audit: Path, candidate: Path, stages: dict[str, dict]) -> Path:
-    """Write gate.json: per stage (raw, marts) success and failures, and the candidate's hash."""
+    """Write gate.json: per stage (raw, marts) success and failures, and the candidate's hash
+    (with the file's identity, so that publish need not read it again if it is unchanged)."""
     doc = {
         "candidate_sha256": sha256_file(candidate) if candidate.exists() else None,
+        "candidate_file": file_state(candidate) if candidate.exists() else None,
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "passed": all(s.get("success") for s in stages.values()) and bool(stages),
         "stages": stages,
@@ -81,7 +109,8 @@ def _checked_candidate(home: Path, audit: Path) -> str:
         failed = [f for s in gate["stages"].values() for f in s.get("failures", [])]
         raise PublishRefused("quality gate failed; published warehouse unchanged; failed: "
                              + ("; ".join(failed) or "see " + str(audit / "gate.json")))
-    sha = sha256_file(candidate)
+    unchanged = gate.get("candidate_file") is not None and gate["candidate_file"] == file_state(candidate)
+    sha = gate["candidate_sha256"] if unchanged else sha256_file(candidate)
     if sha != gate["candidate_sha256"]:
         raise PublishRefused(f"{candidate}: changed after validation (sha256 {sha[:12]} != "
                              f"{str(gate['candidate_sha256'])[:12]}); validate again")
@@ -96,7 +125,7 @@ def publish(home: Path, audit: Path, seal: Callable[[], object] | None = None) -
     it: `carepulse.nightly.publish`)."""
     candidate, published = candidate_path(home), published_path(home)
     sha = _checked_candidate(home, audit)
-    previous = sha256_file(published) if published.exists() else None
+    previous = (published_state(home).get("sha256") or sha256_file(published)) if published.exists() else None
     record = audit / "publish.json"
     doc = {"published": str(published.name), "sha256": sha, "previous_sha256": previous,
            "published_at": datetime.now(UTC).isoformat(timespec="seconds")}
