@@ -96,10 +96,19 @@
 {%- endmacro %}
 
 
-{#- In int_posts_unified's incremental builds: only the posts in its `changes` CTE. -#}
-{% macro changed_only(key) -%}
+{#- In int_posts_unified's incremental builds, the staged rows to rewrite: those this build
+    staged (read by their stamp: older row groups are skipped unread) and those of the posts in
+    its `author_changes` CTE (usually none: DuckDB then skips the second scan). -#}
+{% macro changed_rows(staged, key) -%}
     {%- if is_incremental() -%}
-    where {{ key }} in (select post_key from changes)
+    (
+        select * from {{ staged }} where {{ in_batch() }}
+        union all
+        select * from {{ staged }}
+        where not {{ in_batch() }} and {{ key }} in (select post_key from author_changes)
+    )
+    {%- else -%}
+    {{ staged }}
     {%- endif -%}
 {%- endmacro %}
 

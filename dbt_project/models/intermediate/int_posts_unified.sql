@@ -24,14 +24,10 @@ batch_authors as (
     {%- endfor %}
 ),
 
-changes as (
-    {%- for platform, entity, base, staged, key in quarantine_post_models() %}
-    select {{ key }} as post_key from {{ ref(staged) }} where {{ in_batch() }}
-    union
-    {%- endfor %}
+author_changes as (
     -- an author's change reaches the posts it shows in: only a change the stored row would
-    -- show (a post that reports its author's followers keeps that figure), else every post of
-    -- an author whose profile moved would be rewritten each night, however old
+    -- show (a post that captured its author's followers keeps that figure), else every post
+    -- of an author whose profile moved would be rewritten each night, however old
     select stored.post_key
     from {{ this }} as stored
     inner join batch_authors on batch_authors.author_key = stored.author_key
@@ -53,8 +49,7 @@ youtube_videos as (
         {{ engagement_mapping('youtube_video') }},
         snapshot_date,
         {{ lineage_columns() }}
-    from {{ ref('stg_youtube__posts') }}
-    {{ changed_only('post_key') }}
+    from {{ changed_rows(ref('stg_youtube__posts'), 'post_key') }} as staged
 ),
 
 youtube_comments as (
@@ -68,8 +63,7 @@ youtube_comments as (
         {{ engagement_mapping('youtube_comment') }},
         snapshot_date,
         {{ lineage_columns() }}
-    from {{ ref('stg_youtube__comments') }}
-    {{ changed_only('comment_key') }}
+    from {{ changed_rows(ref('stg_youtube__comments'), 'comment_key') }} as staged
 ),
 
 reddit_posts as (
@@ -82,8 +76,7 @@ reddit_posts as (
         {{ engagement_mapping('reddit') }},
         snapshot_date,
         {{ lineage_columns() }}
-    from {{ ref('stg_reddit__posts') }}
-    {{ changed_only('post_key') }}
+    from {{ changed_rows(ref('stg_reddit__posts'), 'post_key') }} as staged
 ),
 
 mastodon_posts as (
@@ -96,8 +89,7 @@ mastodon_posts as (
         {{ engagement_mapping('mastodon') }},
         snapshot_date,
         {{ lineage_columns() }}
-    from {{ ref('stg_mastodon__posts') }}
-    {{ changed_only('post_key') }}
+    from {{ changed_rows(ref('stg_mastodon__posts'), 'post_key') }} as staged
 ),
 
 bluesky_posts as (
@@ -110,8 +102,7 @@ bluesky_posts as (
         {{ engagement_mapping('bluesky') }},
         snapshot_date,
         {{ lineage_columns() }}
-    from {{ ref('stg_bluesky__posts') }}
-    {{ changed_only('post_key') }}
+    from {{ changed_rows(ref('stg_bluesky__posts'), 'post_key') }} as staged
 ),
 
 x_posts as (
@@ -124,8 +115,7 @@ x_posts as (
         {{ engagement_mapping('x') }},
         snapshot_date,
         {{ lineage_columns() }}
-    from {{ ref('stg_x__posts') }}
-    {{ changed_only('post_key') }}
+    from {{ changed_rows(ref('stg_x__posts'), 'post_key') }} as staged
 ),
 
 
