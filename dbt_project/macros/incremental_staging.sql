@@ -143,11 +143,11 @@ select * from {{ loaded }}
 
 
 {#- The follower count each author had in each extraction run, from the profiles that run
-    fetched (Bluesky getProfiles, YouTube channels): a post carries its author's count from the
-    run that captured it. A later profile then rewrites no older post (a night's cost would
-    grow with every post the author ever wrote), and the figure is the same whether the run was
-    loaded alone or in a full refresh. A post whose run fetched no profile of its author falls
-    back to the author's latest profile (int_posts_unified). -#}
+    fetched (Bluesky getProfiles, YouTube channels, Reddit /about of the config accounts): a
+    post carries its author's count from the run that captured it, never a later one. A
+    profile seen again then rewrites no older post (a night's cost would grow with every post
+    the author ever wrote), and the figure is the same whether the run was loaded alone or in
+    a full refresh. -#}
 {% macro followers_in_run(observations) -%}
     select native_author_id, _run_id, max(followers_count) as followers_count
     from {{ ref(observations) }}

@@ -116,6 +116,9 @@ def content(db: Path) -> dict[str, str]:
         con.close()
 
 
+STAGED_POSTS = [("stg_youtube__posts", "post_key"), ("stg_youtube__comments", "comment_key"),
+                *((f"stg_{p}__posts", "post_key") for p in ("reddit", "mastodon", "bluesky", "x"))]
+
 # The sentiment cache keeps the scores of texts a post no longer shows (a later snapshot
 # edited it), so an incremental history holds a superset of one build's rows.
 CACHE = "intermediate.int_sentiment_scores"
@@ -179,10 +182,18 @@ def test_a_build_reads_only_the_runs_it_loads_and_a_rerun_changes_nothing(runs, 
                             "where _loaded_in_build = ?", [build]).fetchall()
         older_rows = con.execute("select count(*) from staging.stg_raw__manifest_files "
                                  "where night < ? and _loaded_in_build = ?", [N4, build]).fetchone()[0]
+        staged = {k for (k,) in con.execute(" union ".join(
+            f"select {key} from staging.{model} where _loaded_in_build = $build"
+            for model, key in STAGED_POSTS), {"build": build}).fetchall()}
+        rewritten = {k for (k,) in con.execute("select post_key from intermediate.int_posts_unified "
+                                               "where _loaded_in_build = ?", [build]).fetchall()}
     finally:
         con.close()
     assert sorted(r for _, r in ledger) == runs[N4] and {n for n, _ in ledger} == {N4}
     assert files == [(N4,)] and older_rows == 0
+    # an older post is not rewritten because its author was seen again (its follower count is
+    # the one captured with it): the night's cost does not grow with the authors' histories
+    assert rewritten and rewritten - staged == set()
     # what the build ran: each page reader's file list names the new night's pages alone
     compiled = (home / "dbt_target" / "compiled").rglob("stg_*__posts.sql")
     read = {m for f in compiled for m in re.findall(r"platform=\w+/date=([\d-]+)/", f.read_text())}

@@ -17,7 +17,7 @@ with
 {% if is_incremental() %}
 batch_authors as (
     {%- for platform in ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
-    select author_key, followers_count, author_verified, is_owned, account_brand_id
+    select author_key, author_verified, is_owned, account_brand_id
     from {{ ref('stg_' ~ platform ~ '__authors') }}
     where {{ in_batch() }}
     {{ 'union all' if not loop.last }}
@@ -25,15 +25,12 @@ batch_authors as (
 ),
 
 author_changes as (
-    -- an author's change reaches the posts it shows in: only a change the stored row would
-    -- show (a post that captured its author's followers keeps that figure), else every post
-    -- of an author whose profile moved would be rewritten each night, however old
+    -- an author's change reaches the posts it shows in: verification and account role (rare;
+    -- followers are the ones captured with each post, so a profile seen again rewrites nothing)
     select stored.post_key
     from {{ this }} as stored
     inner join batch_authors on batch_authors.author_key = stored.author_key
-    where stored.author_followers
-            is distinct from coalesce(stored.author_followers_reported, batch_authors.followers_count)
-        or stored.author_verified is distinct from coalesce(batch_authors.author_verified, false)
+    where stored.author_verified is distinct from coalesce(batch_authors.author_verified, false)
         or stored.is_owned is distinct from coalesce(batch_authors.is_owned, false)
         or stored.account_brand_id is distinct from batch_authors.account_brand_id
 ),
@@ -135,7 +132,7 @@ unioned as (
 
 authors as (
     {%- for platform in ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
-    select author_key, followers_count, author_verified, is_owned, account_brand_id
+    select author_key, author_verified, is_owned, account_brand_id
     from {{ ref('stg_' ~ platform ~ '__authors') }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
@@ -153,10 +150,10 @@ select
     unioned.author_handle,
     unioned.author_is_public,
     -- as captured with the post: embedded (X, Mastodon) or the profile its run fetched
-    -- (Bluesky, YouTube); else the author's latest profile (Reddit /about, or a run that
-    -- fetched no profile of the author)
-    coalesce(unioned.author_followers_count, authors.followers_count) as author_followers,
-    unioned.author_followers_count as author_followers_reported,
+    -- (Bluesky, YouTube videos, Reddit config accounts); NULL where neither says. Never the
+    -- author's latest profile: that would rewrite every older post of the author each time
+    -- the profile is seen again (dim_authors has the latest count).
+    unioned.author_followers_count as author_followers,
     coalesce(authors.author_verified, false) as author_verified,
     unioned.text_redacted,
     {{ sha256_hex('unioned.text_redacted') }} as text_hash,

@@ -13,6 +13,10 @@ authors as (
     select * from {{ ref('stg_reddit__authors') }}
 ),
 
+run_followers as (
+    {{ followers_in_run('base_reddit__author_observations') }}
+),
+
 mention_rows as (
     select
         screened.post_key,
@@ -41,7 +45,7 @@ loaded as (
         authors.author_id,
         authors.author_handle,
         coalesce(authors.author_is_public, false) as author_is_public,
-        cast(null as bigint) as author_followers_count,
+        run_followers.followers_count as author_followers_count,
         {{ mask_private_mentions('screened.title_redacted_once', 'mentioned.private_mentions') }} as title_redacted,
         {{ mask_private_mentions('screened.text_redacted_once', 'mentioned.private_mentions') }} as text_redacted,
         cast(null as varchar) as lang,
@@ -64,6 +68,9 @@ loaded as (
     from screened
     left join authors on authors.author_key = {{ author_key('reddit', 'screened.native_author_id') }}
     left join mentioned on mentioned.post_key = screened.post_key
+    left join run_followers
+        on run_followers.native_author_id = screened.native_author_id
+        and run_followers._run_id = screened._run_id
 )
 
 {{ merge_latest('loaded', 'post_key', 'reddit', 'post', ref('stg_reddit__authors')) }}
