@@ -6,14 +6,16 @@ before GX runs. Each suite module's SQL selects only the columns it checks; text
 are reduced to a verdict by the module's `prepare` before GX sees them.
 
 Facts that grow every night (a module with WINDOW_COLUMN) are checked row by row over the
-dates the build rewrote (`build.int_build_dates`: a backfilled or resumed older night
-included) and the last `window_days` days before the reconciled night, so the gate's cost
-follows the night's data, not the history kept; window_days=None checks whole tables.
+rows the build wrote (their `_loaded_in_build`, or for a mart without it the dates the build
+rewrote, `build.int_build_dates`: a backfilled or resumed older night included) and the last
+`window_days` days before the reconciled night, so the gate's cost follows the night's data,
+not the history kept; window_days=None checks whole tables.
 Counts in the reconciliation are computed in DuckDB over whole tables (cheap aggregates).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -91,8 +93,15 @@ def _read(con: duckdb.DuckDBPyConnection, mod: Any, since: date | None, notes: l
     sql, params = mod.SQL, params or {}
     if column and since is not None:
         # NULL dates stay in: their not-null expectation must see them
-        also = f" or {column} in (select activity_date from build.int_build_dates)" if rewritten else ""
-        sql = f"select * from ({mod.SQL}) as checked where {column} >= $since{also} or {column} is null"
+        rows = f"{column} >= $since or {column} is null"
+        table = re.search(r"\bfrom (marts\.\w+)", mod.SQL).group(1)
+        if rewritten and _stamped(con, table):
+            # the rows this build wrote (read by their stamp), not every row of their dates
+            stamped = f"select * from {table} where {rows} or _loaded_in_build = (select build_id from build.int_build)"
+            sql = mod.SQL.replace(f"from {table}", f"from ({stamped}) as {table.split('.')[1]}", 1)
+        else:
+            also = f" or {column} in (select activity_date from build.int_build_dates)" if rewritten else ""
+            sql = f"select * from ({mod.SQL}) as checked where {rows}{also}"
         params = {"since": since}
     try:
         frame = con.execute(sql, params).df()
@@ -100,6 +109,12 @@ def _read(con: duckdb.DuckDBPyConnection, mod: Any, since: date | None, notes: l
         notes.append(f"{mod.NAME}: could not read the mart ({type(error).__name__})")
         return pd.DataFrame()
     return mod.prepare(frame) if hasattr(mod, "prepare") else frame
+
+
+def _stamped(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return con.execute("select count(*) from information_schema.columns where table_schema = ? "
+                       "and table_name = ? and column_name = '_loaded_in_build'", [schema, name]).fetchone()[0] > 0
 
 
 def _freshness(night: date | None) -> dict[str, pd.Timestamp]:
