@@ -28,6 +28,7 @@ from transform.build import docs_dir, target_dir
 DIGEST = "sha256(rows, sum md5 lower, sum md5 upper) v1"
 _DIGEST_SQL = ('select count(*), coalesce(sum(md5_number_lower(t::varchar)::hugeint), 0), '
                'coalesce(sum(md5_number_upper(t::varchar)::hugeint), 0) from marts."{name}" as t')
+VIEW_DIGEST = "sha256(view definition) v1"
 STAMP = "_loaded_in_build"
 
 
@@ -47,8 +48,16 @@ def mart_hashes(db: Path, known: dict | None = None) -> tuple[dict[str, dict], d
         for table, column in con.execute("select table_name, column_name from information_schema.columns "
                                          "where table_schema = 'marts'").fetchall():
             columns.setdefault(table, set()).add(column)
+        views = dict(con.execute("select view_name, sql from duckdb_views() where schema_name = 'marts'").fetchall())
         hashes, parts = {}, {}
         for name in sorted(columns):
+            if name in views:
+                # a view's rows depend on when it is read (fct_patient_questions ages open items),
+                # so a digest of them could never be checked later; its definition can
+                (rows,) = con.execute(f'select count(*) from marts."{name}"').fetchone()
+                hashes[name] = {"rows": rows, "sha256": hashlib.sha256(views[name].encode()).hexdigest(),
+                                "digest": VIEW_DIGEST}
+                continue
             if STAMP in columns[name]:
                 parts[name] = _parts(con, name, known.get(name) or {})
                 sums = [sum(part[i] for part in parts[name].values()) for i in range(3)]

@@ -216,7 +216,10 @@ def test_mart_digests_summed_per_build_equal_the_whole_table_and_reuse_unchanged
         con.execute("create table marts.fct_a as select range as k, 'b' || (range % 3) as _loaded_in_build "
                     "from range(1000)")
         con.execute("create table marts.dim_b as select range as k from range(10)")
+        con.execute("create view marts.fct_v as select k, now() as read_at from marts.dim_b")
     hashes, parts = mart_hashes(db)
+    assert hashes["fct_v"]["rows"] == 10 and hashes["fct_v"]["digest"].startswith("sha256(view definition)")
+    assert mart_hashes(db)[0]["fct_v"] == hashes["fct_v"]  # read later: the same digest
     with duckdb.connect(str(db), read_only=True) as con:
         rows, lower, upper = con.execute(_DIGEST_SQL.format(name="fct_a")).fetchone()
     import hashlib
