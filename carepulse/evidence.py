@@ -30,20 +30,29 @@ _DIGEST_SQL = ('select count(*), coalesce(sum(md5_number_lower(t::varchar)::huge
                'coalesce(sum(md5_number_upper(t::varchar)::hugeint), 0) from marts."{name}" as t')
 VIEW_DIGEST = "sha256(view definition) v1"
 STAMP = "_loaded_in_build"
+# The key of each mart whose rows carry their build: what tells the rows a build deleted.
+KEYS = {"dim_authors": "author_key", "fct_mentions": "mention_key", "fct_share_of_voice_daily": "sov_key",
+        "fct_post_engagement_daily": "post_snapshot_key", "fct_influencer_mentions_daily": "influencer_day_key",
+        "fct_misinformation_watch": "post_key"}
 
 
-def mart_hashes(db: Path, known: dict | None = None) -> tuple[dict[str, dict], dict[str, dict]]:
+def mart_hashes(db: Path, known: dict | None = None,
+                previous: Path | None = None) -> tuple[dict[str, dict], dict[str, dict]]:
     """({mart: {"rows", "sha256" (DIGEST), "digest"}}, parts) for schema marts.
 
     The sums are additive, so a mart whose rows carry the build that wrote them is summed per
     build (`parts`: {mart: {build: [rows, lower, upper]}}). A build's rows are never changed
     in place, only deleted (a rewrite stamps its rows with the new build), so a part of
-    `known` (the published warehouse's) whose row count is unchanged is reused: sealing a
-    night sums the rows that night wrote, not the history. The digest is the same as summing
-    the whole table, which is how an auditor checks it."""
+    `known` (the parts of `previous`, the published warehouse `db` was copied from) whose row
+    count is unchanged is reused, and one that lost rows is reduced by the sums of the rows
+    `previous` has and `db` no longer has (found by key): sealing a night sums the rows that
+    night wrote and deleted, not the history. The digest is the same as summing the whole
+    table, which is how an auditor checks it."""
     known = known or {}
     con = duckdb.connect(str(db), read_only=True)
     try:
+        if previous is not None and known:
+            con.execute(f"attach '{previous}' as previous (read_only)")
         columns: dict[str, set[str]] = {}
         for table, column in con.execute("select table_name, column_name from information_schema.columns "
                                          "where table_schema = 'marts'").fetchall():
@@ -59,7 +68,8 @@ def mart_hashes(db: Path, known: dict | None = None) -> tuple[dict[str, dict], d
                                 "digest": VIEW_DIGEST}
                 continue
             if STAMP in columns[name]:
-                parts[name] = _parts(con, name, known.get(name) or {})
+                reduce = previous is not None and name in KEYS
+                parts[name] = _parts(con, name, known.get(name) or {}, KEYS[name] if reduce else None)
                 sums = [sum(part[i] for part in parts[name].values()) for i in range(3)]
             else:
                 sums = con.execute(_DIGEST_SQL.format(name=name)).fetchone()
@@ -71,25 +81,36 @@ def mart_hashes(db: Path, known: dict | None = None) -> tuple[dict[str, dict], d
         con.close()
 
 
-def _parts(con: duckdb.DuckDBPyConnection, name: str, known: dict[str, list]) -> dict[str, list]:
+def _parts(con: duckdb.DuckDBPyConnection, name: str, known: dict[str, list],
+           key: str | None) -> dict[str, list]:
     counts = con.execute(f'select {STAMP}, count(*) from marts."{name}" group by 1').fetchall()
     out = {}
     for build, rows in counts:
-        key = "" if build is None else build
-        if key in known and known[key][0] == rows:
-            out[key] = known[key]
+        part = "" if build is None else build
+        if part in known and known[part][0] == rows:
+            out[part] = known[part]
             continue
+        if part in known and key is not None and build is not None and rows < known[part][0]:
+            gone = con.execute(
+                f'{_DIGEST_SQL.format(name=name).replace("marts.", "previous.marts.")} '
+                f'where {STAMP} = $build and not exists (select 1 from marts."{name}" as kept '
+                f'where kept.{STAMP} = $build and kept.{key} = t.{key})', {"build": build}).fetchone()
+            if known[part][0] - gone[0] == rows:
+                out[part] = [known[part][i] - gone[i] for i in range(3)]
+                continue
         where = f"{STAMP} is null" if build is None else f"{STAMP} = $build"
-        out[key] = list(con.execute(f"{_DIGEST_SQL.format(name=name)} where {where}",
-                                    {} if build is None else {"build": build}).fetchone())
+        out[part] = list(con.execute(f"{_DIGEST_SQL.format(name=name)} where {where}",
+                                     {} if build is None else {"build": build}).fetchone())
     return out
 
 
-def collect(home: Path, audit: Path, nights: list[str], warehouse: Path, known_parts: dict | None = None) -> dict:
+def collect(home: Path, audit: Path, nights: list[str], warehouse: Path, known_parts: dict | None = None,
+            previous: Path | None = None) -> dict:
     """Write marts.json (of `warehouse`, the candidate about to be published), copy the dbt
     artifacts and docs page, and list the extraction manifests the build read. `known_parts`:
-    the published warehouse's digest parts (mart_hashes), returned updated as "mart_parts"."""
-    hashes, parts = mart_hashes(warehouse, known_parts)
+    the digest parts of `previous`, the published warehouse (mart_hashes), returned updated as
+    "mart_parts"."""
+    hashes, parts = mart_hashes(warehouse, known_parts, previous)
     atomic_write(audit / "marts.json", json.dumps(hashes, indent=1, sort_keys=True).encode(), mode=0o644)
     dbt_source = copy_dbt_artifacts(home, audit)
     manifests = [{"path": str(p.relative_to(home)), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}

@@ -229,13 +229,14 @@ def publish(home: Path, audit: Path, nights: Iterable[date] = ()) -> dict:
     from carepulse.evidence import collect
     from carepulse.publish import publish as swap_in
     from carepulse.publish import published_state, record_published
-    from transform.build import candidate_path
+    from transform.build import candidate_path, published_path
 
     sealed: dict = {}
     known = published_state(home).get("mart_parts")
 
     def seal_evidence() -> None:
-        sealed.update(collect(home, audit, [n.isoformat() for n in nights], candidate_path(home), known))
+        sealed.update(collect(home, audit, [n.isoformat() for n in nights], candidate_path(home), known,
+                              published_path(home) if known else None))
         sealed["bundle_sha256"] = seal(home, audit)["sha256"]
 
     result = swap_in(home, audit, seal_evidence)

@@ -235,3 +235,28 @@ def test_mart_digests_summed_per_build_equal_the_whole_table_and_reuse_unchanged
     after, after_parts = mart_hashes(db, known)
     assert after_parts["fct_a"]["b1"][0] == parts["fct_a"]["b1"][0] - 1
     assert after["fct_a"]["rows"] == 999
+
+
+def test_a_build_part_that_lost_rows_is_reduced_by_the_rows_gone_and_equals_a_full_sum(tmp_path):
+    """Sealing a night: the published warehouse's parts, less the rows the night deleted (found
+    by key in the published file), plus the night's rows, give the whole-table digest."""
+    import shutil
+
+    import duckdb
+
+    from carepulse.evidence import mart_hashes
+
+    previous, candidate = tmp_path / "published.duckdb", tmp_path / "candidate.duckdb"
+    with duckdb.connect(str(previous)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.fct_mentions as select 'm' || range as mention_key, range as n, "
+                    "'b' || (range % 3) as _loaded_in_build from range(3000)")
+    _, known = mart_hashes(previous)
+    shutil.copyfile(previous, candidate)
+    with duckdb.connect(str(candidate)) as con:  # the night rewrites 40 mentions of older builds
+        con.execute("delete from marts.fct_mentions where n % 75 = 0")
+        con.execute("insert into marts.fct_mentions select 'm' || range, range + 1, 'b3' "
+                    "from range(3000) where range % 75 = 0")
+    incremental, parts = mart_hashes(candidate, known, previous)
+    full, full_parts = mart_hashes(candidate)
+    assert incremental == full and parts == full_parts
