@@ -32,8 +32,8 @@ VIEW_DIGEST = "sha256(view definition) v1"
 STAMP = "_loaded_in_build"
 # The key of each mart whose rows carry their build: what tells the rows a build deleted.
 KEYS = {"dim_authors": "author_key", "fct_mentions": "mention_key", "fct_share_of_voice_daily": "sov_key",
-        "fct_post_engagement_daily": "post_snapshot_key", "fct_influencer_mentions_daily": "influencer_day_key",
-        "fct_misinformation_watch": "post_key"}
+        "fct_post_engagement_daily": "post_snapshot_key",
+        "fct_influencer_mentions_daily": "influencer_day_key", "fct_misinformation_watch": "post_key"}
 
 
 def mart_hashes(db: Path, known: dict | None = None,
@@ -57,7 +57,8 @@ def mart_hashes(db: Path, known: dict | None = None,
         for table, column in con.execute("select table_name, column_name from information_schema.columns "
                                          "where table_schema = 'marts'").fetchall():
             columns.setdefault(table, set()).add(column)
-        views = dict(con.execute("select view_name, sql from duckdb_views() where schema_name = 'marts'").fetchall())
+        views = dict(con.execute("select view_name, sql from duckdb_views() "
+                                 "where schema_name = 'marts'").fetchall())
         hashes, parts = {}, {}
         for name in sorted(columns):
             if name in views:

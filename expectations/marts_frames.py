@@ -97,7 +97,8 @@ def _read(con: duckdb.DuckDBPyConnection, mod: Any, since: date | None, notes: l
         table = re.search(r"\bfrom (marts\.\w+)", mod.SQL).group(1)
         if rewritten and _stamped(con, table):
             # the rows this build wrote (read by their stamp), not every row of their dates
-            stamped = f"select * from {table} where {rows} or _loaded_in_build = (select build_id from build.int_build)"
+            this_build = "_loaded_in_build = (select build_id from build.int_build)"
+            stamped = f"select * from {table} where {rows} or {this_build}"
             sql = mod.SQL.replace(f"from {table}", f"from ({stamped}) as {table.split('.')[1]}", 1)
         else:
             also = f" or {column} in (select activity_date from build.int_build_dates)" if rewritten else ""
@@ -113,8 +114,10 @@ def _read(con: duckdb.DuckDBPyConnection, mod: Any, since: date | None, notes: l
 
 def _stamped(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
-    return con.execute("select count(*) from information_schema.columns where table_schema = ? "
-                       "and table_name = ? and column_name = '_loaded_in_build'", [schema, name]).fetchone()[0] > 0
+    (found,) = con.execute("select count(*) from information_schema.columns where table_schema = ? "
+                           "and table_name = ? and column_name = '_loaded_in_build'",
+                           [schema, name]).fetchone()
+    return found > 0
 
 
 def _freshness(night: date | None) -> dict[str, pd.Timestamp]:
