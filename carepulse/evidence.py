@@ -27,7 +27,12 @@ from transform.build import docs_dir, target_dir
 # the table (order-independent, exact in HUGEINT), and sha256 binds the row count and sums.
 DIGEST = "sha256(rows, sum md5 lower, sum md5 upper) v1"
 _DIGEST_SQL = ('select count(*), coalesce(sum(md5_number_lower(t::varchar)::hugeint), 0), '
-               'coalesce(sum(md5_number_upper(t::varchar)::hugeint), 0) from marts."{name}" as t')
+               'coalesce(sum(md5_number_upper(t::varchar)::hugeint), 0) from {schema}."{name}" as t')
+
+
+def digest_sql(name: str, schema: str = "marts") -> str:
+    """The sums of DIGEST over one mart (`schema`: "previous.marts" for the attached published file)."""
+    return _DIGEST_SQL.format(schema=schema, name=name)
 VIEW_DIGEST = "sha256(view definition) v1"
 STAMP = "_loaded_in_build"
 # The key of each mart whose rows carry their build: what tells the rows a build deleted.
@@ -73,7 +78,7 @@ def mart_hashes(db: Path, known: dict | None = None,
                 parts[name] = _parts(con, name, known.get(name) or {}, KEYS[name] if reduce else None)
                 sums = [sum(part[i] for part in parts[name].values()) for i in range(3)]
             else:
-                sums = con.execute(_DIGEST_SQL.format(name=name)).fetchone()
+                sums = con.execute(digest_sql(name)).fetchone()
             rows, lower, upper = sums
             digest = hashlib.sha256(f"{rows}:{lower}:{upper}".encode()).hexdigest()
             hashes[name] = {"rows": rows, "sha256": digest, "digest": DIGEST}
@@ -93,14 +98,14 @@ def _parts(con: duckdb.DuckDBPyConnection, name: str, known: dict[str, list],
             continue
         if part in known and key is not None and build is not None and rows < known[part][0]:
             gone = con.execute(
-                f'{_DIGEST_SQL.format(name=name).replace("marts.", "previous.marts.")} '
+                f'{digest_sql(name, "previous.marts")} '
                 f'where {STAMP} = $build and not exists (select 1 from marts."{name}" as kept '
                 f'where kept.{STAMP} = $build and kept.{key} = t.{key})', {"build": build}).fetchone()
             if known[part][0] - gone[0] == rows:
                 out[part] = [known[part][i] - gone[i] for i in range(3)]
                 continue
         where = f"{STAMP} is null" if build is None else f"{STAMP} = $build"
-        out[part] = list(con.execute(f"{_DIGEST_SQL.format(name=name)} where {where}",
+        out[part] = list(con.execute(f"{digest_sql(name)} where {where}",
                                      {} if build is None else {"build": build}).fetchone())
     return out
 

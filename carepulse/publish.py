@@ -78,9 +78,10 @@ def record_published(home: Path, sha: str, mart_parts: dict) -> None:
 def record_gate(audit: Path, candidate: Path, stages: dict[str, dict]) -> Path:
     """Write gate.json: per stage (raw, marts) success and failures, and the candidate's hash
     (with the file's identity, so that publish need not read it again if it is unchanged)."""
+    exists = candidate.exists()
     doc = {
-        "candidate_sha256": sha256_file(candidate) if candidate.exists() else None,
-        "candidate_file": file_state(candidate) if candidate.exists() else None,
+        "candidate_sha256": sha256_file(candidate) if exists else None,
+        "candidate_file": file_state(candidate) if exists else None,
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "passed": all(s.get("success") for s in stages.values()) and bool(stages),
         "stages": stages,

@@ -208,7 +208,7 @@ def test_the_published_record_names_the_previous_file_only_while_it_is_that_file
 def test_mart_digests_summed_per_build_equal_the_whole_table_and_reuse_unchanged_parts(tmp_path):
     import duckdb
 
-    from carepulse.evidence import _DIGEST_SQL, mart_hashes
+    from carepulse.evidence import digest_sql, mart_hashes
 
     db = tmp_path / "w.duckdb"
     with duckdb.connect(str(db)) as con:
@@ -221,7 +221,7 @@ def test_mart_digests_summed_per_build_equal_the_whole_table_and_reuse_unchanged
     assert hashes["fct_v"]["rows"] == 10 and hashes["fct_v"]["digest"].startswith("sha256(view definition)")
     assert mart_hashes(db)[0]["fct_v"] == hashes["fct_v"]  # read later: the same digest
     with duckdb.connect(str(db), read_only=True) as con:
-        rows, lower, upper = con.execute(_DIGEST_SQL.format(name="fct_a")).fetchone()
+        rows, lower, upper = con.execute(digest_sql("fct_a")).fetchone()
     import hashlib
     assert hashes["fct_a"]["sha256"] == hashlib.sha256(f"{rows}:{lower}:{upper}".encode()).hexdigest()
     assert set(parts["fct_a"]) == {"b0", "b1", "b2"} and "dim_b" not in parts
