@@ -26,8 +26,9 @@ from transform.build import docs_dir, target_dir
 # table into Python: each row (as text) is md5-hashed, the two 64-bit halves are summed over
 # the table (order-independent, exact in HUGEINT), and sha256 binds the row count and sums.
 DIGEST = "sha256(rows, sum md5 lower, sum md5 upper) v1"
-_DIGEST_SQL = ('select count(*), coalesce(sum(md5_number_lower(t::varchar)::hugeint), 0), '
-               'coalesce(sum(md5_number_upper(t::varchar)::hugeint), 0) from {schema}."{name}" as t')
+_SUMS = ('count(*), coalesce(sum(md5_number_lower(t::varchar)::hugeint), 0), '
+         'coalesce(sum(md5_number_upper(t::varchar)::hugeint), 0)')
+_DIGEST_SQL = f'select {_SUMS} from {{schema}}."{{name}}" as t'
 
 
 def digest_sql(name: str, schema: str = "marts") -> str:
@@ -89,18 +90,21 @@ def mart_hashes(db: Path, known: dict | None = None,
 
 def _parts(con: duckdb.DuckDBPyConnection, name: str, known: dict[str, list],
            key: str | None) -> dict[str, list]:
-    counts = con.execute(f'select {STAMP}, count(*) from marts."{name}" group by 1').fetchall()
+    counts = dict(con.execute(f'select {STAMP}, count(*) from marts."{name}" group by 1').fetchall())
+    rewritten = _rewritten(con, name, known, counts, key) if key is not None else {}
     out = {}
-    for build, rows in counts:
+    for build, rows in counts.items():
         part = "" if build is None else build
         if part in known and known[part][0] == rows:
             out[part] = known[part]
             continue
         if part in known and key is not None and build is not None and rows < known[part][0]:
-            gone = con.execute(
-                f'{digest_sql(name, "previous.marts")} '
-                f'where {STAMP} = $build and not exists (select 1 from marts."{name}" as kept '
-                f'where kept.{STAMP} = $build and kept.{key} = t.{key})', {"build": build}).fetchone()
+            gone = rewritten.get(build, [0, 0, 0])
+            if known[part][0] - gone[0] != rows:  # rows deleted for good: find them by anti-join
+                gone = con.execute(
+                    f'{digest_sql(name, "previous.marts")} '
+                    f'where {STAMP} = $build and not exists (select 1 from marts."{name}" as kept '
+                    f'where kept.{STAMP} = $build and kept.{key} = t.{key})', {"build": build}).fetchone()
             if known[part][0] - gone[0] == rows:
                 out[part] = [known[part][i] - gone[i] for i in range(3)]
                 continue
@@ -108,6 +112,22 @@ def _parts(con: duckdb.DuckDBPyConnection, name: str, known: dict[str, list],
         out[part] = list(con.execute(f"{digest_sql(name)} where {where}",
                                      {} if build is None else {"build": build}).fetchone())
     return out
+
+
+def _rewritten(con: duckdb.DuckDBPyConnection, name: str, known: dict[str, list], counts: dict,
+               key: str) -> dict[str, list]:
+    """{build: sums} of the rows of older builds in `previous` whose key a new build (a part not
+    in `known`) wrote again: usually every row a night took from older parts. One pass over the
+    previous table's keys, probed against the night's keys (a key is unique in a mart, so such
+    a row is gone from its old part); the digest is computed for those rows alone."""
+    new = [b for b in counts if b is not None and b not in known]
+    if not new or not known:
+        return {}
+    rows = con.execute(
+        f'select t.{STAMP}, {_SUMS} from previous.marts."{name}" as t '
+        f'where t.{key} in (select {key} from marts."{name}" where {STAMP} in (select unnest($new))) '
+        f'group by 1', {"new": new}).fetchall()
+    return {build: list(sums) for build, *sums in rows}
 
 
 def collect(home: Path, audit: Path, nights: list[str], warehouse: Path, known_parts: dict | None = None,

@@ -119,12 +119,12 @@
     on the stamp skips every older row group unread (DuckDB's min/max statistics), where a
     join on post_key would read the wide columns of all history. Reading snapshot tables
     (snapshots=true): the keys themselves, as backfilled snapshots rewrite no unified row. -#}
-{% macro changed_posts_only(column='post_key', snapshots=false) -%}
+{% macro changed_posts_only(column='post_key', snapshots=false, keyword='where') -%}
     {%- if is_incremental() -%}
     {%- if snapshots %}
-    where {{ column }} in ({{ unified_changes(snapshots) }})
+    {{ keyword }} {{ column }} in ({{ unified_changes(snapshots) }})
     {%- else %}
-    where {{ in_batch() }}
+    {{ keyword }} {{ in_batch() }}
     {%- endif %}
     {%- endif -%}
 {%- endmacro %}
@@ -145,18 +145,35 @@
 {%- endmacro %}
 
 
-{#- fct_influencer_mentions_daily's rows a build rewrites: the dates in int_build_dates and every
-    day of the authors whose profile it changed (their tier and score are on each day). The
-    pre hook drops them; the model reads the mentions of the same days. -#}
-{% macro influencer_days_rewritten() -%}
-    mention_date in (select activity_date from {{ ref('int_build_dates') }})
-        or author_key in (select author_key from {{ ref('dim_authors') }} where {{ in_batch() }})
+{#- fct_influencer_mentions_daily: an author can be named there (public, not a brand account). -#}
+{% macro influencer_eligible() -%}
+    is_public and account_brand_id is null and not is_unknown
 {%- endmacro %}
 
+{#- Its rows a build drops: the dates in int_build_dates, and every day of the authors this
+    build changed who can no longer be named (their profile went private or joined a brand). -#}
 {% macro forget_influencer_days() -%}
     {%- if is_incremental() -%}
-    delete from {{ this }} where {{ influencer_days_rewritten() }}
+    delete from {{ this }}
+    where mention_date in (select activity_date from {{ ref('int_build_dates') }})
+        or author_key in (
+            select author_key from {{ ref('dim_authors') }}
+            where {{ in_batch() }} and not ({{ influencer_eligible() }})
+        )
     {%- endif -%}
+{%- endmacro %}
+
+{#- The mentions it reads: those of the dates in int_build_dates, and every mention of the
+    authors this build changed who can be named and have no row left (named for the first
+    time, or again): a follower count that moved rewrites no day, as the rows hold no
+    profile attributes (those are dim_authors'). -#}
+{% macro influencer_mentions_read() -%}
+    mention_date in (select activity_date from {{ ref('int_build_dates') }})
+        or author_key in (
+            select changed.author_key from {{ ref('dim_authors') }} as changed
+            where {{ in_batch('changed._loaded_in_build') }} and {{ influencer_eligible() }}
+                and not exists (select 1 from {{ this }} as stored where stored.author_key = changed.author_key)
+        )
 {%- endmacro %}
 
 

@@ -260,3 +260,8 @@ def test_a_build_part_that_lost_rows_is_reduced_by_the_rows_gone_and_equals_a_fu
     incremental, parts = mart_hashes(candidate, known, previous)
     full, full_parts = mart_hashes(candidate)
     assert incremental == full and parts == full_parts
+    with duckdb.connect(str(candidate)) as con:  # and deletes two for good (a post no longer matching)
+        con.execute("delete from marts.fct_mentions where mention_key in ('m1', 'm2')")
+    incremental, parts = mart_hashes(candidate, known, previous)
+    full, full_parts = mart_hashes(candidate)
+    assert incremental == full and parts == full_parts and full["fct_mentions"]["rows"] == 2998

@@ -131,25 +131,23 @@ def test_fct_post_engagement_daily_fail(suite_runner):
 
 def influencer(**changes):
     row = {"influencer_day_key": "x:dr_a:lakemont:2026-11-26", "mention_date": DAY, "brand_id": "lakemont",
-           "author_key": "x:dr_a", "platform": "x", "influencer_tier": "micro", "mentions": 2,
-           "influence_score": 61.5, "avg_adjusted_compound": 0.3, "followers_count": 12000,
+           "author_key": "x:dr_a", "platform": "x", "mentions": 2, "avg_adjusted_compound": 0.3,
            "engagements": 50, "reach": 24000, "positive_mentions": 1, "negative_mentions": 0}
     return {**row, **changes}
 
 
 def test_fct_influencer_mentions_daily_pass(suite_runner):
-    frame = rows(influencer(), influencer(influencer_day_key="k2", influencer_tier="mega",
-                                          avg_adjusted_compound=None))
+    frame = rows(influencer(), influencer(influencer_day_key="k2", avg_adjusted_compound=None))
     assert suite_runner.failures("marts__fct_influencer_mentions_daily", frame) == []
 
 
 def test_fct_influencer_mentions_daily_fail(suite_runner):
-    frame = rows(influencer(influencer_tier="giga"), influencer(influence_score=101),
+    frame = rows(influencer(platform="myspace"), influencer(reach=-1),
                  influencer(mentions=0), influencer(avg_adjusted_compound=-2))
     failures = suite_runner.failures("marts__fct_influencer_mentions_daily", frame)
     s = "marts__fct_influencer_mentions_daily"
-    assert failed(failures, s, "expect_column_values_to_be_in_set", "column=influencer_tier")
-    assert failed(failures, s, "expect_column_values_to_be_between", "column=influence_score")
+    assert failed(failures, s, "expect_column_values_to_be_in_set", "column=platform")
+    assert failed(failures, s, "expect_column_values_to_be_between", "column=reach")
     assert failed(failures, s, "expect_column_values_to_be_between", "column=mentions")
     assert failed(failures, s, "expect_column_values_to_be_between", "column=avg_adjusted_compound")
 

@@ -11,8 +11,8 @@
 -- same-length period just before the campaign (docs: campaign_lift).
 -- Incremental: a build recomputes the campaigns whose window or pre-period holds a date it
 -- rewrote, or whose window gained days in the data range (macros/batch.sql,
--- campaigns_rebuilt); only their windows' posts and mentions are read, so a night's cost
--- follows the length of the campaigns it touches, not the history kept.
+-- campaigns_rebuilt); each post was matched to campaigns once (int_campaign_posts), so a
+-- recomputed campaign sums narrow rows and reads no text.
 -- depends_on: {{ ref('int_build_dates') }}
 with campaigns as (
     select * from {{ ref('dim_campaigns') }} where not is_unknown
@@ -35,59 +35,10 @@ dates as (
     select date_day from {{ ref('dim_dates') }} where not is_unknown
 ),
 
-posts as (
-    select
-        post_key, platform, published_date, author_key, is_owned, account_brand_id,
-        text_hash, hashtags, engagements,
-        coalesce(author_followers, 0) as reach,
-        {{ words_padded('text_redacted') }} as text_words
-    from {{ ref('int_posts_unified') }}
-    where published_date between (select first_date from span) and (select last_date from span)
-),
-
-keyword_terms as (
-    select campaigns.campaign_id, keyword.term
-    from campaigns
-    cross join unnest(campaigns.keywords) as keyword(term)
-),
-
-hashtag_terms as (
-    select campaigns.campaign_id, tag.term
-    from campaigns
-    cross join unnest(campaigns.hashtags) as tag(term)
-),
-
 campaign_posts as (
-    -- a post belongs to a campaign when it carries one of its hashtags or says one of its
-    -- keywords (whole words, any case)
-    select distinct hashtag_terms.campaign_id, posts.post_key
-    from hashtag_terms
-    inner join posts on {{ list_has('posts.hashtags', 'hashtag_terms.term') }}
-    union
-    select distinct keyword_terms.campaign_id, posts.post_key
-    from keyword_terms
-    inner join posts on {{ contains_text('posts.text_words', words_padded('keyword_terms.term')) }}
-),
-
-sentiment as (
-    select text_hash, adjusted_compound from {{ ref('int_sentiment_scores') }}
-),
-
-classified as (
-    select
-        campaigns.campaign_id,
-        posts.published_date,
-        posts.platform,
-        posts.account_brand_id = campaigns.brand_id as is_campaign_brand_post,
-        not coalesce(posts.is_owned, false)
-            and posts.account_brand_id is distinct from campaigns.brand_id as is_user_generated,
-        posts.engagements,
-        posts.reach,
-        sentiment.adjusted_compound
-    from campaign_posts
-    inner join campaigns on campaigns.campaign_id = campaign_posts.campaign_id
-    inner join posts on posts.post_key = campaign_posts.post_key
-    left join sentiment on sentiment.text_hash = posts.text_hash
+    -- the campaign's posts, matched once per post (int_campaign_posts)
+    select * from {{ ref('int_campaign_posts') }}
+    where campaign_id in (select campaign_id from campaigns)
 ),
 
 campaign_day as (
@@ -102,7 +53,7 @@ campaign_day as (
         sum(engagements) as engagements,
         sum(adjusted_compound) as sentiment_sum,
         count(adjusted_compound) as sentiment_count
-    from classified
+    from campaign_posts
     group by campaign_id, published_date, platform
 ),
 

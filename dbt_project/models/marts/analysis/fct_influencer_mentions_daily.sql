@@ -5,30 +5,25 @@
     pre_hook=['{{ forget_influencer_days() }}']
 ) }}
 -- One row per public author x brand x day on which the author mentioned the brand: mentions,
--- engagements, reach and adjusted sentiment of those mentions, with the author's follower
--- tier (config analysis.*_influencer_followers), clinician flag and influence score.
--- Only public accounts (verified, above the follower threshold or tracked) can be named, so
--- private individuals never appear; brand accounts (owned or competitor) are not influencers.
--- Incremental: a build rewrites the dates in int_build_dates and every day of the authors
--- whose profile it changed (their tier and score are stored on each day).
+-- engagements, reach and adjusted sentiment of those mentions. Only public accounts (verified,
+-- above the follower threshold or tracked) can be named, so private individuals never
+-- appear; brand accounts (owned or competitor) are not influencers. The author's current
+-- profile (handle, followers, tier, influence score) is dim_authors': a day's row holds only
+-- what happened that day, so a profile that changes rewrites none of its days.
+-- Incremental: a build rewrites the dates in int_build_dates, drops the days of authors who
+-- can no longer be named and adds those of authors named for the first time (macros/batch.sql).
 -- depends_on: {{ ref('int_build_dates') }}
-with settings as (
-    select micro_influencer_followers, macro_influencer_followers, mega_influencer_followers
-    from {{ ref('stg_config__settings') }}
-),
-
-authors as (
-    select author_key, platform, author_handle, followers_count, is_verified,
-           is_healthcare_professional, influence_score
+with authors as (
+    select author_key, platform
     from {{ ref('dim_authors') }}
-    where is_public and account_brand_id is null and not is_unknown
+    where {{ influencer_eligible() }}
 ),
 
 mentions as (
     select mention_date, brand_id, author_key, engagements, reach, adjusted_label, adjusted_compound
     from {{ ref('fct_mentions') }}
     {%- if is_incremental() %}
-    where {{ influencer_days_rewritten() }}
+    where {{ influencer_mentions_read() }}
     {%- endif %}
 )
 
@@ -39,17 +34,6 @@ select
     mentions.brand_id,
     authors.author_key,
     authors.platform,
-    authors.author_handle,
-    authors.followers_count,
-    case
-        when authors.followers_count >= settings.mega_influencer_followers then 'mega'
-        when authors.followers_count >= settings.macro_influencer_followers then 'macro'
-        when authors.followers_count >= settings.micro_influencer_followers then 'micro'
-        else 'nano'
-    end as influencer_tier,
-    authors.is_verified,
-    authors.is_healthcare_professional,
-    authors.influence_score,
     count(*) as mentions,
     sum(mentions.engagements) as engagements,
     sum(mentions.reach) as reach,
@@ -61,5 +45,4 @@ select
     {{ sql_string(build_id()) }} as _loaded_in_build
 from mentions
 inner join authors on authors.author_key = mentions.author_key
-cross join settings
 group by all
