@@ -80,6 +80,11 @@ def pseudonym(key: bytes, platform: str | None, author_id: str | None) -> str | 
     return f"anon_{digest[:16]}"
 
 
+def _scoped(pattern: str) -> str:
+    """The pattern as a group, a leading (?i) kept inside it, for use in an alternation."""
+    return f"(?i:{pattern[4:]})" if pattern.startswith("(?i)") else f"(?:{pattern})"
+
+
 def _sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
@@ -90,7 +95,8 @@ def sql_macros() -> list[str]:
     for _, pattern, repl in PATTERNS:
         expr = f"regexp_replace({expr}, {_sql_str(pattern)}, {_sql_str(repl)}, 'g')"
     stripped = f"regexp_replace(t, {_sql_str(NOT_IDENTIFIERS)}, ' ', 'g')"
-    residue = " OR ".join(f"regexp_matches({stripped}, {_sql_str(p)})" for p in RESIDUE)
+    # one pass: the detectors as one alternation, each with its own flags (RE2 group flags)
+    residue = f"regexp_matches({stripped}, {_sql_str('|'.join(_scoped(p) for p in RESIDUE))})"
     return [
         f"CREATE OR REPLACE TEMP MACRO redact_phi(t) AS {expr}",
         f"CREATE OR REPLACE TEMP MACRO phi_residue(t) AS coalesce({residue}, false)",

@@ -83,3 +83,15 @@ def test_missing_key_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("CAREPULSE_PSEUDONYM_KEY", raising=False)
     with pytest.raises(RuntimeError, match="CAREPULSE_PSEUDONYM_KEY"):
         register(duckdb.connect())
+
+
+def test_sql_residue_check_agrees_with_python_on_raw_and_redacted_text(conn):
+    """The SQL check runs the detectors as one alternation; Python runs them one by one."""
+    texts = [t for t, _ in planted(500, seed=11)] + KEEP + [
+        "reach me on 4 1 5 5 5 5 0 1 2 3", "patient MRN: A-00123456", "DOB was 3/4/1950",
+        "mail JOHN.DOE@EXAMPLE.ORG", "lives at 12 Oak Hill Road", "https://x.com/a/status/1234567890 ok"]
+    rows = conn.execute("select phi_residue(t) from unnest(?) with ordinality as u(t, i) order by i",
+                        [texts]).fetchall()
+    found = [r[0] for r in rows]
+    assert found == [privacy.phi_residue(t) for t in texts]
+    assert any(found) and not all(found)
