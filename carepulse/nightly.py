@@ -206,11 +206,14 @@ def validate_marts(loaded: LoadedConfig, home: Path, audit: Path, night: date | 
     binds the candidate's hash."""
     from expectations import ValidationFailed
     from expectations import validate_marts as gx_validate_marts
-    from transform.build import candidate_path, generate_docs
+    from transform.build import candidate_path, drop_parse_scratch, generate_docs
 
     stages = {"raw": raw_gate or {"success": True, "failures": []}}
     candidate = candidate_path(home)
-    generate_docs(home)
+    try:
+        generate_docs(home)
+    finally:  # the per-model (Cosmos) build left its scratch database; docs attached it again
+        drop_parse_scratch(home)
     try:
         report = gx_validate_marts(candidate, audit, loaded, night)
     except ValidationFailed as exc:

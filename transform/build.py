@@ -54,6 +54,19 @@ def published_path(home: Path | None = None) -> Path:
     return paths.warehouse_dir(home) / "carepulse.duckdb"
 
 
+def parse_path(home: Path | None = None) -> Path:
+    """The build's scratch database (dbt_project/profiles.yml attaches it as `parse`): the batch's
+    raw pages parsed once, verbatim text included, for the staging models to read."""
+    return paths.warehouse_dir(home) / "parse.duckdb"
+
+
+def drop_parse_scratch(home: Path | None = None) -> None:
+    """Delete the scratch database: it holds verbatim text, so it never outlives a build."""
+    scratch = parse_path(home)
+    for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
 def write_config_json(loaded: LoadedConfig, home: Path) -> Path:
     """The parsed config as JSON for dbt to read (brands, topics, campaigns, privacy knobs)."""
     target = paths.warehouse_dir(home) / "config.json"
@@ -107,6 +120,7 @@ def start_candidate(home: Path, loaded: LoadedConfig | None = None, *, full_refr
     build's dbt artifacts so this run's evidence can only cite its own."""
     candidate, published = candidate_path(home), published_path(home)
     clear_build_artifacts(home)
+    drop_parse_scratch(home)
     candidate.parent.mkdir(parents=True, exist_ok=True)
     for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
         stale.unlink(missing_ok=True)
@@ -136,6 +150,7 @@ def _stamp(candidate: Path, current: str) -> None:
 
 
 def discard_candidate(home: Path) -> None:
+    drop_parse_scratch(home)
     candidate = candidate_path(home)
     for leftover in (candidate, candidate.with_name(candidate.name + ".wal"),
                      candidate.with_name(".candidate.copy")):
@@ -215,6 +230,8 @@ def build_candidate(loaded: LoadedConfig, home: Path | None = None, *, night: da
     except BaseException:
         discard_candidate(home)  # half built: worth nothing, and it may be what filled the disk
         raise
+    finally:
+        drop_parse_scratch(home)
     log.info("candidate built in %.1fs (%d nodes)", result.seconds, len(result.nodes))
     return result
 

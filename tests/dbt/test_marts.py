@@ -25,7 +25,7 @@ from extract.runner import extract_night
 from extract.simulator.server import SimulatorServer
 from tests.conftest import CONFIG, PUBLISHED_SEED, PUBLISHED_VOLUME
 from tests.dbt.conftest import all_text_values, finished_manifests
-from transform.build import build_candidate, candidate_path, published_path
+from transform.build import build_candidate, candidate_path, parse_path, published_path
 
 pytestmark = pytest.mark.slow
 
@@ -229,6 +229,8 @@ def test_planted_patient_identifiers_reach_no_table(built):
     finally:
         con.close()
     assert not leaks, leaks[:5]
+    # the build's scratch database (raw pages parsed once, verbatim) did not outlive it
+    assert not parse_path(built["home"]).exists()
 
 
 def test_data_health_reconciles_with_the_manifests(built):

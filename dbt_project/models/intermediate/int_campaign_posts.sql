@@ -14,8 +14,7 @@
 -- of campaigns in the config changes the build fingerprint: a full refresh.
 with campaigns as (
     select campaign_id, brand_id, start_date, end_date, hashtags, keywords
-    from {{ ref('dim_campaigns') }}
-    where not is_unknown
+    from {{ ref('stg_config__campaigns') }}
 ),
 
 posts as (

@@ -1,5 +1,5 @@
-{{ config(materialized='ephemeral') }}
-{#- Ephemeral: one row per sighting of a Bluesky account: post authors (profileViewBasic:
+{{ config(materialized='table', database='parse') }}
+{#- Parsed once per build into the scratch database (see the staging README): one row per sighting of a Bluesky account: post authors (profileViewBasic:
     no follower counts) and getProfiles (with counts), verbatim. stg_bluesky__authors keeps
     the latest and applies the privacy rule. -#}
 with pages as (

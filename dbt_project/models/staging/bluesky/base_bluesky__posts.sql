@@ -1,5 +1,5 @@
-{{ config(materialized='ephemeral') }}
-{#- Ephemeral: one row per Bluesky post per snapshot night, parsed and typed, text still
+{{ config(materialized='table', database='parse') }}
+{#- Parsed once per build into the scratch database (see the staging README): one row per Bluesky post per snapshot night, parsed and typed, text still
     verbatim (never stored; stg_bluesky__posts redacts it). Deduplicated within each night
     to the latest run; is_latest marks the copy stg_bluesky__posts keeps.
 

@@ -1,5 +1,5 @@
-{{ config(materialized='ephemeral') }}
-{#- Ephemeral: one row per sighting of a Mastodon account (embedded in every status, and
+{{ config(materialized='table', database='parse') }}
+{#- Parsed once per build into the scratch database (see the staging README): one row per sighting of a Mastodon account (embedded in every status, and
     accounts/lookup), verbatim. stg_mastodon__authors keeps the latest and applies the
     privacy rule. -#}
 with pages as (

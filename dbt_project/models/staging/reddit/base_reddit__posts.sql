@@ -1,5 +1,5 @@
-{{ config(materialized='ephemeral') }}
-{#- Ephemeral: one row per Reddit submission (t3) per snapshot night, parsed and typed, text
+{{ config(materialized='table', database='parse') }}
+{#- Parsed once per build into the scratch database (see the staging README): one row per Reddit submission (t3) per snapshot night, parsed and typed, text
     decoded from Reddit's default HTML escaping but otherwise verbatim (never stored;
     stg_reddit__posts redacts it). Deduplicated within each night to the latest run;
     is_latest marks the copy stg_reddit__posts keeps. -#}

@@ -1,5 +1,5 @@
-{{ config(materialized='ephemeral') }}
-{#- Ephemeral: one row per YouTube comment per snapshot night from commentThreads.list
+{{ config(materialized='table', database='parse') }}
+{#- Parsed once per build into the scratch database (see the staging README): one row per YouTube comment per snapshot night from commentThreads.list
     (fetched for the organisation's own videos): each thread's top-level comment plus the
     replies the thread embeds. Text still verbatim (never stored; stg_youtube__comments
     redacts it). Deduplicated within each night; is_latest marks the copy kept. -#}
