@@ -194,8 +194,11 @@ def test_a_build_reads_only_the_runs_it_loads_and_a_rerun_changes_nothing(runs, 
     # an older post is not rewritten because its author was seen again (its follower count is
     # the one captured with it): the night's cost does not grow with the authors' histories
     assert rewritten and rewritten - staged == set()
-    # what the build ran: each page reader's file list names the new night's pages alone
-    compiled = (home / "dbt_target" / "compiled").rglob("stg_*__posts.sql")
+    # what the build ran: each page reader's file list names the new night's pages alone, and
+    # only the base models read pages (through the ephemeral src_ readers): one parse per page
+    compiled = list((home / "dbt_target" / "compiled").rglob("*.sql"))
+    readers = {f.stem for f in compiled if re.search(r"platform=\w+/date=", f.read_text())}
+    assert readers and all(r.startswith(("base_", "src_")) for r in readers), readers
     read = {m for f in compiled for m in re.findall(r"platform=\w+/date=([\d-]+)/", f.read_text())}
     assert read == {str(N4)}, read
 

@@ -1,7 +1,8 @@
 {{ config(materialized='table', database='parse') }}
-{#- Parsed once per build into the scratch database (see the staging README): one row per sighting of a Bluesky account: post authors (profileViewBasic:
-    no follower counts) and getProfiles (with counts), verbatim. stg_bluesky__authors keeps
-    the latest and applies the privacy rule. -#}
+{#- Parsed once per build into the scratch database (see the staging README): one row per
+    sighting of a Bluesky account: post authors (profileViewBasic: no follower counts) and
+    getProfiles (with counts), verbatim. stg_bluesky__authors keeps the latest and applies the
+    privacy rule. -#}
 with pages as (
     select * from {{ ref('src_bluesky__pages') }}
 ),

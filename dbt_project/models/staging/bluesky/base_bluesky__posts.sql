@@ -1,10 +1,10 @@
 {{ config(materialized='table', database='parse') }}
-{#- Parsed once per build into the scratch database (see the staging README): one row per Bluesky post per snapshot night, parsed and typed, text still
-    verbatim (never stored; stg_bluesky__posts redacts it). Deduplicated within each night
-    to the latest run; is_latest marks the copy stg_bluesky__posts keeps.
-
-    The post's at-uri (at://<did>/app.bsky.feed.post/<rkey>) names its author's DID, which
-    resolves to the account: the key therefore uses the author's pseudonym instead
+{#- Parsed once per build into the scratch database (see the staging README): one row per
+    Bluesky post per snapshot night, parsed and typed, text still verbatim (only in the build's
+    scratch database; stg_bluesky__posts redacts it). Deduplicated within each night to the
+    latest run; is_latest marks the copy stg_bluesky__posts keeps. The post's at-uri
+    (at://<did>/app.bsky.feed.post/<rkey>) names its author's DID, which resolves to the
+    account: the key therefore uses the author's pseudonym instead
     (bluesky:post:<pseudonym(did)>/<rkey>), stable and unique like the uri. -#}
 with pages as (
     select * from {{ ref('src_bluesky__pages') }}

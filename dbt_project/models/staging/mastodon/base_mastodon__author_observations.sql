@@ -1,7 +1,7 @@
 {{ config(materialized='table', database='parse') }}
-{#- Parsed once per build into the scratch database (see the staging README): one row per sighting of a Mastodon account (embedded in every status, and
-    accounts/lookup), verbatim. stg_mastodon__authors keeps the latest and applies the
-    privacy rule. -#}
+{#- Parsed once per build into the scratch database (see the staging README): one row per
+    sighting of a Mastodon account (embedded in every status, and accounts/lookup), verbatim.
+    stg_mastodon__authors keeps the latest and applies the privacy rule. -#}
 with pages as (
     select * from {{ ref('src_mastodon__pages') }}
 ),

@@ -1,7 +1,8 @@
 {{ config(materialized='table', database='parse') }}
-{#- Parsed once per build into the scratch database (see the staging README): one row per status per snapshot night, parsed and typed, text still verbatim
-    (never stored; stg_mastodon__posts redacts it). Deduplicated within each night to the
-    latest run; is_latest marks the copy stg_mastodon__posts keeps. -#}
+{#- Parsed once per build into the scratch database (see the staging README): one row per status
+    per snapshot night, parsed and typed, text still verbatim (only in the build's scratch
+    database; stg_mastodon__posts redacts it). Deduplicated within each night to the latest run;
+    is_latest marks the copy stg_mastodon__posts keeps. -#}
 with pages as (
     select * from {{ ref('src_mastodon__pages') }}
 ),

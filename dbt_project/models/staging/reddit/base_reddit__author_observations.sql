@@ -1,7 +1,8 @@
 {{ config(materialized='table', database='parse') }}
-{#- Parsed once per build into the scratch database (see the staging README): one row per sighting of a Reddit account: submission authors (name and
-    fullname only) and /user/<name>/about of tracked accounts (with follower counts).
-    stg_reddit__authors keeps the latest and applies the privacy rule. -#}
+{#- Parsed once per build into the scratch database (see the staging README): one row per
+    sighting of a Reddit account: submission authors (name and fullname only) and
+    /user/<name>/about of tracked accounts (with follower counts). stg_reddit__authors keeps the
+    latest and applies the privacy rule. -#}
 with pages as (
     select * from {{ ref('src_reddit__pages') }}
 ),

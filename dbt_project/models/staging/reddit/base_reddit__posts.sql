@@ -1,8 +1,9 @@
 {{ config(materialized='table', database='parse') }}
-{#- Parsed once per build into the scratch database (see the staging README): one row per Reddit submission (t3) per snapshot night, parsed and typed, text
-    decoded from Reddit's default HTML escaping but otherwise verbatim (never stored;
-    stg_reddit__posts redacts it). Deduplicated within each night to the latest run;
-    is_latest marks the copy stg_reddit__posts keeps. -#}
+{#- Parsed once per build into the scratch database (see the staging README): one row per Reddit
+    submission (t3) per snapshot night, parsed and typed, text decoded from Reddit's default
+    HTML escaping but otherwise verbatim (never stored; stg_reddit__posts redacts it).
+    Deduplicated within each night to the latest run; is_latest marks the copy stg_reddit__posts
+    keeps. -#}
 with pages as (
     select * from {{ ref('src_reddit__pages') }}
     where endpoint = 'reddit.search'

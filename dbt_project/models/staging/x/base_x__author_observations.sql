@@ -1,6 +1,7 @@
 {{ config(materialized='table', database='parse') }}
-{#- Parsed once per build into the scratch database (see the staging README): one row per sighting of an X account (includes.users of every page), verbatim.
-    stg_x__authors keeps the latest and applies the privacy rule. -#}
+{#- Parsed once per build into the scratch database (see the staging README): one row per
+    sighting of an X account (includes.users of every page), verbatim. stg_x__authors keeps the
+    latest and applies the privacy rule. -#}
 with pages as (
     select * from {{ ref('src_x__pages') }}
     where endpoint = 'x.tweets.search.recent'

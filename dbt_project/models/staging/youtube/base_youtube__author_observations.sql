@@ -1,8 +1,8 @@
 {{ config(materialized='table', database='parse') }}
-{#- Parsed once per build into the scratch database (see the staging README): one row per sighting of a YouTube channel: channels.list items (handle,
-    title, subscriber count) and comment authors (channel id and handle only).
-    stg_youtube__authors keeps the latest and applies the privacy rule. YouTube has no
-    verified flag in the Data API. -#}
+{#- Parsed once per build into the scratch database (see the staging README): one row per
+    sighting of a YouTube channel: channels.list items (handle, title, subscriber count) and
+    comment authors (channel id and handle only). stg_youtube__authors keeps the latest and
+    applies the privacy rule. YouTube has no verified flag in the Data API. -#}
 with pages as (
     select * from {{ ref('src_youtube__pages') }}
 ),

@@ -1,8 +1,9 @@
 {{ config(materialized='table', database='parse') }}
-{#- Parsed once per build into the scratch database (see the staging README): one row per YouTube comment per snapshot night from commentThreads.list
-    (fetched for the organisation's own videos): each thread's top-level comment plus the
-    replies the thread embeds. Text still verbatim (never stored; stg_youtube__comments
-    redacts it). Deduplicated within each night; is_latest marks the copy kept. -#}
+{#- Parsed once per build into the scratch database (see the staging README): one row per
+    YouTube comment per snapshot night from commentThreads.list (fetched for the organisation's
+    own videos): each thread's top-level comment plus the replies the thread embeds. Text still
+    verbatim (only in the build's scratch database; stg_youtube__comments redacts it).
+    Deduplicated within each night; is_latest marks the copy kept. -#}
 with pages as (
     select * from {{ ref('src_youtube__pages') }}
     where endpoint = 'youtube.commentThreads.list'

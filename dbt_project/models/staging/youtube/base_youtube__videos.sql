@@ -1,8 +1,8 @@
 {{ config(materialized='table', database='parse') }}
-{#- Parsed once per build into the scratch database (see the staging README): one row per YouTube video per snapshot night from videos.list (search.list
-    only names ids), parsed and typed, text still verbatim (never stored;
-    stg_youtube__posts redacts it). Deduplicated within each night to the latest run;
-    is_latest marks the copy stg_youtube__posts keeps. -#}
+{#- Parsed once per build into the scratch database (see the staging README): one row per
+    YouTube video per snapshot night from videos.list (search.list only names ids), parsed and
+    typed, text still verbatim (never stored; stg_youtube__posts redacts it). Deduplicated
+    within each night to the latest run; is_latest marks the copy stg_youtube__posts keeps. -#}
 with pages as (
     select * from {{ ref('src_youtube__pages') }}
     where endpoint = 'youtube.videos.list'
