@@ -229,8 +229,10 @@ def test_planted_patient_identifiers_reach_no_table(built):
     finally:
         con.close()
     assert not leaks, leaks[:5]
-    # the build's scratch database (raw pages parsed once, verbatim) did not outlive it
-    assert not parse_path(built["home"]).exists()
+    # the build's scratch database (raw pages parsed once, verbatim) did not outlive it, and
+    # its folder is owner-only
+    scratch = parse_path(built["home"])
+    assert not scratch.exists() and (scratch.parent.stat().st_mode & 0o777) == 0o700
 
 
 def test_data_health_reconciles_with_the_manifests(built):
