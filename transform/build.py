@@ -56,12 +56,9 @@ def published_path(home: Path | None = None) -> Path:
 
 def parse_path(home: Path | None = None) -> Path:
     """The build's scratch database (dbt_project/profiles.yml attaches it as `parse`): the batch's
-    raw pages parsed once, verbatim text included, for the staging models to read. Its folder
-    is owner-only, like the raw zone, and exists before any dbt call (DuckDB creates the file)."""
-    folder = paths.warehouse_dir(home) / "parse"
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o700)
-    return folder / "scratch.duckdb"
+    raw pages parsed once, verbatim text included, for the staging models to read. Its folder is
+    owner-only (made by transform/duckdb_plugin.py when dbt connects)."""
+    return paths.warehouse_dir(home) / "parse" / "scratch.duckdb"
 
 
 def drop_parse_scratch(home: Path | None = None) -> None:
@@ -186,7 +183,6 @@ def run_dbt(args: list[str], home: Path) -> BuildResult:
     from dbt_common.invocation import get_invocation_id
 
     os.environ["CAREPULSE_HOME"] = str(home.resolve())
-    parse_path(home)  # the folder profiles.yml attaches the scratch database in
     started = time.perf_counter()
     res = dbtRunner().invoke(args)
     seconds = time.perf_counter() - started

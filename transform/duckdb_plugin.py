@@ -2,7 +2,8 @@
 
 Adapter-specific by design (the one place DuckDB-only functions are defined): `redact_phi`
 and `phi_residue` as TEMP SQL macros, `pseudonym` as a keyed-HMAC Python UDF whose key
-comes from the environment and is registered for log masking.
+comes from the environment and is registered for log masking. It also makes the owner-only
+folder of the build's scratch database before dbt-duckdb attaches it.
 """
 
 from __future__ import annotations
@@ -42,11 +43,22 @@ def register(conn: DuckDBPyConnection, key_env: str = DEFAULT_KEY_ENV) -> None:
                          [VARCHAR, VARCHAR], VARCHAR, side_effects=False)
 
 
+def scratch_folder(path: str | os.PathLike[str]) -> None:
+    """The owner-only folder of the build's scratch database (verbatim text, like the raw zone)."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self.key_env = plugin_config.get("key_env", DEFAULT_KEY_ENV)
+        self.scratch_dir = plugin_config.get("scratch_dir")
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        # dbt-duckdb attaches the profile's databases after this: the scratch one's folder must
+        # exist by then, whichever way dbt was started (CLI, in-process, an Airflow task)
+        if self.scratch_dir:
+            scratch_folder(self.scratch_dir)
         register(conn, self.key_env)
 
     def configure_cursor(self, cursor):

@@ -48,9 +48,6 @@ def run_dbt(home: Path, command: str = "build", select: str = "staging intermedi
     args = [command, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
             "--select", select, "--target-path", str(home / "dbt_target"),
             "--log-path", str(home / "dbt_logs"), "--quiet"]
-    from transform.build import parse_path
-
-    parse_path(home)  # the scratch database's folder (transform.build.run_dbt does the same)
     with dbt_env(home):
         res = dbtRunner().invoke(args)
     results = getattr(res.result, "results", None) or []
