@@ -29,17 +29,17 @@ DIGEST = "sha256(rows, sum md5 lower, sum md5 upper) v1"
 _SUMS = ('count(*), coalesce(sum(md5_number_lower(t::varchar)::hugeint), 0), '
          'coalesce(sum(md5_number_upper(t::varchar)::hugeint), 0)')
 _DIGEST_SQL = f'select {_SUMS} from {{schema}}."{{name}}" as t'
-
-
-def digest_sql(name: str, schema: str = "marts") -> str:
-    """The sums of DIGEST over one mart (`schema`: "previous.marts" for the attached published file)."""
-    return _DIGEST_SQL.format(schema=schema, name=name)
 VIEW_DIGEST = "sha256(view definition) v1"
 STAMP = "_loaded_in_build"
 # The key of each mart whose rows carry their build: what tells the rows a build deleted.
 KEYS = {"dim_authors": "author_key", "fct_mentions": "mention_key", "fct_share_of_voice_daily": "sov_key",
         "fct_post_engagement_daily": "post_snapshot_key",
         "fct_influencer_mentions_daily": "influencer_day_key", "fct_misinformation_watch": "post_key"}
+
+
+def digest_sql(name: str, schema: str = "marts") -> str:
+    """The sums of DIGEST over one mart (`schema`: "previous.marts" for the attached published file)."""
+    return _DIGEST_SQL.format(schema=schema, name=name)
 
 
 def mart_hashes(db: Path, known: dict | None = None,

@@ -151,7 +151,6 @@ def _stamp(candidate: Path, current: str) -> None:
 
 
 def discard_candidate(home: Path) -> None:
-    drop_parse_scratch(home)
     candidate = candidate_path(home)
     for leftover in (candidate, candidate.with_name(candidate.name + ".wal"),
                      candidate.with_name(".candidate.copy")):
