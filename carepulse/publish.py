@@ -75,13 +75,28 @@ def record_published(home: Path, sha: str, mart_parts: dict) -> None:
     atomic_write(paths.warehouse_dir(home) / RECORD, json.dumps(doc).encode(), mode=0o644)
 
 
-def record_gate(audit: Path, candidate: Path, stages: dict[str, dict]) -> Path:
+def hash_candidate(candidate: Path) -> tuple[str, dict[str, int]] | None:
+    """The candidate's sha256 with the identity the file had before it was read (record_gate
+    uses the hash only if the file still has it): may run in a thread beside the gate."""
+    try:
+        state = file_state(candidate)
+        return sha256_file(candidate), state
+    except FileNotFoundError:
+        return None
+
+
+def record_gate(audit: Path, candidate: Path, stages: dict[str, dict],
+                hashed: tuple[str, dict[str, int]] | None = None) -> Path:
     """Write gate.json: per stage (raw, marts) success and failures, and the candidate's hash
-    (with the file's identity, so that publish need not read it again if it is unchanged)."""
+    (with the file's identity, so that publish need not read it again if it is unchanged).
+    `hashed`: hash_candidate's result, computed while the gate ran."""
     exists = candidate.exists()
+    state = file_state(candidate) if exists else None
+    if exists and not (hashed and hashed[1] == state):
+        hashed = hash_candidate(candidate)
     doc = {
-        "candidate_sha256": sha256_file(candidate) if exists else None,
-        "candidate_file": file_state(candidate) if exists else None,
+        "candidate_sha256": hashed[0] if exists and hashed else None,
+        "candidate_file": hashed[1] if exists and hashed else None,
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "passed": all(s.get("success") for s in stages.values()) and bool(stages),
         "stages": stages,

@@ -20,6 +20,8 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -183,7 +185,8 @@ def run_dbt(args: list[str], home: Path) -> BuildResult:
 
     os.environ["CAREPULSE_HOME"] = str(home.resolve())
     started = time.perf_counter()
-    res = dbtRunner().invoke(args)
+    with _database_kept_open():
+        res = dbtRunner().invoke(args)
     seconds = time.perf_counter() - started
     results = getattr(res.result, "results", None) or []
     nodes = {r.node.unique_id: str(r.status) for r in results}
@@ -193,6 +196,23 @@ def run_dbt(args: list[str], home: Path) -> BuildResult:
         detail = "; ".join(f"{k}: {v}" for k, v in sorted(bad.items())) or str(res.exception)
         raise TransformFailed(f"dbt {args[0]} failed: {detail}")
     return BuildResult(candidate_path(home), get_invocation_id(), seconds, nodes, timings)
+
+
+@contextmanager
+def _database_kept_open() -> Iterator[None]:
+    """One DuckDB instance for the whole dbt call (profiles.yml's keep_open), closed after it
+    so that the file is free again for readers and for other processes."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager as Manager
+
+    os.environ["CAREPULSE_DBT_KEEP_OPEN"] = "True"  # as_bool reads Python literals
+    try:
+        yield
+    finally:
+        del os.environ["CAREPULSE_DBT_KEEP_OPEN"]
+        with Manager._LOCK:
+            env, Manager._ENV = Manager._ENV, None
+        if env is not None:
+            env.close()
 
 
 def target_dir(home: Path | None = None) -> Path:

@@ -13,6 +13,7 @@ from carepulse import audit as carepulse_audit
 from carepulse.publish import (
     PublishRecoveryFailed,
     PublishRefused,
+    hash_candidate,
     interrupted,
     publish,
     record_gate,
@@ -57,6 +58,19 @@ def test_candidate_changed_after_validation_refuses(home, warehouse):
     with pytest.raises(PublishRefused, match="changed after validation"):
         publish(home, audit)
     assert published.read_bytes() == b"old warehouse"
+
+
+def test_gate_binds_the_hash_made_beside_it_only_if_the_file_kept_its_identity(home, warehouse):
+    candidate, _, audit = warehouse
+    passed = {"marts": {"success": True, "failures": []}}
+    hashed = hash_candidate(candidate)
+    assert hashed[0] == sha256_file(candidate)
+    record_gate(audit, candidate, passed, ("a" * 64, hashed[1]))  # same file: not read again
+    assert json.loads((audit / "gate.json").read_text())["candidate_sha256"] == "a" * 64
+    candidate.write_bytes(b"rewritten while the gate ran")  # the hash made beside it is stale
+    record_gate(audit, candidate, passed, hashed)
+    gate = json.loads((audit / "gate.json").read_text())
+    assert gate["candidate_sha256"] == sha256_file(candidate) != hashed[0]
 
 
 def test_open_write_ahead_log_refuses(home, warehouse):

@@ -3,6 +3,7 @@
     sighting of a Bluesky account: post authors (profileViewBasic: no follower counts) and
     getProfiles (with counts), verbatim. stg_bluesky__authors keeps the latest and applies the
     privacy rule. -#}
+{%- set account = json_document('account') %}
 with pages as (
     select * from {{ ref('src_bluesky__pages') }}
 ),
@@ -34,18 +35,18 @@ accounts as (
 )
 
 select
-    {{ json_str('account', '$.did') }} as native_author_id,
-    {{ json_str('account', '$.handle') }} as handle,
-    {{ json_str('account', '$.displayName') }} as display_name,
-    {{ json_str('account', '$.description') }} as description,
-    {{ json_int('account', '$.followersCount') }} as followers_count,
-    {{ json_int('account', '$.followsCount') }} as following_count,
-    {{ json_int('account', '$.postsCount') }} as post_count,
-    {{ json_str('account', '$.verification.verifiedStatus') }} = 'valid' as verified,
-    {{ json_str('account', '$.verification.verifiedStatus') }} as verified_type,
-    {{ iso_to_utc(json_str('account', '$.createdAt')) }} as account_created_at,
+    {{ json_str(account, '$.did') }} as native_author_id,
+    {{ json_str(account, '$.handle') }} as handle,
+    {{ json_str(account, '$.displayName') }} as display_name,
+    {{ json_str(account, '$.description') }} as description,
+    {{ json_int(account, '$.followersCount') }} as followers_count,
+    {{ json_int(account, '$.followsCount') }} as following_count,
+    {{ json_int(account, '$.postsCount') }} as post_count,
+    {{ json_str(account, '$.verification.verifiedStatus') }} = 'valid' as verified,
+    {{ json_str(account, '$.verification.verifiedStatus') }} as verified_type,
+    {{ iso_to_utc(json_str(account, '$.createdAt')) }} as account_created_at,
     snapshot_date,
     _run_started_at,
     _item_index,
     {{ lineage_columns() }}
-from accounts
+from {{ with_json_fields('accounts', [account]) }}

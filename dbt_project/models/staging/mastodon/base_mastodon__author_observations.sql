@@ -2,6 +2,7 @@
 {#- Parsed once per build into the scratch database (see the staging README): one row per
     sighting of a Mastodon account (embedded in every status, and accounts/lookup), verbatim.
     stg_mastodon__authors keeps the latest and applies the privacy rule. -#}
+{%- set account = json_document('account') %}
 with pages as (
     select * from {{ ref('src_mastodon__pages') }}
 ),
@@ -36,20 +37,20 @@ accounts as (
 )
 
 select
-    {{ json_str('account', '$.id') }} as native_author_id,
+    {{ json_str(account, '$.id') }} as native_author_id,
     -- acct is "user" for accounts of the instance, "user@domain" for remote ones
-    {{ json_str('account', '$.acct') }} as handle,
-    {{ json_str('account', '$.display_name') }} as display_name,
-    {{ html_to_text(json_str('account', '$.note')) }} as description,
-    {{ json_int('account', '$.followers_count') }} as followers_count,
-    {{ json_int('account', '$.following_count') }} as following_count,
-    {{ json_int('account', '$.statuses_count') }} as post_count,
+    {{ json_str(account, '$.acct') }} as handle,
+    {{ json_str(account, '$.display_name') }} as display_name,
+    {{ html_to_text(json_str(account, '$.note')) }} as description,
+    {{ json_int(account, '$.followers_count') }} as followers_count,
+    {{ json_int(account, '$.following_count') }} as following_count,
+    {{ json_int(account, '$.statuses_count') }} as post_count,
     -- Mastodon's only verification is a profile link proven with rel=me (fields[].verified_at)
-    {{ list_len(json_str_list('account', '$.fields[*].verified_at')) }} > 0 as verified,
+    {{ list_len(json_str_list(account, '$.fields[*].verified_at')) }} > 0 as verified,
     cast(null as varchar) as verified_type,
-    {{ iso_to_utc(json_str('account', '$.created_at')) }} as account_created_at,
+    {{ iso_to_utc(json_str(account, '$.created_at')) }} as account_created_at,
     snapshot_date,
     _run_started_at,
     _item_index,
     {{ lineage_columns() }}
-from accounts
+from {{ with_json_fields('accounts', [account]) }}

@@ -3,6 +3,7 @@
     per snapshot night, parsed and typed, text still verbatim (only in the build's scratch
     database; stg_mastodon__posts redacts it). Deduplicated within each night to the latest run;
     is_latest marks the copy stg_mastodon__posts keeps. -#}
+{%- set status = json_document('status', ['$.reblog.id']) %}
 with pages as (
     select * from {{ ref('src_mastodon__pages') }}
 ),
@@ -28,38 +29,38 @@ statuses as (
 
 parsed as (
     select
-        'mastodon:status:' || {{ json_str('status', '$.id') }} as post_key,
-        {{ json_str('status', '$.id') }} as native_post_id,
-        {{ json_str('status', '$.account.id') }} as native_author_id,
-        {{ json_str('status', '$.url') }} as status_url,
-        {{ iso_to_utc(json_str('status', '$.created_at')) }} as published_at,
-        {{ iso_to_utc(json_str('status', '$.edited_at')) }} as edited_at,
+        'mastodon:status:' || {{ json_str(status, '$.id') }} as post_key,
+        {{ json_str(status, '$.id') }} as native_post_id,
+        {{ json_str(status, '$.account.id') }} as native_author_id,
+        {{ json_str(status, '$.url') }} as status_url,
+        {{ iso_to_utc(json_str(status, '$.created_at')) }} as published_at,
+        {{ iso_to_utc(json_str(status, '$.edited_at')) }} as edited_at,
         -- the content warning (spoiler_text) is part of what the author wrote
         trim(
-            coalesce(nullif({{ json_str('status', '$.spoiler_text') }}, '') || chr(10) || chr(10), '')
-            || coalesce({{ html_to_text(json_str('status', '$.content')) }}, '')
+            coalesce(nullif({{ json_str(status, '$.spoiler_text') }}, '') || chr(10) || chr(10), '')
+            || coalesce({{ html_to_text(json_str(status, '$.content')) }}, '')
         ) as text,
-        {{ normalize_lang(json_str('status', '$.language')) }} as lang,
-        {{ json_str('status', '$.visibility') }} as visibility,
-        {{ json_bool('status', '$.sensitive') }} as is_sensitive,
-        {{ json_str('status', '$.in_reply_to_id') }} as in_reply_to_status_id,
-        {{ list_clean(list_lower(json_str_list('status', '$.tags[*].name'))) }} as hashtags,
-        {{ json_records('status', '$.mentions', {'acct': 'VARCHAR', 'id': 'VARCHAR'}) }} as mentions,
-        {{ json_str_list('status', '$.media_attachments[*].type') }} as media_types,
-        {{ json_str('status', '$.card.url') }} as card_url,
-        {{ json_int('status', '$.favourites_count') }} as favourites_count,
-        {{ json_int('status', '$.reblogs_count') }} as reblogs_count,
-        {{ json_int('status', '$.replies_count') }} as replies_count,
-        {{ json_int('status', '$.quotes_count') }} as quotes_count,
-        {{ json_int('status', '$.account.followers_count') }} as author_followers_count,
+        {{ normalize_lang(json_str(status, '$.language')) }} as lang,
+        {{ json_str(status, '$.visibility') }} as visibility,
+        {{ json_bool(status, '$.sensitive') }} as is_sensitive,
+        {{ json_str(status, '$.in_reply_to_id') }} as in_reply_to_status_id,
+        {{ list_clean(list_lower(json_str_list(status, '$.tags[*].name'))) }} as hashtags,
+        {{ json_records(status, '$.mentions', {'acct': 'VARCHAR', 'id': 'VARCHAR'}) }} as mentions,
+        {{ json_str_list(status, '$.media_attachments[*].type') }} as media_types,
+        {{ json_str(status, '$.card.url') }} as card_url,
+        {{ json_int(status, '$.favourites_count') }} as favourites_count,
+        {{ json_int(status, '$.reblogs_count') }} as reblogs_count,
+        {{ json_int(status, '$.replies_count') }} as replies_count,
+        {{ json_int(status, '$.quotes_count') }} as quotes_count,
+        {{ json_int(status, '$.account.followers_count') }} as author_followers_count,
         statuses.shard_kind,
         statuses.snapshot_date,
         statuses._run_started_at,
         statuses._item_index,
         {{ lineage_columns('statuses') }}
-    from statuses
+    from {{ with_json_fields('statuses', [status]) }}
     -- a boost is a wrapper around someone else's status, not content of its own
-    where {{ json_str('status', '$.reblog.id') }} is null
+    where {{ json_str(status, '$.reblog.id') }} is null
 ),
 
 ranked as (

@@ -3,6 +3,7 @@
     sighting of a YouTube channel: channels.list items (handle, title, subscriber count) and
     comment authors (channel id and handle only). stg_youtube__authors keeps the latest and
     applies the privacy rule. YouTube has no verified flag in the Data API. -#}
+{%- set channel = json_document('channel') %}
 with pages as (
     select * from {{ ref('src_youtube__pages') }}
 ),
@@ -49,23 +50,23 @@ comments as (
 )
 
 select
-    {{ json_str('channel', '$.id') }} as native_author_id,
+    {{ json_str(channel, '$.id') }} as native_author_id,
     -- customUrl is the channel's @handle
-    {{ json_str('channel', '$.snippet.customUrl') }} as handle,
-    {{ decode_html_entities(json_str('channel', '$.snippet.title')) }} as display_name,
-    {{ json_str('channel', '$.snippet.description') }} as description,
+    {{ json_str(channel, '$.snippet.customUrl') }} as handle,
+    {{ decode_html_entities(json_str(channel, '$.snippet.title')) }} as display_name,
+    {{ json_str(channel, '$.snippet.description') }} as description,
     -- absent when the channel hides its subscriber count (rounded to 3 significant figures)
-    {{ json_int('channel', '$.statistics.subscriberCount') }} as followers_count,
+    {{ json_int(channel, '$.statistics.subscriberCount') }} as followers_count,
     cast(null as bigint) as following_count,
-    {{ json_int('channel', '$.statistics.videoCount') }} as post_count,
+    {{ json_int(channel, '$.statistics.videoCount') }} as post_count,
     cast(null as boolean) as verified,
     cast(null as varchar) as verified_type,
-    {{ iso_to_utc(json_str('channel', '$.snippet.publishedAt')) }} as account_created_at,
+    {{ iso_to_utc(json_str(channel, '$.snippet.publishedAt')) }} as account_created_at,
     snapshot_date,
     _run_started_at,
     _item_index,
     {{ lineage_columns() }}
-from channels
+from {{ with_json_fields('channels', [channel]) }}
 
 union all
 

@@ -4,6 +4,7 @@
     own videos): each thread's top-level comment plus the replies the thread embeds. Text still
     verbatim (only in the build's scratch database; stg_youtube__comments redacts it).
     Deduplicated within each night; is_latest marks the copy kept. -#}
+{%- set comment = json_document('comment') %}
 with pages as (
     select * from {{ ref('src_youtube__pages') }}
     where endpoint = 'youtube.commentThreads.list'
@@ -44,24 +45,24 @@ comments as (
 
 parsed as (
     select
-        'youtube:comment:' || {{ json_str('comment', '$.id') }} as comment_key,
-        {{ json_str('comment', '$.id') }} as native_comment_id,
-        {{ json_str('comment', '$.snippet.videoId') }} as video_id,
-        {{ json_str('comment', '$.snippet.parentId') }} as parent_comment_id,
-        {{ json_str('comment', '$.snippet.authorChannelId.value') }} as native_author_id,
-        {{ iso_to_utc(json_str('comment', '$.snippet.publishedAt')) }} as published_at,
-        {{ iso_to_utc(json_str('comment', '$.snippet.updatedAt')) }} as updated_at,
+        'youtube:comment:' || {{ json_str(comment, '$.id') }} as comment_key,
+        {{ json_str(comment, '$.id') }} as native_comment_id,
+        {{ json_str(comment, '$.snippet.videoId') }} as video_id,
+        {{ json_str(comment, '$.snippet.parentId') }} as parent_comment_id,
+        {{ json_str(comment, '$.snippet.authorChannelId.value') }} as native_author_id,
+        {{ iso_to_utc(json_str(comment, '$.snippet.publishedAt')) }} as published_at,
+        {{ iso_to_utc(json_str(comment, '$.snippet.updatedAt')) }} as updated_at,
         -- textDisplay is HTML by default; textOriginal is only guaranteed to its author
-        coalesce({{ html_to_text(json_str('comment', '$.snippet.textDisplay')) }},
-                 {{ json_str('comment', '$.snippet.textOriginal') }}) as text,
-        {{ json_int('comment', '$.snippet.likeCount') }} as like_count,
+        coalesce({{ html_to_text(json_str(comment, '$.snippet.textDisplay')) }},
+                 {{ json_str(comment, '$.snippet.textOriginal') }}) as text,
+        {{ json_int(comment, '$.snippet.likeCount') }} as like_count,
         total_reply_count,
         comments.shard_kind,
         comments.snapshot_date,
         comments._run_started_at,
         comments._item_index,
         {{ lineage_columns('comments') }}
-    from comments
+    from {{ with_json_fields('comments', [comment]) }}
 ),
 
 ranked as (
