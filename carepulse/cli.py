@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -123,6 +124,20 @@ MAX_NIGHTS = 31  # a longer range must be confirmed with --yes: each night is an
 YesOpt = Annotated[bool, typer.Option("--yes", help=f"run a range of more than {MAX_NIGHTS} nights")]
 
 
+NIGHT_FORMS = "YYYY-MM-DD, yesterday or today-N (default: yesterday)"
+
+
+def night_of(text: str) -> date:
+    """A night as the CLI takes it: YYYY-MM-DD, `yesterday`, or `today-N` (N days before today,
+    UTC), so that scripts and examples need not name a calendar date."""
+    today = datetime.now(UTC).date()
+    if text == "yesterday":
+        return today - timedelta(days=1)
+    if match := re.fullmatch(r"today-(\d{1,4})", text):
+        return today - timedelta(days=int(match.group(1)))
+    return date.fromisoformat(text)
+
+
 def _parse_dates(day: str | None, start: str | None, end: str | None, yes: bool = True) -> list[date]:
     """The nights asked for; refused (exit 2) when malformed, reversed, not over yet, or a range
     longer than MAX_NIGHTS without `yes`."""
@@ -130,15 +145,15 @@ def _parse_dates(day: str | None, start: str | None, end: str | None, yes: bool 
 
     try:
         if start or end:
-            first = date.fromisoformat(start or end)
-            last = date.fromisoformat(end or start)
+            first = night_of(start or end)
+            last = night_of(end or start)
             if last < first:
                 raise typer.BadParameter(f"--end {last} is before --start {first}")
             nights = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         else:
-            nights = [date.fromisoformat(day) if day else datetime.now(UTC).date() - timedelta(days=1)]
+            nights = [night_of(day or "yesterday")]
     except ValueError as exc:
-        raise typer.BadParameter(f"dates are YYYY-MM-DD: {exc}") from None
+        raise typer.BadParameter(f"dates are YYYY-MM-DD, yesterday or today-N: {exc}") from None
     try:
         Night(nights[-1]).require_ended()
     except NightNotOver as exc:
@@ -213,7 +228,7 @@ def _print_summary(summary) -> None:
 
 @app.command()
 def extract(
-    day: Annotated[str | None, typer.Option("--date", help="night to extract (default: yesterday)")] = None,
+    day: Annotated[str | None, typer.Option("--date", help=f"night to extract: {NIGHT_FORMS}")] = None,
     start: Annotated[str | None, typer.Option(help="first night of a range")] = None,
     end: Annotated[str | None, typer.Option(help="last night of a range")] = None,
     platform: Annotated[list[str] | None, typer.Option(help="only this platform (repeatable)")] = None,
@@ -326,7 +341,7 @@ def publish(
 
 @app.command()
 def run(
-    day: Annotated[str | None, typer.Option("--date", help="night to run (default: yesterday)")] = None,
+    day: Annotated[str | None, typer.Option("--date", help=f"night to run: {NIGHT_FORMS}")] = None,
     start: Annotated[str | None, typer.Option(help="first night of a range")] = None,
     end: Annotated[str | None, typer.Option(help="last night of a range")] = None,
     yes: YesOpt = False,

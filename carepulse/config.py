@@ -22,12 +22,14 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
 
-PLATFORMS = ("youtube", "reddit", "mastodon", "bluesky", "x")
-Platform = Literal["youtube", "reddit", "mastodon", "bluesky", "x"]
+from carepulse.sources import NAMES as PLATFORMS  # the source registry
+
+Platform = Literal[PLATFORMS]  # type: ignore[valid-type]
 DEFAULT_CONFIG = "config/monitoring.yml"
 
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -64,17 +66,15 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Handles(_Model):
+class _Handles(_Model):
     """An account name per platform (as the platform spells it)."""
-
-    youtube: str | None = None
-    reddit: str | None = None
-    mastodon: str | None = None
-    bluesky: str | None = None
-    x: str | None = None
 
     def for_platform(self, platform: str) -> str | None:
         return getattr(self, platform)
+
+
+# one optional field per registered source
+Handles = create_model("Handles", __base__=_Handles, **{p: (str | None, None) for p in PLATFORMS})
 
 
 class Brand(_Model):
@@ -161,15 +161,14 @@ class PlatformConfig(_Model):
         return expanded.rstrip("/")
 
 
-class Platforms(_Model):
-    youtube: PlatformConfig | None = None
-    reddit: PlatformConfig | None = None
-    mastodon: PlatformConfig | None = None
-    bluesky: PlatformConfig | None = None
-    x: PlatformConfig | None = None
-
+class _Platforms(_Model):
     def enabled(self) -> dict[str, PlatformConfig]:
         return {p: c for p in PLATFORMS if (c := getattr(self, p)) is not None and c.enabled}
+
+
+# one optional `platforms.<name>` block per registered source
+Platforms = create_model("Platforms", __base__=_Platforms,
+                         **{p: (PlatformConfig | None, None) for p in PLATFORMS})
 
 
 class Extraction(_Model):

@@ -15,13 +15,11 @@ from rich.table import Table
 
 from carepulse import paths
 from carepulse.config import LoadedConfig
+from carepulse.sources import SOURCES
 from deploy.services import ServiceError
 
-DEMO_CREDENTIALS = {  # only ever used against the loopback simulator
-    "youtube": "demo-youtube-api-key", "reddit": "demo-client:demo-secret",
-    "mastodon": "demo-mastodon-token", "bluesky": "demo.bsky.social:demo-app-password",
-    "x": "demo-x-bearer-token",
-}
+# only ever used against the loopback simulator
+DEMO_CREDENTIALS = {name: source.demo_credential for name, source in SOURCES.items()}
 DEMO_PSEUDONYM_KEY = "demo-only-pseudonym-key-not-for-real-data"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -63,7 +61,13 @@ def print_summary(home: Path, state: str, run_id: str, console: Console) -> None
                          ("lineage", f"{paths.lineage_dir(home)} ({len(lineage)} OpenLineage events)")):
         console.print(f"  {label:<20} {where}")
     console.print("  dashboard            carepulse dashboard   (or: make dashboard)")
-    console.print("  audit                carepulse audit verify; carepulse lineage trace <mart> <key...>")
+    console.print("  audit                carepulse audit verify")
+    if published_path(home).exists():
+        from lineage.trace import examples
+
+        console.print("Trace a published number to its raw evidence:")
+        for args in examples(published_path(home)):
+            console.print(f"  uv run carepulse lineage trace {' '.join(args)}", markup=False)
 
 
 def print_mart_counts(db: Path, console: Console) -> None:

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from carepulse.config import PLATFORMS
+from carepulse.sources import SOURCES
 
 WRITER_POOL = "duckdb_writer"
 DEFAULT_PLATFORM_SLOTS = 2
 
 
 def platform_pool(platform: str) -> str:
-    return f"platform_{platform}"
+    return SOURCES[platform].pool
 
 
 def pool_specs(platform_slots: int = DEFAULT_PLATFORM_SLOTS) -> dict[str, tuple[int, str]]:

@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from carepulse.config import PLATFORMS, LoadedConfig
+from carepulse.sources import entities
 from expectations import suites
 from expectations.raw_frames import scan
 from expectations.raw_zone import RawNight
@@ -133,12 +134,13 @@ def _freshness(night: date | None) -> dict[str, pd.Timestamp]:
 # Comments are staged at their latest snapshot only: a comment of night N seen again on a later
 # night is staged under that night. So for the night reconciled, every comment key of its raw
 # pages must be staged (at any snapshot) or held back: the count of those found.
-LOADED_COMMENTS = """
+def _loaded_comments_sql(platform: str, table: str, key: str) -> str:
+    return f"""
 select count(distinct key) from (
-    select comment_key as key from staging.stg_youtube__comments where comment_key in (select unnest($keys))
+    select {key} as key from {table} where {key} in (select unnest($keys))
     union all
     select natural_key from staging.stg_quarantine
-    where platform = 'youtube' and entity = 'comment' and natural_key in (select unnest($keys))
+    where platform = '{platform}' and entity = 'comment' and natural_key in (select unnest($keys))
 )
 """
 
@@ -153,10 +155,12 @@ def _reconciliation(warehouse: pd.DataFrame, raw_root: Path, night: date | None,
         keys = scan(raw_night).staging_keys
     frame["raw_posts"] = [len(keys.get((p, "post"), ())) for p in frame["platform"]]
     frame["raw_comments"] = [len(keys.get((p, "comment"), ())) for p in frame["platform"]]
-    comment_keys = sorted(keys.get(("youtube", "comment"), ()))
-    if comment_keys:
-        (loaded,) = con.execute(LOADED_COMMENTS, {"keys": comment_keys}).fetchone()
-        frame.loc[frame["platform"] == "youtube", "staged_comments"] = loaded
+    for source, entity in entities():
+        comment_keys = sorted(keys.get((source.name, "comment"), ())) if entity.name == "comment" else []
+        if comment_keys:
+            sql = _loaded_comments_sql(source.name, f"staging.{entity.staged_model}", entity.key)
+            (loaded,) = con.execute(sql, {"keys": comment_keys}).fetchone()
+            frame.loc[frame["platform"] == source.name, "staged_comments"] = loaded
     frame["manifest_records"] = [raw_night.platform_totals(p)["records"] if raw_night else 0
                                  for p in frame["platform"]]
     return frame[suites.module(RECONCILIATION).COLUMNS]

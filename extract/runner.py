@@ -20,6 +20,7 @@ from typing import Any
 
 from carepulse.config import LoadedConfig
 from carepulse.secrets import MissingSecret, get_secret, mask
+from carepulse.sources import SOURCES
 from extract.base import Connector, ConnectorContext, Night, Shard
 from extract.errors import AuthFailed, ExtractError, QuotaExhausted, RateLimitTooLong
 from extract.http import Budget, Fetched, RetryPolicy
@@ -28,13 +29,7 @@ from extract.plan import plan_shards
 
 log = logging.getLogger("extract.runner")
 
-CONNECTORS = {
-    "youtube": "extract.youtube:YouTubeConnector",
-    "reddit": "extract.reddit:RedditConnector",
-    "mastodon": "extract.mastodon:MastodonConnector",
-    "bluesky": "extract.bluesky:BlueskyConnector",
-    "x": "extract.x:XConnector",
-}
+CONNECTORS = {name: source.connector for name, source in SOURCES.items()}  # "module:Class"
 # Errors after which no further shard of the platform can succeed tonight.
 PLATFORM_STOPPERS = (QuotaExhausted, AuthFailed, RateLimitTooLong, MissingSecret)
 

@@ -64,6 +64,7 @@ def trace(home: Path, mart: str, key: list[str]) -> dict[str, Any]:
         raise TraceError(f"{published}: nothing published yet")
     con = duckdb.connect(str(published), read_only=True)
     try:
+        key = _resolve_latest(con, mart, spec, key)
         row = _published_row(con, mart, spec, key)
         mentions = _mentions(con, spec, key)
         _attach_staging(con, mentions)
@@ -82,6 +83,56 @@ def trace(home: Path, mart: str, key: list[str]) -> dict[str, Any]:
                           and all(f["verified"] for f in files.values())
                           and all(m["raw"]["record_found"] for m in mentions))
     return result
+
+
+DATE_KEYS = ("mention_date",)
+
+
+def _resolve_latest(con, mart: str, spec: Traceable, key: list[str]) -> list[str]:
+    """`latest` as a date key: the newest date the mart holds for the other key values, so a
+    command can name a row without naming today's calendar."""
+    resolved = list(key)
+    for i, (column, value) in enumerate(zip(spec.keys, key, strict=True)):
+        if value != "latest" or column not in DATE_KEYS:
+            continue
+        others = [(c, v) for c, v in zip(spec.keys, key, strict=True) if c != column]
+        where = " and ".join(f"cast({c} as varchar) = ?" for c, _ in others) or "true"
+        (newest,) = con.execute(f"select cast(max({column}) as varchar) from marts.{mart} where {where}",
+                                [v for _, v in others]).fetchone()
+        if newest is None:
+            raise TraceError(f"no row in marts.{mart} with " + ", ".join(f"{c}={v}" for c, v in others))
+        resolved[i] = newest
+    return resolved
+
+
+def examples(published: Path) -> list[list[str]]:
+    """Rows of a published warehouse to trace, as `carepulse lineage trace` arguments: the
+    busiest share-of-voice row of the newest day, one mention behind it, and the newest day's
+    busiest influencer. Empty when the marts hold no mention."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        sov = con.execute("""
+            select cast(mention_date as varchar), platform, brand_id
+            from marts.fct_share_of_voice_daily where mentions > 0
+            order by mention_date desc, mentions desc, platform, brand_id limit 1""").fetchone()
+        if sov is None:
+            return []
+        (mention,) = con.execute("""
+            select min(mention_key) from marts.fct_mentions
+            where cast(mention_date as varchar) = ? and platform = ? and brand_id = ?""",
+                                 list(sov)).fetchone()
+        influencer = con.execute("""
+            select author_key, brand_id, cast(mention_date as varchar)
+            from marts.fct_influencer_mentions_daily
+            order by mention_date desc, mentions desc, author_key, brand_id limit 1""").fetchone()
+    finally:
+        con.close()
+    rows = [["fct_share_of_voice_daily", *sov]]
+    if mention is not None:
+        rows.append(["fct_mentions", mention])
+    if influencer is not None:
+        rows.append(["fct_influencer_mentions_daily", *influencer])
+    return rows
 
 
 # -- the warehouse side ---------------------------------------------------------------------------

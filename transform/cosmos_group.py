@@ -27,9 +27,13 @@ def manifest_path() -> Path:
 
 
 def write_manifest(target: Path | None = None) -> Path:
-    """`dbt parse` in-process into the manifest folder (no warehouse connection is opened)."""
+    """`dbt parse` in-process into the manifest folder (no warehouse connection is opened),
+    after writing the source registry's dbt macro (carepulse.sources)."""
     from dbt.cli.main import dbtRunner
 
+    from carepulse.sources import write_registry_macro
+
+    write_registry_macro()
     target = target or manifest_path()
     os.environ.setdefault("CAREPULSE_PSEUDONYM_KEY", "parse-only-key-never-used-for-data")
     res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),

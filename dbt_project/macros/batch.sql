@@ -69,7 +69,7 @@
     union
     select natural_key from {{ ref('stg_quarantine') }} where {{ in_batch() }} and entity in ('post', 'comment')
     {%- if snapshots %}
-    {%- for platform in ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+    {%- for platform in source_names() %}
     union
     -- a backfilled older snapshot changes no latest copy, but the deltas around it
     select post_key from {{ ref('stg_' ~ platform ~ '__post_snapshots') }} where {{ in_batch() }}

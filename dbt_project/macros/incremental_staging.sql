@@ -101,24 +101,10 @@ select * from {{ loaded }}
 {%- endmacro %}
 
 
-{#- The post-like staging models stg_quarantine screens: (platform, entity, base model,
-    staged model, key). -#}
-{% macro quarantine_post_models() -%}
-    {{- return([
-        ('youtube', 'post', 'base_youtube__videos', 'stg_youtube__posts', 'post_key'),
-        ('youtube', 'comment', 'base_youtube__comments', 'stg_youtube__comments', 'comment_key'),
-        ('reddit', 'post', 'base_reddit__posts', 'stg_reddit__posts', 'post_key'),
-        ('mastodon', 'post', 'base_mastodon__posts', 'stg_mastodon__posts', 'post_key'),
-        ('bluesky', 'post', 'base_bluesky__posts', 'stg_bluesky__posts', 'post_key'),
-        ('x', 'post', 'base_x__posts', 'stg_x__posts', 'post_key'),
-    ]) -}}
-{%- endmacro %}
-
-
 {#- stg_quarantine's post hook: the later of a loaded and a held-back copy wins, whichever
     build brought each (rendered when the hook runs, so it names this build). -#}
 {% macro quarantine_cleanup() -%}
-    {%- for platform, entity, base, staged, key in quarantine_post_models() %}
+    {%- for platform, entity, base, staged, key in source_entities() %}
     -- a held-back copy of this build is later than the loaded copy of an earlier build
     delete from {{ ref(staged) }}
     where {{ key }} in (
@@ -130,7 +116,7 @@ select * from {{ loaded }}
     where platform = '{{ platform }}' and entity = '{{ entity }}' and not {{ in_batch() }}
         and natural_key in (select {{ key }} from {{ ref(staged) }} where {{ in_batch() }});
     {%- endfor %}
-    {%- for platform in ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+    {%- for platform in source_names() %}
     -- a profile of this build that passes the screen replaces a held-back one
     delete from {{ this }}
     where platform = '{{ platform }}' and entity = 'author_profile' and not {{ in_batch() }}

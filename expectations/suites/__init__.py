@@ -12,6 +12,7 @@ import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from carepulse.sources import raw_suites
 from expectations.gx_setup import quiet_environment
 
 if TYPE_CHECKING:
@@ -21,15 +22,8 @@ if TYPE_CHECKING:
 
 quiet_environment()  # before any suite module imports great_expectations
 
-# one per platform entity the warehouse stages
-RAW_ENTITIES = (
-    "raw__youtube_videos",
-    "raw__youtube_comment_threads",
-    "raw__reddit_posts",
-    "raw__mastodon_statuses",
-    "raw__bluesky_posts",
-    "raw__x_tweets",
-)
+# one per entity a registered source stages (carepulse/sources.py)
+RAW_ENTITIES = raw_suites()
 RAW = (*RAW_ENTITIES, "raw__pages", "raw__platforms")
 MARTS = (
     "marts__fct_mentions",

@@ -15,14 +15,17 @@ The frame holds counts only.
 from __future__ import annotations
 
 from carepulse.config import LoadedConfig
+from carepulse.sources import NAMES, entities
 from expectations.suites import common as c
 
 NAME = "marts__reconciliation"
 COLUMNS = ["platform", "raw_posts", "staged_posts", "raw_comments", "staged_comments",
            "manifest_records", "health_records", "matched_mentions", "fct_mentions",
            "panel_fct_mentions", "sov_mentions"]
-SNAPSHOT_TABLES = {p: f"staging.stg_{p}__post_snapshots" for p in ("youtube", "reddit", "mastodon",
-                                                                   "bluesky", "x")}
+SNAPSHOT_TABLES = {p: f"staging.stg_{p}__post_snapshots" for p in NAMES}
+# comments are staged at their latest snapshot only (no snapshot model): counted from the model
+COMMENT_TABLES = {source.name: f"staging.{entity.staged_model}" for source, entity in entities()
+                  if entity.name == "comment"}  # (marts_frames counts each night's comment keys in them)
 # $night: the reconciled night; $platforms: the platforms to report
 SQL = f"""
 with platforms as (select unnest($platforms::varchar[]) as platform),
@@ -31,8 +34,8 @@ snapshots as (
                         for p, t in SNAPSHOT_TABLES.items())}
 ),
 comments as (
-    select 'youtube' as platform, count(*) as n from staging.stg_youtube__comments
-    where snapshot_date = $night
+    {" union all ".join(f"select '{p}' as platform, count(*) as n from {t} where snapshot_date = $night"
+                        for p, t in COMMENT_TABLES.items())}
 ),
 held as (
     select platform, count(*) filter (where entity = 'post') as posts,

@@ -43,13 +43,15 @@ import threading
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from carepulse import sources
+
 KINDS = (
     "rate_limit", "server_error", "slow", "truncated", "malformed", "quota", "expired_token",
     "empty_page_with_cursor", "duplicate_item",
 )
 PAGE_KINDS = frozenset({"empty_page_with_cursor", "duplicate_item"})
 BODY_KINDS = frozenset({"truncated", "malformed"})
-PLATFORM_NAMES = ("youtube", "reddit", "mastodon", "bluesky", "x", "*")
+PLATFORM_NAMES = (*sources.NAMES, "*")
 
 
 class FaultSpecError(ValueError):

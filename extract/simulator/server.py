@@ -22,21 +22,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from carepulse import sources
 from carepulse.config import MonitoringConfig
 from extract.simulator.faults import FaultPlan, FaultSpecError
 from extract.simulator.platforms import Context, Platform, Request, Response, dumps, iso_millis
-from extract.simulator.platforms.bluesky import Bluesky
-from extract.simulator.platforms.mastodon import Mastodon
-from extract.simulator.platforms.reddit import Reddit
-from extract.simulator.platforms.x import X
-from extract.simulator.platforms.youtube import YouTube
 from extract.simulator.world import World, to_ms
 
 log = logging.getLogger("extract.simulator")
 
-PLATFORM_CLASSES: dict[str, type[Platform]] = {
-    "youtube": YouTube, "reddit": Reddit, "mastodon": Mastodon, "bluesky": Bluesky, "x": X,
-}
+# each registered source's simulated API, served under /<name>
+PLATFORM_CLASSES: dict[str, type[Platform]] = {name: sources.load(source.simulator)
+                                               for name, source in sources.SOURCES.items()}
 
 
 class Stats:
@@ -239,11 +235,11 @@ class SimulatorServer:
         return Response(404, dumps({"error": f"unknown control endpoint {method} {path}"}))
 
     def stats_snapshot(self) -> dict[str, Any]:
-        youtube = self.platforms["youtube"]
+        youtube = self.platforms.get("youtube")
         return {
             **self.stats.snapshot(),
             "faults_fired": self.faults.snapshot()["fired"],
-            "youtube_quota": youtube.quota.used() if isinstance(youtube, YouTube) else {},
+            "youtube_quota": youtube.quota.used() if hasattr(youtube, "quota") else {},
             "clock": iso_millis(self.now_ms()),
             "world": self.world.stats(),
         }

@@ -36,12 +36,13 @@ from functools import cache, lru_cache
 from string import Formatter
 from typing import TYPE_CHECKING, Any
 
+from carepulse import sources
 from carepulse.config import Brand, Campaign, MonitoringConfig, Topic
 
 if TYPE_CHECKING:
     from extract.simulator.query import Searcher
 
-PLATFORMS = ("youtube", "reddit", "mastodon", "bluesky", "x")
+PLATFORMS = sources.NAMES  # the source registry
 SHARES = {"x": 0.35, "reddit": 0.20, "bluesky": 0.15, "mastodon": 0.15, "youtube": 0.15}
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000

@@ -177,6 +177,11 @@ def _child_path(ref: exp.Column, top: exp.Expr, pending: str, *, element: bool =
     path = ""
     node: exp.Expr = ref
     while node is not top and node.parent is not None:
+        picked = _picked_path(node.parent, node, path + pending)
+        if picked is not None:  # one path of a multi-path extract, chosen by the caller's index
+            path, pending = picked
+            node = node.parent
+            continue
         step = _step(node.parent, node, path)
         if step is None:
             return path
@@ -185,6 +190,20 @@ def _child_path(ref: exp.Column, top: exp.Expr, pending: str, *, element: bool =
     if element and "[*]" not in path:
         path += "[*]"
     return path + pending
+
+
+def _picked_path(parent: exp.Expr, child: exp.Expr, read: str) -> tuple[str, str] | None:
+    """``json_extract_string(doc, ['$.a', '$.b'])`` read at ``[i]`` (a JSON document's field list,
+    macros/adapters/json.sql): the i-th path, and what is read beyond it; None otherwise."""
+    if not (isinstance(parent, _JSON_EXTRACTS) and child is parent.this
+            and isinstance(parent.expression, exp.Array)):
+        return None
+    match = re.match(r"\[(\d+)\]", read)
+    paths = parent.expression.expressions
+    if match is None or int(match.group(1)) >= len(paths):
+        return None
+    path = _json_path(paths[int(match.group(1))])
+    return None if path is None else (path, read[match.end():])
 
 
 def _step(parent: exp.Expr, child: exp.Expr, path: str) -> str | None:
@@ -199,6 +218,8 @@ def _step(parent: exp.Expr, child: exp.Expr, path: str) -> str | None:
         index = parent.expressions[0] if parent.expressions else None
         if isinstance(index, exp.Literal) and index.is_string:
             return f".{index.this}"
+        if isinstance(index, exp.Literal) and not path:  # a list element by position (0-based)
+            return f"[{index.this}]"
         return "" if "[*]" in path else "[*]"
     if isinstance(parent, exp.Explode | exp.Unnest):
         return "" if "[*]" in path else "[*]"

@@ -80,6 +80,34 @@ def test_a_tampered_raw_file_makes_the_trace_unverified(world_copy):
     assert not result["raw_files"][cited.removeprefix("raw/")]["verified"]
 
 
+def test_every_example_the_demo_prints_traces_and_reproduces(published_world):
+    from lineage.trace import examples
+
+    home = published_world["home"]
+    rows = examples(home / "warehouse" / "carepulse.duckdb")
+    assert [r[0] for r in rows] == ["fct_share_of_voice_daily", "fct_mentions",
+                                    "fct_influencer_mentions_daily"]
+    for mart, *key in rows:
+        result = trace(home, mart, key)
+        assert result["verified"], (mart, key)
+
+
+def test_latest_names_the_newest_date_of_the_row(published_world):
+    home = published_world["home"]
+    _, platform, brand = busiest_sov_row(home)
+    result = trace(home, "fct_share_of_voice_daily", ["latest", platform, brand])
+    con = duckdb.connect(str(home / "warehouse" / "carepulse.duckdb"), read_only=True)
+    try:
+        (newest,) = con.execute("select cast(max(mention_date) as varchar) "
+                                "from marts.fct_share_of_voice_daily where platform = ? and brand_id = ?",
+                                [platform, brand]).fetchone()
+    finally:
+        con.close()
+    assert result["key"]["mention_date"] == newest
+    with pytest.raises(TraceError, match="brand_id=nobody"):
+        trace(home, "fct_share_of_voice_daily", ["latest", platform, "nobody"])
+
+
 def test_unknown_marts_and_keys_are_named(published_world):
     home = published_world["home"]
     with pytest.raises(TraceError, match=r"fct_nope.*traceable marts: fct_influencer"):

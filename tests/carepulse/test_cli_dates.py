@@ -39,3 +39,23 @@ def test_malformed_and_reversed_dates_are_refused(run, home):
     code, text = run("run", "--start", "2026-11-05", "--end", "2026-11-01")
     assert code == 2 and "before --start" in text
     assert MAX_NIGHTS >= 28
+
+
+def test_nights_by_word_follow_today():
+    from carepulse.cli import night_of
+
+    today = datetime.now(UTC).date()
+    assert night_of("yesterday") == today - timedelta(days=1)
+    assert night_of("today-7") == today - timedelta(days=7)
+    assert night_of("2026-11-26").isoformat() == "2026-11-26"
+    for bad in ("tomorrow", "today+1", "today-"):
+        with pytest.raises(ValueError):
+            night_of(bad)
+
+
+def test_today_itself_is_refused_and_words_are_named_in_the_error(run, home):
+    code, text = run("run", "--date", "today-0")
+    assert code == 2 and "has not ended" in text
+    code, text = run("run", "--date", "tomorrow")
+    assert code == 2 and "YYYY-MM-DD, yesterday or today-N" in text
+    assert not home.exists()

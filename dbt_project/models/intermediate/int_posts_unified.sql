@@ -16,7 +16,7 @@
 with
 {% if is_incremental() %}
 batch_authors as (
-    {%- for platform in ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+    {%- for platform in source_names() %}
     select author_key, author_verified, is_owned, account_brand_id
     from {{ ref('stg_' ~ platform ~ '__authors') }}
     where {{ in_batch() }}
@@ -36,102 +36,24 @@ author_changes as (
 ),
 {% endif %}
 
-youtube_videos as (
+{%- for platform, entity, base, staged, key in source_entities() %}
+{{ platform }}_{{ entity }}s as (
     select
-        post_key, platform, 'post' as entity_type, native_post_id, post_url, published_at,
-        author_key, author_handle, author_is_public, author_followers_count,
-        text_redacted, lang, hashtags, mentioned_handles,
-        cast(null as varchar) as in_reply_to_key,
-        content_type,
-        {{ engagement_mapping('youtube_video') }},
+        {{- unified_columns(platform, entity) }},
         snapshot_date,
         {{ lineage_columns() }}
-    from {{ changed_rows(ref('stg_youtube__posts'), 'post_key') }} as staged
+    from {{ changed_rows(ref(staged), key) }} as staged
 ),
-
-youtube_comments as (
-    select
-        comment_key as post_key, platform, 'comment' as entity_type, native_comment_id as native_post_id,
-        comment_url as post_url, published_at,
-        author_key, author_handle, author_is_public, cast(null as bigint) as author_followers_count,
-        text_redacted, cast(null as varchar) as lang, hashtags, mentioned_handles,
-        coalesce(parent_comment_key, video_post_key) as in_reply_to_key,
-        'text' as content_type,
-        {{ engagement_mapping('youtube_comment') }},
-        snapshot_date,
-        {{ lineage_columns() }}
-    from {{ changed_rows(ref('stg_youtube__comments'), 'comment_key') }} as staged
-),
-
-reddit_posts as (
-    select
-        post_key, platform, 'post' as entity_type, native_post_id, post_url, published_at,
-        author_key, author_handle, author_is_public, author_followers_count,
-        text_redacted, lang, hashtags, mentioned_handles,
-        cast(null as varchar) as in_reply_to_key,
-        content_type,
-        {{ engagement_mapping('reddit') }},
-        snapshot_date,
-        {{ lineage_columns() }}
-    from {{ changed_rows(ref('stg_reddit__posts'), 'post_key') }} as staged
-),
-
-mastodon_posts as (
-    select
-        post_key, platform, 'post' as entity_type, native_post_id, post_url, published_at,
-        author_key, author_handle, author_is_public, author_followers_count,
-        text_redacted, lang, hashtags, mentioned_handles,
-        in_reply_to_post_key as in_reply_to_key,
-        content_type,
-        {{ engagement_mapping('mastodon') }},
-        snapshot_date,
-        {{ lineage_columns() }}
-    from {{ changed_rows(ref('stg_mastodon__posts'), 'post_key') }} as staged
-),
-
-bluesky_posts as (
-    select
-        post_key, platform, 'post' as entity_type, native_post_id, post_url, published_at,
-        author_key, author_handle, author_is_public, author_followers_count,
-        text_redacted, lang, hashtags, mentioned_handles,
-        in_reply_to_post_key as in_reply_to_key,
-        content_type,
-        {{ engagement_mapping('bluesky') }},
-        snapshot_date,
-        {{ lineage_columns() }}
-    from {{ changed_rows(ref('stg_bluesky__posts'), 'post_key') }} as staged
-),
-
-x_posts as (
-    select
-        post_key, platform, 'post' as entity_type, native_post_id, post_url, published_at,
-        author_key, author_handle, author_is_public, author_followers_count,
-        text_redacted, lang, hashtags, mentioned_handles,
-        in_reply_to_post_key as in_reply_to_key,
-        content_type,
-        {{ engagement_mapping('x') }},
-        snapshot_date,
-        {{ lineage_columns() }}
-    from {{ changed_rows(ref('stg_x__posts'), 'post_key') }} as staged
-),
-
-
+{% endfor %}
 unioned as (
-    select * from youtube_videos
-    union all
-    select * from youtube_comments
-    union all
-    select * from reddit_posts
-    union all
-    select * from mastodon_posts
-    union all
-    select * from bluesky_posts
-    union all
-    select * from x_posts
+    {%- for platform, entity, base, staged, key in source_entities() %}
+    select * from {{ platform }}_{{ entity }}s
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 authors as (
-    {%- for platform in ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+    {%- for platform in source_names() %}
     select author_key, author_verified, is_owned, account_brand_id
     from {{ ref('stg_' ~ platform ~ '__authors') }}
     {{ 'union all' if not loop.last }}

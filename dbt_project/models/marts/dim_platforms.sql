@@ -1,17 +1,14 @@
--- One row per platform CarePulse listens on, plus the unknown member ('unknown'): display
+-- One row per registered source (carepulse/sources.py), plus the unknown member ('unknown'): display
 -- name, whether the platform reports views, and how `engagements` is computed from its
--- native metrics (the mapping of int_posts_unified, README.md "Engagement mapping").
+-- native metrics (each source's 'formula', macros/sources/<name>.sql).
 with platforms as (
-    select 'youtube' as platform, 'YouTube' as platform_name, true as reports_views,
-           'likes + comments (comments: likes + thread replies)' as engagement_formula, 1 as platform_order
-    union all
-    select 'reddit', 'Reddit', false, 'max(score, 0) + comments', 2
-    union all
-    select 'mastodon', 'Mastodon', false, 'favourites + boosts + replies', 3
-    union all
-    select 'bluesky', 'Bluesky', false, 'likes + reposts + replies + quotes', 4
-    union all
-    select 'x', 'X', true, 'likes + reposts + replies + quotes', 5
+    {%- for source in registered_sources() %}
+    {%- set engagement = source_entity(source.name, 'post')['engagement'] %}
+    select '{{ source.name }}' as platform, '{{ source.display_name }}' as platform_name,
+           {{ 'true' if engagement.get('views') else 'false' }} as reports_views,
+           '{{ engagement.formula }}' as engagement_formula, {{ loop.index }} as platform_order
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 unknown_member as (

@@ -7,7 +7,7 @@
 -- depends_on: {{ ref('stg_quarantine') }}
 -- One row per owned or competitor post (a post by an account of a tracked brand) per
 -- snapshot night: native counts mapped to likes / comments / shares / views / engagements
--- (macros/engagement.sql, as in int_posts_unified), followers at post time, engagement rates and
+-- (engagement_mapping, as in int_posts_unified), followers at post time, engagement rates and
 -- day-over-day deltas against the previous snapshot of the same post. Only posts with a
 -- per-night snapshot model: YouTube comments by brand accounts are left out until staging
 -- has comment snapshots (a latest-only row would change key every night and leave stale
@@ -25,35 +25,14 @@ with brand_posts as (
 ),
 
 snapshots as (
+    {%- for platform in source_names() %}
     select post_key, snapshot_date,
-        {{ engagement_mapping('youtube_video') }},
+        {{ engagement_mapping(platform) }},
         _source_file, _source_sha256, _run_id
-    from {{ ref('stg_youtube__post_snapshots') }}
+    from {{ ref('stg_' ~ platform ~ '__post_snapshots') }}
     {{ changed_posts_only(snapshots=true) }}
-    union all
-    select post_key, snapshot_date,
-        {{ engagement_mapping('reddit') }},
-        _source_file, _source_sha256, _run_id
-    from {{ ref('stg_reddit__post_snapshots') }}
-    {{ changed_posts_only(snapshots=true) }}
-    union all
-    select post_key, snapshot_date,
-        {{ engagement_mapping('mastodon') }},
-        _source_file, _source_sha256, _run_id
-    from {{ ref('stg_mastodon__post_snapshots') }}
-    {{ changed_posts_only(snapshots=true) }}
-    union all
-    select post_key, snapshot_date,
-        {{ engagement_mapping('bluesky') }},
-        _source_file, _source_sha256, _run_id
-    from {{ ref('stg_bluesky__post_snapshots') }}
-    {{ changed_posts_only(snapshots=true) }}
-    union all
-    select post_key, snapshot_date,
-        {{ engagement_mapping('x') }},
-        _source_file, _source_sha256, _run_id
-    from {{ ref('stg_x__post_snapshots') }}
-    {{ changed_posts_only(snapshots=true) }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 post_snapshots as (

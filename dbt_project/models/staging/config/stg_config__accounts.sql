@@ -22,7 +22,7 @@ tracked as (
 ),
 
 tracked_handles as (
-    {% for platform in ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+    {% for platform in source_names() %}
     {% if not loop.first %}union all{% endif %}
     select
         '{{ platform }}' as platform,
@@ -35,8 +35,7 @@ tracked_handles as (
     from tracked
     -- "platform:handle" applies to that platform only; a bare handle to every platform
     where lower(entry) like '{{ platform }}:%'
-       or not (lower(entry) like 'youtube:%' or lower(entry) like 'reddit:%' or lower(entry) like 'mastodon:%'
-               or lower(entry) like 'bluesky:%' or lower(entry) like 'x:%')
+       or not ({% for other in source_names() %}lower(entry) like '{{ other }}:%'{{ ' or ' if not loop.last }}{% endfor %})
     {% endfor %}
 ),
 

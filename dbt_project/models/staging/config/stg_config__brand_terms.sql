@@ -29,7 +29,7 @@ terms as (
     ) as listed
     {% endfor %}
 
-    {% for platform in ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+    {% for platform in source_names() %}
     union all
 
     select {{ json_str('brand', '$.id') }}, 'handle', '{{ platform }}',

@@ -1,5 +1,5 @@
-{%- set posts = quarantine_post_models() %}
-{%- set platforms = ['youtube', 'reddit', 'mastodon', 'bluesky', 'x'] %}
+{%- set posts = source_entities() %}
+{%- set platforms = source_names() %}
 {{ config(
     materialized='incremental',
     unique_key='quarantine_key',
