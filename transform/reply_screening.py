@@ -83,12 +83,14 @@ VISIT_DATES = (
 
 # words too common to count as a name token (a reviewer called "Great Care" is not named by
 # "great care"); the organisation's own vocabulary joins them
-COMMON_WORDS = frozenset("""
-    the and for you your our are was were with this that thank thanks sorry hear happy glad
-    care team staff hospital health clinic center centre medical patient patients great good
-    bad very much more please contact call reach out feedback review experience service
-    anonymous user guest customer google local guide mom dad
-""".split())
+COMMON_WORDS = frozenset({
+    "the", "and", "for", "you", "your", "our", "are", "was", "were", "with", "this", "that",
+    "thank", "thanks", "sorry", "hear", "happy", "glad", "care", "team", "staff", "hospital",
+    "health", "clinic", "center", "centre", "medical", "patient", "patients", "great", "good",
+    "bad", "very", "much", "more", "please", "contact", "call", "reach", "out", "feedback",
+    "review", "experience", "service", "anonymous", "user", "guest", "customer", "google", "local",
+    "guide", "mom", "dad"
+})
 
 
 @dataclass(frozen=True, order=True)
@@ -101,7 +103,8 @@ class Flag:
 
 
 def _word_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
-    alternation = "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in sorted(terms, key=len, reverse=True))
+    longest_first = sorted(terms, key=len, reverse=True)
+    alternation = "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in longest_first)
     return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE)
 
 
