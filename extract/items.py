@@ -64,6 +64,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "bluesky.feed.searchPosts": Endpoint(_at("posts"), _key("post", "uri")),
     "bluesky.actor.getProfiles": Endpoint(_at("profiles"), _key("profile", "did")),
     "x.tweets.search.recent": Endpoint(_at("data"), _key("tweet", "id")),
+    "gbp.reviews.list": Endpoint(_at("reviews"), _key("review", "reviewId")),
 }
 
 
