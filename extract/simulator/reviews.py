@@ -122,13 +122,16 @@ class ReviewWorld:
                 reply_ms = plan.reply_edit_ms if reply_edited else plan.reply_ms
                 events.append(reply_ms)
         anonymous = plan.anonymous
+        update_ms = max(e for e in events if e is not None)
         return Review(
             review_id=f"AbFvOq{stable_seed(self.seed, location, i) % 10**12:012d}",
             display_name="" if anonymous else plan.name, is_anonymous=anonymous,
             star_rating=UNSPECIFIED if plan.unspecified else STARS[plan.stars[1 if edited else 0] - 1],
             comment=plan.comments[1 if edited else 0], create_ms=plan.create_ms,
-            update_ms=max(e for e in events if e is not None), create_digits=plan.digits,
-            update_digits=(plan.digits + 3) % 10, reply=reply, reply_ms=reply_ms)
+            update_ms=update_ms, create_digits=plan.digits,
+            # an unchanged review's updateTime is its createTime, spelled the same way
+            update_digits=plan.digits if update_ms == plan.create_ms else (plan.digits + 3) % 10,
+            reply=reply, reply_ms=reply_ms)
 
     def _plan(self, location: str, i: int) -> _Plan:
         rng = random.Random(stable_seed(self.seed, "review", location, i))
