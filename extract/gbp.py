@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 from carepulse.secrets import register_secret
+from extract import items
 from extract._query import as_utc
 from extract.base import ConnectorContext, Page, Shard
 from extract.errors import AuthFailed, QuotaExhausted, ShardFailed
@@ -76,10 +77,13 @@ class GbpConnector:
             if token:
                 params["pageToken"] = token
             fetched = self._get(f"{self._base}/v4/{location}/reviews", params)
-            reviews = fetched.body.get("reviews") if isinstance(fetched.body, dict) else None
-            reviews = reviews if isinstance(reviews, list) else []
+            reviews = items.listed(ENDPOINT, fetched.body)
             read += len(reviews)
             nxt = fetched.body.get("nextPageToken") if isinstance(fetched.body, dict) else None
+            if nxt is not None and (not isinstance(nxt, str) or nxt == token):
+                log.warning("gbp: %s: the API returned the page token it was sent; ending the shard",
+                            shard.id)
+                nxt = None
             oldest = _oldest_update(reviews)
             done = not nxt or (read >= self._reread and oldest is not None and oldest < since)
             after = None if done else {"pageToken": nxt, "read": read}

@@ -3,6 +3,7 @@ refresh through google-auth, paging, the nightly walk and re-read, the quirks an
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,7 @@ from extract.base import ConnectorContext, Shard
 from extract.errors import AuthFailed, QuotaExhausted
 from extract.gbp import GbpConnector, _parse
 from extract.http import Budget, RetryPolicy
-from extract.simulator.platforms import Context
+from extract.simulator.platforms import Context, json_response
 from extract.simulator.platforms.gbp import Gbp
 from extract.simulator.reviews import ReviewWorld
 from extract.simulator.server import SimulatorServer
@@ -128,3 +129,17 @@ def test_a_project_without_api_access_says_so(sim):
     sim.platforms["gbp"].quota_zero = True
     with pytest.raises(QuotaExhausted, match="API access has not been approved"):
         list(connector(sim).pages(shard(NOW), None))
+
+
+def test_a_page_token_sent_back_again_ends_the_shard(sim, monkeypatch):
+    gbp = sim.platforms["gbp"]
+    first_page = gbp.list_reviews
+
+    def looping(req):  # every page is the first one, pointing at the same next page
+        req.query.pop("pageToken", None)
+        body = json.loads(first_page(req).body)
+        return json_response({**body, "nextPageToken": "CiA-the-same"}, items=len(body["reviews"]))
+
+    monkeypatch.setattr(gbp, "list_reviews", looping)
+    pages = list(connector(sim, reread=10_000).pages(shard(datetime(2000, 1, 1, tzinfo=UTC)), None))
+    assert len(pages) == 2 and pages[-1].cursor is None
