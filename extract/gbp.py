@@ -151,12 +151,9 @@ def _oldest_update(reviews: list) -> datetime | None:
 
 
 def _parse(text: Any) -> datetime | None:
-    """RFC 3339 with 0-9 fractional digits (Python parses at most 6)."""
-    if not isinstance(text, str) or not text:
-        return None
-    head, _, frac = text.rstrip("Zz").partition(".")
+    """RFC 3339 with 0-9 fractional digits and `Z` (Python 3.11 parses both)."""
     try:
-        return datetime.fromisoformat(head + (f".{frac[:6]}" if frac else "") + "+00:00")
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
     except ValueError:
         return None
 

@@ -119,6 +119,15 @@ _INSURERS = _word_pattern(INSURERS)
 _BILLING = re.compile(r"(?:" + "|".join(f"(?:{p})" for p in BILLING) + r")", re.IGNORECASE)
 _VISIT_DATES = re.compile(r"(?:" + "|".join(f"(?:{p})" for p in VISIT_DATES) + r")", re.IGNORECASE)
 _NAME_TOKEN = re.compile(r"[^\W\d_]{3,}")
+# (pattern, flag kind, what the reason says before the quoted match)
+_CHECKS = (
+    (_RELATIONSHIP, "patient_relationship", "confirms care"),
+    (_CLINICAL_TERMS, "clinical", "names a condition, procedure or medication"),
+    (_CLINICAL_PHRASES, "clinical", "refers to the patient's care"),
+    (_INSURERS, "billing", "names an insurer"),
+    (_BILLING, "billing", "billing specifics"),
+    (_VISIT_DATES, "visit_date", "dates the visit"),
+)
 
 
 def name_tokens(reviewer_name: str | None, also_common: frozenset[str] = frozenset()) -> set[str]:
@@ -139,18 +148,8 @@ def screen_reply(reply: str | None, reviewer_name: str | None = None,
     words = {w.lower() for w in _NAME_TOKEN.findall(reply)}
     if name_tokens(reviewer_name, organisation_words) & words:
         flags.add(Flag("reviewer_name", "the reply names the reviewer"))
-    for match in _RELATIONSHIP.finditer(reply):
-        flags.add(Flag("patient_relationship", f"confirms care: '{match.group(0).lower()}'"))
-    for match in _CLINICAL_TERMS.finditer(reply):
-        flags.add(Flag("clinical", f"names a condition, procedure or medication: '{match.group(0).lower()}'"))
-    for match in _CLINICAL_PHRASES.finditer(reply):
-        flags.add(Flag("clinical", f"refers to the patient's care: '{match.group(0).lower()}'"))
-    for match in _INSURERS.finditer(reply):
-        flags.add(Flag("billing", f"names an insurer: '{match.group(0).lower()}'"))
-    for match in _BILLING.finditer(reply):
-        flags.add(Flag("billing", f"billing specifics: '{match.group(0).lower()}'"))
-    for match in _VISIT_DATES.finditer(reply):
-        flags.add(Flag("visit_date", f"dates the visit: '{match.group(0).lower()}'"))
+    for pattern, kind, what in _CHECKS:
+        flags.update(Flag(kind, f"{what}: '{m.group(0).lower()}'") for m in pattern.finditer(reply))
     return sorted(flags)
 
 
