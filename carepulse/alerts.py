@@ -29,7 +29,7 @@ def record_failure(context: dict[str, Any]) -> None:
     try:
         ti = context.get("task_instance") or context.get("ti")
         error = context.get("exception")
-        entry = {
+        _append({
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "dag_id": getattr(ti, "dag_id", None),
             "run_id": getattr(ti, "run_id", None) or context.get("run_id"),
@@ -37,16 +37,25 @@ def record_failure(context: dict[str, Any]) -> None:
             "map_index": getattr(ti, "map_index", None),
             "try_number": getattr(ti, "try_number", None),
             "error": mask(f"{type(error).__name__}: {error}") if error else None,
-        }
-        target = alerts_file()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry, sort_keys=True) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        log.error("alert recorded in %s: %s %s", target, entry["task_id"], entry["error"])
+        })
     except Exception:  # a broken callback must not hide the task's own failure
         log.exception("could not record the failure alert")
+
+
+def record_alert(home: Path, step: str, error: BaseException) -> None:
+    """A step that carries on after a failure (the night is not lost) records it all the same."""
+    _append({"at": datetime.now(UTC).isoformat(timespec="seconds"), "task_id": step,
+             "error": mask(f"{type(error).__name__}: {error}")}, home)
+
+
+def _append(entry: dict[str, Any], home: Path | None = None) -> None:
+    target = alerts_file(home)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, sort_keys=True) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    log.error("alert recorded in %s: %s %s", target, entry["task_id"], entry["error"])
 
 
 def run_failed(context: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from carepulse.sources import NAMES as PLATFORMS  # the source registry
+from carepulse.sources import SOCIAL
 
 Platform = Literal[PLATFORMS]  # type: ignore[valid-type]
 DEFAULT_CONFIG = "config/monitoring.yml"
@@ -70,11 +71,24 @@ class _Handles(_Model):
     """An account name per platform (as the platform spells it)."""
 
     def for_platform(self, platform: str) -> str | None:
-        return getattr(self, platform)
+        return getattr(self, platform, None)
 
 
-# one optional field per registered source
-Handles = create_model("Handles", __base__=_Handles, **{p: (str | None, None) for p in PLATFORMS})
+# one optional field per registered social source (review sources read locations instead)
+Handles = create_model("Handles", __base__=_Handles, **{p: (str | None, None) for p in SOCIAL})
+
+
+class Location(_Model):
+    """A site of a brand (a hospital, a clinic): where reviews and public benchmarks attach."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+    city: str | None = None
+    gbp_location: str | None = Field(
+        default=None, pattern=r"^accounts/[^/\s]+/locations/[^/\s]+$",
+        description="Google Business Profile resource name, accounts/<id>/locations/<id>")
+    ccn: str | None = Field(default=None, pattern=r"^[0-9A-Z]{6}$",
+                            description="CMS certification number (HCAHPS benchmarks)")
 
 
 class Brand(_Model):
@@ -84,6 +98,7 @@ class Brand(_Model):
     handles: Handles = Field(default_factory=Handles)
     hashtags: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
+    locations: list[Location] = Field(default_factory=list)
 
     @field_validator("hashtags")
     @classmethod
@@ -138,6 +153,16 @@ class Campaign(_Model):
         return {t.lower() for t in self.keywords} | {f"#{t.lower()}" for t in self.hashtags}
 
 
+def _endpoint_url(value: str | None) -> str | None:
+    """An endpoint with its ${VAR:-default} references expanded; refused unless http(s)."""
+    if value is None:
+        return None
+    expanded = _ENV_REF.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+    if not re.match(r"^https?://[^/\s]+", expanded):
+        raise ValueError(f"not an http(s) URL: {expanded!r}")
+    return expanded.rstrip("/")
+
+
 class PlatformConfig(_Model):
     enabled: bool = True
     endpoint: str = Field(min_length=1)
@@ -153,12 +178,7 @@ class PlatformConfig(_Model):
     @field_validator("endpoint", "auth_endpoint")
     @classmethod
     def _expand_env(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        expanded = _ENV_REF.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
-        if not re.match(r"^https?://[^/\s]+", expanded):
-            raise ValueError(f"not an http(s) URL: {expanded!r}")
-        return expanded.rstrip("/")
+        return _endpoint_url(value)
 
 
 class _Platforms(_Model):
@@ -226,6 +246,23 @@ class Analysis(_Model):
         return self
 
 
+class Hcahps(_Model):
+    """CMS's HCAHPS survey results (Provider Data Catalog dataset dgck-syfz), refreshed quarterly."""
+
+    enabled: bool = True
+    endpoint: str = Field(min_length=1, description="the Provider Data Catalog API root")
+    dataset: str = Field(default="dgck-syfz", pattern=r"^[a-z0-9]{4}-[a-z0-9]{4}$")
+
+    @field_validator("endpoint")
+    @classmethod
+    def _expand_env(cls, value: str) -> str:
+        return _endpoint_url(value)
+
+
+class Benchmarks(_Model):
+    hcahps: Hcahps | None = None
+
+
 class Panel(_Model):
     """The locked competitor panel: share of voice is computed within it."""
 
@@ -247,10 +284,19 @@ class MonitoringConfig(_Model):
     extraction: Extraction = Field(default_factory=Extraction)
     privacy: Privacy = Field(default_factory=Privacy)
     analysis: Analysis = Field(default_factory=Analysis)
+    benchmarks: Benchmarks = Field(default_factory=Benchmarks)
 
     @property
     def brands(self) -> list[Brand]:
         return [self.organisation, *self.panel.competitors]
+
+    def review_locations(self) -> list[Location]:
+        """The organisation's sites whose Google reviews are read (owner access is needed)."""
+        return [loc for loc in self.organisation.locations if loc.gbp_location]
+
+    def benchmark_ccns(self) -> list[str]:
+        """Every brand's CMS certification numbers, in config order, once each."""
+        return list(dict.fromkeys(loc.ccn for b in self.brands for loc in b.locations if loc.ccn))
 
     @model_validator(mode="after")
     def _cross_checks(self) -> MonitoringConfig:
@@ -261,7 +307,7 @@ class MonitoringConfig(_Model):
 
     def _cross_problems(self):
         for check in (self._brand_problems, self._topic_problems, self._platform_problems,
-                      self._campaign_problems, self._campaign_overlaps):
+                      self._location_problems, self._campaign_problems, self._campaign_overlaps):
             yield from check()
 
     def _brand_problems(self):
@@ -277,6 +323,19 @@ class MonitoringConfig(_Model):
     def _platform_problems(self):
         if not self.platforms.enabled():
             yield "no platform is enabled"
+
+    def _location_problems(self):
+        ids = [loc.id for b in self.brands for loc in b.locations]
+        for dup in sorted({i for i in ids if ids.count(i) > 1}):
+            yield f"location id {dup!r} is used more than once"
+        for i, brand in enumerate(self.panel.competitors):
+            for j, loc in enumerate(brand.locations):
+                if loc.gbp_location:
+                    yield (f"panel.competitors.{i}.locations.{j} ({loc.id}): gbp_location is for the "
+                           "organisation's own sites (the API serves reviews to the owner only)")
+        gbp = getattr(self.platforms, "gbp", None)
+        if gbp is not None and gbp.enabled and not self.review_locations():
+            yield "platforms.gbp is enabled but no organisation.locations entry has a gbp_location"
 
     def _campaign_problems(self):
         campaigns = self.campaigns
@@ -362,7 +421,7 @@ def _cross_problems_beside(raw: dict) -> list[str]:
     partial = MonitoringConfig.model_construct(**parts)
     problems = []
     for check in (partial._brand_problems, partial._topic_problems, partial._platform_problems,
-                  partial._campaign_problems, partial._campaign_overlaps):
+                  partial._location_problems, partial._campaign_problems, partial._campaign_overlaps):
         try:
             problems += list(check())
         except AttributeError:  # a section it needs is broken

@@ -182,6 +182,33 @@ def _raw_report(loaded: LoadedConfig, home: Path, night: date, audit: Path):
         return exc.report
 
 
+def refresh_benchmarks(loaded: LoadedConfig, home: Path, today: date | None = None) -> dict:
+    """Land CMS's HCAHPS results when due (a new calendar quarter, or other hospitals in the
+    config). Never fails the night: a failure is logged and recorded in audit/alerts.jsonl,
+    and the marts keep the last complete landing (fct_hcahps_benchmarks.fetched_on says which)."""
+    from extract import hcahps
+
+    cfg = loaded.config.benchmarks.hcahps
+    ccns = loaded.config.benchmark_ccns()
+    if cfg is None or not cfg.enabled or not ccns:
+        return {"hcahps": "not configured (benchmarks.hcahps and a location ccn)"}
+    today = today or datetime.now(UTC).date()
+    latest = hcahps.latest_landing(home)
+    current = latest is not None and set(hcahps.HcahpsLanding.read(latest).ccns) == set(ccns)
+    if current and not hcahps.due(home, today):
+        return {"hcahps": f"current: {latest.name}"}
+    try:
+        landing = hcahps.fetch_hcahps(cfg.endpoint, ccns, home, dataset=cfg.dataset, today=today)
+    except (hcahps.HcahpsFetchError, ValueError, OSError) as exc:
+        from carepulse.alerts import record_alert
+
+        record_alert(home, "refresh_benchmarks", exc)
+        log.warning("HCAHPS benchmarks not refreshed (the last complete landing stays): %s", exc)
+        return {"hcahps": f"failed: {exc}"}
+    return {"hcahps": f"landed {landing.rows} rows for {len(landing.ccns)} hospital(s) "
+                      f"in {landing.folder.name}"}
+
+
 def prepare_candidate(loaded: LoadedConfig, home: Path) -> dict:
     """What precedes dbt when Airflow runs each model as a task: config.json + candidate copy."""
     from transform.build import start_candidate, write_config_json
@@ -289,6 +316,7 @@ def run_chain(loaded: LoadedConfig, home: Path, nights: list[date], run_id: str,
     say("extraction: " + ", ".join(f"{r['night']} {r['status']}" for r in runs))
     for line in partial_platforms(runs):
         say(f"  {line}")
+    say(f"benchmarks: {refresh_benchmarks(loaded, home)['hcahps']}")
     raw_gate = validate_raw(loaded, home, nights, audit)
     say(f"raw gate passed ({raw_gate['suites']} suite runs)")
     space.check_transform(home)

@@ -35,7 +35,7 @@ class Entity:
 class Source:
     name: str  # the platform column's value, config key, raw zone partition
     display_name: str
-    kind: str  # social (posts and comments of the public and of owned accounts)
+    kind: str  # social (posts and comments, authors with profiles) or reviews (of our sites)
     connector: str  # "module:Class" of its extract.base.Connector
     simulator: str  # "module:Class" of its simulated API (extract.simulator.platforms)
     endpoints: tuple[str, ...]  # endpoint names its pages carry (extract/items.py says where items sit)
@@ -50,14 +50,19 @@ class Source:
 
     @property
     def staging_models(self) -> tuple[str, ...]:
-        """Every staging model of the source: its entities, post snapshots and authors."""
+        """Every staging model of the source: its entities, and what its kind adds (a social
+        source: post snapshots and authors; a review source: each night's observations)."""
         return (*(e.staged_model for e in self.entities),
-                f"stg_{self.name}__post_snapshots", f"stg_{self.name}__authors")
+                *(f"stg_{self.name}__{m}" for m in KIND_MODELS[self.kind]))
 
     @property
     def base_models(self) -> tuple[str, ...]:
-        return (*dict.fromkeys(e.base_model for e in self.entities),
-                f"base_{self.name}__author_observations")
+        extra = (f"base_{self.name}__author_observations",) if self.kind == "social" else ()
+        return (*dict.fromkeys(e.base_model for e in self.entities), *extra)
+
+
+# the staging models a source of each kind brings besides its entities
+KIND_MODELS = {"social": ("post_snapshots", "authors"), "reviews": ("review_observations",)}
 
 
 def _posts(platform: str, base: str, suite: str) -> Entity:
@@ -93,9 +98,14 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            ("x.tweets.search.recent",),
            (_posts("x", "posts", "raw__x_tweets"),),
            "bearer token", "demo-x-bearer-token"),
+    Source("gbp", "Google reviews", "reviews", "extract.gbp:GbpConnector",
+           "extract.simulator.platforms.gbp:Gbp", ("gbp.reviews.list",),
+           (Entity("review", "base_gbp__reviews", "stg_gbp__reviews", "post_key", "raw__gbp_reviews"),),
+           "client_id:client_secret:refresh_token (OAuth)", "demo-client:demo-secret:sim-refresh-demo"),
 )}
 
 NAMES: tuple[str, ...] = tuple(SOURCES)
+SOCIAL: tuple[str, ...] = tuple(n for n, s in SOURCES.items() if s.kind == "social")  # have handles
 
 
 def load(spec: str) -> type:

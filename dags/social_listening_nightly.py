@@ -107,6 +107,16 @@ def finalize_extraction(jobs: list[dict]) -> list[dict]:
         return nightly.finalize_extraction(_home(), jobs)
 
 
+@task
+def refresh_benchmarks() -> dict:
+    """CMS HCAHPS results, fetched when a new quarter (or new hospitals) makes them due; a
+    failure is recorded, never fails the night (the last landing stays)."""
+    from carepulse import nightly
+
+    with _writing():
+        return nightly.refresh_benchmarks(_loaded(), _home())
+
+
 # The gate's verdict on a given raw zone and candidate is deterministic: no retries.
 @task(retries=0)
 def validate_raw(jobs: list[dict]) -> dict:
@@ -208,6 +218,7 @@ def social_listening_nightly():
     extract(jobs) >> manifests
     raw_gate = validate_raw(jobs)
     manifests >> raw_gate
+    jobs >> refresh_benchmarks() >> raw_gate
     built = dbt_models(raw_gate, jobs)
     marts_gate = validate_marts(jobs, raw_gate)
     built >> marts_gate >> publish(jobs)

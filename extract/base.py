@@ -18,7 +18,7 @@ from carepulse.config import PlatformConfig
 from extract import items
 from extract.http import Budget, Fetched, HttpSession, RetryPolicy
 
-ShardKind = Literal["mentions", "accounts"]
+ShardKind = Literal["mentions", "accounts", "reviews"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,8 @@ class Shard:
     kind="accounts": posts by one account (owned or competitor), published inside the
     engagement lookback [since, until), fetched again every night to snapshot engagement;
     for owned accounts, comments/replies on those posts too where the platform has them.
+    kind="reviews": the reviews of one of our locations (handles[0] is its resource name) updated
+    since the last complete extraction of it began (`since`; the first night: all of them).
     """
 
     platform: str

@@ -1,9 +1,18 @@
-"""Plan a night's extraction shards from the config: one per (platform, tracked query)."""
+"""Plan a night's extraction shards from the config: one per (platform, tracked query), and
+for a review source one per location of ours."""
 
 from __future__ import annotations
 
-from carepulse.config import Brand, MonitoringConfig, Topic
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from carepulse.config import Brand, Location, MonitoringConfig, Topic
+from carepulse.sources import SOURCES
 from extract.base import Night, Shard
+
+# a location never extracted completely before: every review it has
+BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _handle(platform: str, handle: str) -> str:
@@ -38,13 +47,42 @@ def _accounts(platform: str, brand: Brand, night: Night, lookback_days: int, own
     )
 
 
-def plan_shards(cfg: MonitoringConfig, night: Night, platforms: list[str] | None = None) -> list[Shard]:
-    """Every shard for the night, in a stable order (platform, kind, key)."""
+def high_water(raw_root: Path | None, night: Night, shard_id: str) -> datetime:
+    """When the last complete extraction of `shard_id` for an earlier night began: every
+    review updated before then was read by it. Nights are looked at newest first and the
+    search stops at the first complete one, so it reads one manifest on a normal night."""
+    base = Path(raw_root) / "manifests" if raw_root else None
+    if base is None or not base.is_dir():
+        return BEGINNING
+    nights = sorted((p for p in base.glob("date=*") if p.name < f"date={night.date.isoformat()}"),
+                    reverse=True)
+    for folder in nights:
+        for manifest in sorted(folder.glob("run=*/manifest.json"), reverse=True):
+            doc = json.loads(manifest.read_text(encoding="utf-8"))
+            if doc.get("shards", {}).get(shard_id, {}).get("status") == "complete":
+                return datetime.fromisoformat(doc["started_at"])
+    return BEGINNING
+
+
+def _reviews(platform: str, location: Location, night: Night,
+             raw_root: Path | None) -> Shard:
+    since = high_water(raw_root, night, f"{platform}.reviews.{location.id}")
+    return Shard(platform=platform, kind="reviews", key=location.id, since=since, until=night.end,
+                 handles=(location.gbp_location,), owned=True)
+
+
+def plan_shards(cfg: MonitoringConfig, night: Night, platforms: list[str] | None = None,
+                raw_root: Path | None = None) -> list[Shard]:
+    """Every shard for the night, in a stable order (platform, kind, key). `raw_root` gives a
+    review source its high-water marks (without it, every review is read)."""
     enabled = list(cfg.platforms.enabled())
     chosen = [p for p in enabled if platforms is None or p in platforms]
     lookback = cfg.extraction.engagement_lookback_days
     shards: list[Shard] = []
     for platform in chosen:
+        if SOURCES[platform].kind == "reviews":
+            shards += [_reviews(platform, loc, night, raw_root) for loc in cfg.review_locations()]
+            continue
         shards += [_brand_mentions(platform, b, night) for b in cfg.brands]
         shards += [_topic_mentions(platform, t, night) for t in cfg.topics]
         for brand in cfg.brands:

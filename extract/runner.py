@@ -125,7 +125,7 @@ def open_run(
     - otherwise (or with fresh=True): a new run of every shard, i.e. a rerun of the night.
     """
     night.require_ended()
-    shards = plan_shards(loaded.config, night, platforms)
+    shards = plan_shards(loaded.config, night, platforms, raw_root)
     wanted = sorted({s.platform for s in shards})
     runs = [r for r in ExtractionRun.all_runs(raw_root, night.date) if r.info["platforms"] == wanted]
     latest = runs[-1] if runs and not fresh else None

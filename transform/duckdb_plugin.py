@@ -2,7 +2,9 @@
 
 Adapter-specific by design (the one place DuckDB-only functions are defined): `redact_phi`
 and `phi_residue` as TEMP SQL macros, `pseudonym` as a keyed-HMAC Python UDF whose key
-comes from the environment and is registered for log masking. It also makes the owner-only
+comes from the environment and is registered for log masking, and `reply_phi_flags`, the
+PHI screening of an owner's reply to a review, and `without_reviewer_name`, the reviewer's
+name taken out of a review or reply (transform/reply_screening.py). It also makes the owner-only
 folder of the build's scratch database before dbt-duckdb attaches it.
 """
 
@@ -14,10 +16,11 @@ from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
-from duckdb.sqltypes import VARCHAR
+from duckdb.sqltypes import VARCHAR, DuckDBPyType
 
 from carepulse.secrets import register_secret
 from transform import privacy
+from transform.reply_screening import reply_flags, without_reviewer_name
 
 DEFAULT_KEY_ENV = "CAREPULSE_PSEUDONYM_KEY"
 
@@ -37,10 +40,16 @@ def register(conn: DuckDBPyConnection, key_env: str = DEFAULT_KEY_ENV) -> None:
     key = pseudonym_key(key_env)
     for statement in privacy.sql_macros():
         conn.execute(statement)
-    with contextlib.suppress(Exception):  # not registered yet on this connection
-        conn.remove_function("pseudonym")
+    for name in ("pseudonym", "reply_phi_flags", "without_reviewer_name"):
+        with contextlib.suppress(Exception):  # not registered yet on this connection
+            conn.remove_function(name)
     conn.create_function("pseudonym", lambda p, a: privacy.pseudonym(key, p, a),
                          [VARCHAR, VARCHAR], VARCHAR, side_effects=False)
+    # (reply, reviewer display name) -> ["kind: reason", ...]; a NULL reviewer is no name
+    conn.create_function("reply_phi_flags", reply_flags, [VARCHAR, VARCHAR],
+                         DuckDBPyType(list[str]), null_handling="special", side_effects=False)
+    conn.create_function("without_reviewer_name", without_reviewer_name, [VARCHAR, VARCHAR], VARCHAR,
+                         null_handling="special", side_effects=False)
 
 
 def scratch_folder(path: str | os.PathLike[str]) -> None:

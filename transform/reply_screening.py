@@ -156,3 +156,14 @@ def screen_reply(reply: str | None, reviewer_name: str | None = None,
 def reply_flags(reply: str | None, reviewer_name: str | None = None) -> list[str]:
     """screen_reply as strings ("kind: reason"), the shape a DuckDB list column holds."""
     return [str(flag) for flag in screen_reply(reply, reviewer_name)]
+
+
+def without_reviewer_name(text: str | None, reviewer_name: str | None) -> str | None:
+    """`text` with every token of the reviewer's display name replaced by [NAME]: a review or
+    reply that names its reviewer would otherwise carry the name into the warehouse, which the
+    generic redaction cannot know."""
+    tokens = name_tokens(reviewer_name)
+    if not text or not tokens:
+        return text
+    alternation = "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
+    return re.sub(rf"(?<!\w)(?:{alternation})(?!\w)", "[NAME]", text, flags=re.IGNORECASE)

@@ -67,9 +67,9 @@
 {% macro unified_changes(snapshots=false) -%}
     select post_key from {{ ref('int_posts_unified') }} where {{ in_batch() }}
     union
-    select natural_key from {{ ref('stg_quarantine') }} where {{ in_batch() }} and entity in ('post', 'comment')
+    select natural_key from {{ ref('stg_quarantine') }} where {{ in_batch() }} and entity <> 'author_profile'
     {%- if snapshots %}
-    {%- for platform in source_names() %}
+    {%- for platform in source_names('social') %}
     union
     -- a backfilled older snapshot changes no latest copy, but the deltas around it
     select post_key from {{ ref('stg_' ~ platform ~ '__post_snapshots') }} where {{ in_batch() }}
@@ -91,7 +91,7 @@
 {% macro forget_held_back_posts() -%}
     delete from {{ this }}
     where post_key in (
-        select natural_key from {{ ref('stg_quarantine') }} where {{ in_batch() }} and entity in ('post', 'comment')
+        select natural_key from {{ ref('stg_quarantine') }} where {{ in_batch() }} and entity <> 'author_profile'
     )
 {%- endmacro %}
 

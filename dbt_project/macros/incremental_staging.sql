@@ -40,8 +40,9 @@
     authors this build re-decided (stg_<platform>__authors rows of this build) get that
     author's current identity: who is public is decided by the newest profile, so an account
     that turned private is pseudonymised in its earlier posts too. The text itself stays as
-    redacted when loaded (see DECISIONLOG.md, "Incremental staging"). -#}
-{% macro merge_latest(loaded, key, platform, entity, authors) -%}
+    redacted when loaded (see DECISIONLOG.md, "Incremental staging"). A source without author
+    profiles (reviews) passes authors=none. -#}
+{% macro merge_latest(loaded, key, platform, entity, authors=none) -%}
 {%- if is_incremental() %}
 {%- set quarantine = earlier_relation('stg_quarantine') %},
 
@@ -59,7 +60,7 @@ winners as (
             and held.natural_key = loaded.{{ key }} and {{ seen('held') }} > {{ seen('loaded') }}
     )
     {%- endif %}
-),
+){%- if authors is not none %},
 
 reidentified as (
     select
@@ -77,10 +78,13 @@ reidentified as (
              or stored.author_handle is distinct from changed.author_handle
              or stored.author_is_public is distinct from coalesce(changed.author_is_public, false))
 )
+{%- endif %}
 
 select * from winners
+{%- if authors is not none %}
 union all
 select * from reidentified
+{%- endif %}
 {%- else %}
 
 select * from {{ loaded }}
@@ -116,7 +120,7 @@ select * from {{ loaded }}
     where platform = '{{ platform }}' and entity = '{{ entity }}' and not {{ in_batch() }}
         and natural_key in (select {{ key }} from {{ ref(staged) }} where {{ in_batch() }});
     {%- endfor %}
-    {%- for platform in source_names() %}
+    {%- for platform in source_names('social') %}
     -- a profile of this build that passes the screen replaces a held-back one
     delete from {{ this }}
     where platform = '{{ platform }}' and entity = 'author_profile' and not {{ in_batch() }}

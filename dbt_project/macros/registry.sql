@@ -78,6 +78,20 @@
                     "raw_suite": "raw__x_tweets"
                 }
             ]
+        },
+        {
+            "name": "gbp",
+            "display_name": "Google reviews",
+            "kind": "reviews",
+            "entities": [
+                {
+                    "name": "review",
+                    "base_model": "base_gbp__reviews",
+                    "staged_model": "stg_gbp__reviews",
+                    "key": "post_key",
+                    "raw_suite": "raw__gbp_reviews"
+                }
+            ]
         }
     ]) -}}
 {%- endmacro %}

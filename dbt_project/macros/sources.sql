@@ -1,9 +1,12 @@
 {#- The source registry (carepulse/sources.py, generated into registry.sql) as models use it:
     loops over these instead of lists written out, so adding a source is one registry entry. -#}
 
-{#- The registered source names: the platform column's values. -#}
-{% macro source_names() -%}
-    {{- return(registered_sources() | map(attribute='name') | list) -}}
+{#- The registered source names: the platform column's values; of one kind when given
+    ('social': the sources with authors, profiles and post snapshots; 'reviews'). -#}
+{% macro source_names(kind=none) -%}
+    {%- set chosen = registered_sources() if kind is none
+        else registered_sources() | selectattr('kind', 'equalto', kind) | list -%}
+    {{- return(chosen | map(attribute='name') | list) -}}
 {%- endmacro %}
 
 
@@ -44,7 +47,7 @@
         'author_is_public': 'author_is_public', 'author_followers_count': 'author_followers_count',
         'text_redacted': 'text_redacted', 'lang': 'lang', 'hashtags': 'hashtags',
         'mentioned_handles': 'mentioned_handles', 'in_reply_to_key': 'in_reply_to_post_key',
-        'content_type': 'content_type'} -%}
+        'content_type': 'content_type', 'subject_brand_id': 'cast(null as varchar)'} -%}
     {%- set overrides = source_entity(platform, entity).get('unified', {}) -%}
     {%- for column, expr in defaults.items() %}
         {{ overrides.get(column, expr) }} as {{ column }},

@@ -1,7 +1,7 @@
 -- Every loaded post is its latest snapshot: its snapshot night is the newest night it has in
 -- the snapshot model, and that night's snapshot came from the same page file. Checked for
 -- the posts this build wrote.
-{%- set platforms = source_names() %}
+{%- set platforms = source_names('social') %}
 {%- for platform in platforms %}
 select '{{ platform }}' as platform, posts.post_key
 from {{ ref('stg_' ~ platform ~ '__posts') }} as posts

@@ -5,7 +5,7 @@
 with settings as (
     select public_follower_threshold from {{ ref('stg_config__settings') }}
 )
-{%- for platform in source_names() %}
+{%- for platform in source_names('social') %}
 select '{{ platform }}' as platform, authors.author_key
 from {{ ref('stg_' ~ platform ~ '__authors') }} as authors
 cross join settings

@@ -2,4 +2,4 @@
 select quarantine.quarantine_key
 from {{ ref('stg_quarantine') }} as quarantine
 inner join {{ ref('int_posts_unified') }} as posts on posts.post_key = quarantine.natural_key
-where quarantine.entity in ('post', 'comment') and {{ in_batch('quarantine._loaded_in_build') }}
+where quarantine.entity <> 'author_profile' and {{ in_batch('quarantine._loaded_in_build') }}

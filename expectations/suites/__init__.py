@@ -37,6 +37,9 @@ MARTS = (
     "marts__fct_misinformation_watch",
     "marts__fct_sentiment_alerts_daily",
     "marts__fct_data_health_nightly",
+    "marts__fct_reviews",
+    "marts__fct_review_replies",
+    "marts__fct_location_rating_daily",
     "marts__reconciliation",
 )
 

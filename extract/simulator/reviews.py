@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from extract.simulator.world import DAY_MS, HOUR_MS, stable_seed
 
@@ -134,25 +135,32 @@ class ReviewWorld:
             reply=reply, reply_ms=reply_ms)
 
     def _plan(self, location: str, i: int) -> _Plan:
-        rng = random.Random(stable_seed(self.seed, "review", location, i))
-        create = self.start_ms + int(i * DAY_MS / self.per_day) + rng.randrange(int(DAY_MS / self.per_day))
-        first = rng.choice(FIRST_NAMES)
-        name = f"{first} {rng.choice(LAST_INITIALS)}."
-        rating = rng.choices(range(1, 6), STAR_WEIGHTS)[0]
-        edited = min(5, max(1, rating + rng.choice((-2, -1, 1, 2))))
-        comment = None if rng.random() < 0.2 else rng.choice(COMMENTS[rating])
-        edited_comment = rng.choice(COMMENTS[edited])
-        edit_ms = create + rng.randrange(DAY_MS, 5 * DAY_MS) if rng.random() < 0.12 else None
-        reply_ms = create + rng.randrange(2 * HOUR_MS, 10 * DAY_MS) if rng.random() < 0.65 else None
-        unsafe = rng.random() < 0.15
-        reply = (rng.choice(UNSAFE_REPLIES) if unsafe else rng.choice(SAFE_REPLIES)).format(first=first)
-        reply_edit = reply_delete = None
-        if reply_ms is not None:
-            reply_edit = reply_ms + rng.randrange(HOUR_MS, 3 * DAY_MS) if rng.random() < 0.1 else None
-            reply_delete = reply_ms + rng.randrange(DAY_MS, 5 * DAY_MS) if rng.random() < 0.08 else None
-        return _Plan(create, name, rng.random() < 0.1, (rating, edited), (comment, edited_comment),
-                     edit_ms, reply_ms, (reply, rng.choice(SAFE_REPLIES)), reply_edit, reply_delete,
-                     rng.randrange(10), rng.random() < 0.01)
+        return _plan(self.seed, self.start_ms, self.per_day, location, i)
+
+
+@lru_cache(maxsize=200_000)
+def _plan(seed: int, start_ms: int, per_day: float, location: str, i: int) -> _Plan:
+    """Review i's plan: a pure function of its arguments, so drawn once per process (every
+    request walks a location's reviews from the first)."""
+    rng = random.Random(stable_seed(seed, "review", location, i))
+    create = start_ms + int(i * DAY_MS / per_day) + rng.randrange(int(DAY_MS / per_day))
+    first = rng.choice(FIRST_NAMES)
+    name = f"{first} {rng.choice(LAST_INITIALS)}."
+    rating = rng.choices(range(1, 6), STAR_WEIGHTS)[0]
+    edited = min(5, max(1, rating + rng.choice((-2, -1, 1, 2))))
+    comment = None if rng.random() < 0.2 else rng.choice(COMMENTS[rating])
+    edited_comment = rng.choice(COMMENTS[edited])
+    edit_ms = create + rng.randrange(DAY_MS, 5 * DAY_MS) if rng.random() < 0.12 else None
+    reply_ms = create + rng.randrange(2 * HOUR_MS, 10 * DAY_MS) if rng.random() < 0.65 else None
+    unsafe = rng.random() < 0.15
+    reply = (rng.choice(UNSAFE_REPLIES) if unsafe else rng.choice(SAFE_REPLIES)).format(first=first)
+    reply_edit = reply_delete = None
+    if reply_ms is not None:
+        reply_edit = reply_ms + rng.randrange(HOUR_MS, 3 * DAY_MS) if rng.random() < 0.1 else None
+        reply_delete = reply_ms + rng.randrange(DAY_MS, 5 * DAY_MS) if rng.random() < 0.08 else None
+    return _Plan(create, name, rng.random() < 0.1, (rating, edited), (comment, edited_comment),
+                 edit_ms, reply_ms, (reply, rng.choice(SAFE_REPLIES)), reply_edit, reply_delete,
+                 rng.randrange(10), rng.random() < 0.01)
 
 
 def stars(rating: str) -> int:

@@ -1,4 +1,4 @@
-"""The loopback HTTP server: five platforms under path prefixes, plus /_sim control.
+"""The loopback HTTP server: the platforms (and CMS) under path prefixes, plus /_sim control.
 
     with SimulatorServer(cfg, seed=7, clock=datetime(2026, 11, 21, 2, tzinfo=UTC)) as sim:
         httpx.get(f"{sim.url}/x/2/tweets/search/recent", params=..., headers=...)
@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from carepulse import sources
 from carepulse.config import MonitoringConfig
+from extract.simulator.cms import Cms
 from extract.simulator.faults import FaultPlan, FaultSpecError
 from extract.simulator.platforms import Context, Platform, Request, Response, dumps, iso_millis
 from extract.simulator.world import World, to_ms
@@ -33,6 +34,8 @@ log = logging.getLogger("extract.simulator")
 # each registered source's simulated API, served under /<name>
 PLATFORM_CLASSES: dict[str, type[Platform]] = {name: sources.load(source.simulator)
                                                for name, source in sources.SOURCES.items()}
+# public reference data, served the same way but no source: nothing is staged per platform
+REFERENCE_APIS: dict[str, type[Platform]] = {"cms": Cms}
 
 
 class Stats:
@@ -81,7 +84,8 @@ class SimulatorServer:
         self._clock_ms: int | None = None
         self.set_clock(clock)
         ctx = Context(self.world, self.faults, self.now_ms)
-        self.platforms: dict[str, Platform] = {n: cls(ctx) for n, cls in PLATFORM_CLASSES.items()}
+        self.platforms: dict[str, Platform] = {n: cls(ctx) for n, cls in
+                                               {**PLATFORM_CLASSES, **REFERENCE_APIS}.items()}
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.sim = self
         self._thread: threading.Thread | None = None

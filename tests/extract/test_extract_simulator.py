@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from carepulse import sources
 from carepulse.config import load_config
 from carepulse.demo import DEMO_CREDENTIALS
 from carepulse.secrets import install_log_masking
@@ -25,13 +26,14 @@ from tests.conftest import CONFIG
 
 NIGHT = (datetime.now(UTC) - timedelta(days=2)).date()
 CLOCK = datetime.combine(NIGHT + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=2)
-PLATFORMS = ["youtube", "reddit", "mastodon", "bluesky", "x"]
+PLATFORMS = list(sources.NAMES)
 CANARY = {
     "youtube": "AIzaSyCANARY-youtube-key-0000000000000",
     "reddit": "canary_client:canary_secret_999",
     "mastodon": "canary-mastodon-token-MST-987654",
     "bluesky": "canary.bsky.social:canary-app-pass-4444",
     "x": "canary-bearer-token-XYZ-123456",
+    "gbp": "canary-gbp-client:canary-gbp-secret-5555:sim-refresh-canary-gbp-6666",
 }
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from carepulse.config import load_config
 from carepulse.demo import DEMO_CREDENTIALS
 from extract.items import manifest_items
 from extract.manifest import ExtractionRun
@@ -27,9 +28,8 @@ from tests.conftest import ROOT
 from tests.extract.test_extract_simulator import CLOCK, NIGHT
 
 pytestmark = pytest.mark.slow
-ENV_NAMES = {"youtube": "CAREPULSE_YOUTUBE_API_KEY", "reddit": "CAREPULSE_REDDIT_CREDENTIALS",
-             "mastodon": "CAREPULSE_MASTODON_TOKEN", "bluesky": "CAREPULSE_BLUESKY_CREDENTIALS",
-             "x": "CAREPULSE_X_BEARER_TOKEN"}
+ENV_NAMES = {p: c.credential_env
+             for p, c in load_config(ROOT / "config" / "monitoring.yml").config.platforms.enabled().items()}
 
 
 def extractor(home: Path, sim_url: str) -> subprocess.Popen:

@@ -16,7 +16,7 @@
 with
 {% if is_incremental() %}
 batch_authors as (
-    {%- for platform in source_names() %}
+    {%- for platform in source_names('social') %}
     select author_key, author_verified, is_owned, account_brand_id
     from {{ ref('stg_' ~ platform ~ '__authors') }}
     where {{ in_batch() }}
@@ -53,7 +53,7 @@ unioned as (
 ),
 
 authors as (
-    {%- for platform in source_names() %}
+    {%- for platform in source_names('social') %}
     select author_key, author_verified, is_owned, account_brand_id
     from {{ ref('stg_' ~ platform ~ '__authors') }}
     {{ 'union all' if not loop.last }}
@@ -85,6 +85,8 @@ select
     unioned.in_reply_to_key,
     coalesce(authors.is_owned, false) as is_owned,
     authors.account_brand_id,
+    -- the brand an item is about by construction (a review: its location's brand)
+    unioned.subject_brand_id,
     unioned.content_type,
     case
         when coalesce(length(unioned.text_redacted), 0) = 0 then 'empty'

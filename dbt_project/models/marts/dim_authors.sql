@@ -11,7 +11,7 @@
 -- profile sighting) are kept with what the posts say.
 -- Incremental: a build recomputes the authors whose profile it staged or whose posts it
 -- changed, from all of their posts.
-{% set platforms = source_names() %}
+{% set platforms = source_names('social') %}
 with
 {% if is_incremental() %}
 changed as (

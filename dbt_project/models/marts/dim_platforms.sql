@@ -3,7 +3,7 @@
 -- native metrics (each source's 'formula', macros/sources/<name>.sql).
 with platforms as (
     {%- for source in registered_sources() %}
-    {%- set engagement = source_entity(source.name, 'post')['engagement'] %}
+    {%- set engagement = source_entity(source.name, source.entities[0].name)['engagement'] %}
     select '{{ source.name }}' as platform, '{{ source.display_name }}' as platform_name,
            {{ 'true' if engagement.get('views') else 'false' }} as reports_views,
            '{{ engagement.formula }}' as engagement_formula, {{ loop.index }} as platform_order

@@ -25,7 +25,7 @@ with brand_posts as (
 ),
 
 snapshots as (
-    {%- for platform in source_names() %}
+    {%- for platform in source_names('social') %}
     select post_key, snapshot_date,
         {{ engagement_mapping(platform) }},
         _source_file, _source_sha256, _run_id

@@ -38,7 +38,7 @@ PAGE_MAX = 50
 ORDERS = ("updateTime desc", "rating", "rating desc")
 CODEC = OpaqueCodec("CiA")
 _REVIEWS = re.compile(r"/v4/(accounts/[^/]+/locations/[^/]+)/reviews")
-REVIEW_START_MS = 1_704_067_200_000  # 2024-01-01: the simulated locations' first reviews
+REVIEW_START_MS = 1_748_736_000_000  # 2025-06-01: the simulated locations' first reviews
 
 
 class Gbp(Platform):
@@ -47,7 +47,7 @@ class Gbp(Platform):
     def __init__(self, ctx, reviews: ReviewWorld | None = None):
         super().__init__(ctx)
         self.rate = RateWindow(300, 60)
-        self.reviews = reviews or ReviewWorld(seed=7, start_ms=REVIEW_START_MS)
+        self.reviews = reviews or ReviewWorld(seed=7, start_ms=REVIEW_START_MS, per_day=3.0)
         self.drop_page2 = False  # set by tests and the control API: page 2+ omit a review
         self.quota_zero = False  # the project's quota is 0: every call answers 403
         self._issued: set[str] = set()

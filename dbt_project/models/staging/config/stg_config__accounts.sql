@@ -22,7 +22,7 @@ tracked as (
 ),
 
 tracked_handles as (
-    {% for platform in source_names() %}
+    {% for platform in source_names('social') %}
     {% if not loop.first %}union all{% endif %}
     select
         '{{ platform }}' as platform,
@@ -35,7 +35,7 @@ tracked_handles as (
     from tracked
     -- "platform:handle" applies to that platform only; a bare handle to every platform
     where lower(entry) like '{{ platform }}:%'
-       or not ({% for other in source_names() %}lower(entry) like '{{ other }}:%'{{ ' or ' if not loop.last }}{% endfor %})
+       or not ({% for other in source_names('social') %}lower(entry) like '{{ other }}:%'{{ ' or ' if not loop.last }}{% endfor %})
     {% endfor %}
 ),
 

@@ -29,7 +29,7 @@ terms as (
     ) as listed
     {% endfor %}
 
-    {% for platform in source_names() %}
+    {% for platform in source_names('social') %}
     union all
 
     select {{ json_str('brand', '$.id') }}, 'handle', '{{ platform }}',

@@ -1,5 +1,5 @@
 {%- set posts = source_entities() %}
-{%- set platforms = source_names() %}
+{%- set platforms = source_names('social') %}
 {{ config(
     materialized='incremental',
     unique_key='quarantine_key',

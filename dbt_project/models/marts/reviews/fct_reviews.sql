@@ -1,0 +1,65 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=['{{ forget_changed_reviews() }}']
+) }}
+-- depends_on: {{ review_inputs() }}
+-- One row per review of one of our locations, its current state (the latest read): rating,
+-- redacted text and reply, the reviewer's pseudonym, healthcare-adjusted sentiment (the
+-- review is a mention of its location's brand, fct_mentions), and how many versions of it
+-- were read (fct_review_versions has them). Reviews the privacy screen held back are not
+-- here. Incremental: a build recomputes the reviews it changed.
+with reviews as (
+    select * from ({{ staged_reviews('reviews') }}) as staged
+    {{ changed_reviews_only() }}
+),
+
+observed as (
+    select
+        post_key,
+        min(snapshot_date) as first_seen_night,
+        max(snapshot_date) as last_seen_night,
+        count(distinct updated_at) as version_count
+    from ({{ staged_reviews('review_observations') }}) as observations
+    {{ changed_reviews_only() }}
+    group by post_key
+),
+
+sentiment as (
+    select post_key, brand_id, adjusted_compound, adjusted_label
+    from {{ ref('fct_mentions') }}
+    where entity_type = 'review'
+    {{ changed_reviews_only(keyword='and') }}
+)
+
+select
+    reviews.post_key as review_key,
+    reviews.platform,
+    reviews.native_post_id as native_review_id,
+    reviews.location_id,
+    reviews.brand_id,
+    reviews.published_at as created_at,
+    reviews.updated_at,
+    cast(reviews.published_at as date) as created_date,
+    reviews.star_rating,
+    reviews.has_comment,
+    case when reviews.has_comment then reviews.text_redacted end as review_text,
+    reviews.author_key as reviewer,
+    reviews.is_anonymous,
+    -- a rating-only review has no text to score
+    case when reviews.has_comment then sentiment.adjusted_compound end as sentiment_compound,
+    case when reviews.has_comment then sentiment.adjusted_label end as sentiment_label,
+    reviews.has_reply,
+    reviews.reply_text_redacted as reply_text,
+    observed.first_seen_night,
+    observed.last_seen_night,
+    cast(observed.version_count as integer) as version_count,
+    reviews.snapshot_date,
+    reviews._source_file,
+    reviews._source_sha256,
+    reviews._run_id,
+    {{ sql_string(build_id()) }} as _loaded_in_build
+from reviews
+inner join observed on observed.post_key = reviews.post_key
+left join sentiment on sentiment.post_key = reviews.post_key and sentiment.brand_id = reviews.brand_id
