@@ -153,7 +153,8 @@ def _reconciliation(warehouse: pd.DataFrame, raw_root: Path, night: date | None,
     raw_night = RawNight(raw_root, night) if night else None
     if raw_night is not None:
         keys = scan(raw_night).staging_keys
-    frame["raw_posts"] = [len(keys.get((p, "post"), ())) for p in frame["platform"]]
+    primary = suites.module(RECONCILIATION).PRIMARY_ENTITY
+    frame["raw_posts"] = [len(keys.get((p, primary[p]), ())) for p in frame["platform"]]
     frame["raw_comments"] = [len(keys.get((p, "comment"), ())) for p in frame["platform"]]
     for source, entity in entities():
         comment_keys = sorted(keys.get((source.name, "comment"), ())) if entity.name == "comment" else []

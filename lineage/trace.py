@@ -1,6 +1,7 @@
 """`carepulse lineage trace <mart> <key...>`: one published row down to its raw evidence.
 
-From the row: the mentions behind it (which must reproduce its counts), each mention's
+From the row: the mentions (or, for a location's daily rating, the reviews) behind it, which
+must reproduce its counts, each one's
 staging row, the raw file and line it was parsed from (the file re-hashed against its
 extraction manifest, and the record located inside the stored API response), the
 extraction runs with their config hash and code version, and the publishing run's dbt
@@ -30,21 +31,48 @@ COUNTS = {  # measure -> how to recompute it from the mentions behind a row
     "positive_mentions": "count_if(adjusted_label = 'positive')",
     "neutral_mentions": "count_if(adjusted_label = 'neutral')",
     "negative_mentions": "count_if(adjusted_label = 'negative')",
+    "reviews": "count(*)",
+    **{f"rating_{k}": f"count_if(star_rating = {k})" for k in range(1, 6)},
 }
+
+# the evidence rows behind a published row, in the shape the rest of the trace reads: one per
+# mention (or review) with its post key, platform, entity, native id and raw file
+MENTIONS_BEHIND = """
+    select m.mention_key, m.post_key, m.brand_id, m.platform,
+           cast(m.mention_date as varchar) as mention_date, p.entity_type, p.native_post_id,
+           m.adjusted_label, m.adjusted_compound, m.lexicon_version,
+           m.engagements, m.reach, cast(null as integer) as star_rating, m._run_id as run_id,
+           m._source_file as source_file, m._source_sha256 as source_sha256, p._source_line as source_line
+    from marts.fct_mentions as m
+    left join intermediate.int_posts_unified as p on p.post_key = m.post_key"""
+REVIEWS_BEHIND = """
+    select m.review_key as mention_key, m.review_key as post_key, m.brand_id, m.platform,
+           cast(m.created_date as varchar) as mention_date, 'review' as entity_type,
+           m.native_review_id as native_post_id, m.sentiment_label as adjusted_label,
+           m.sentiment_compound as adjusted_compound, cast(null as varchar) as lexicon_version,
+           0 as engagements, 0 as reach, m.star_rating, m._run_id as run_id,
+           m._source_file as source_file, m._source_sha256 as source_sha256, p._source_line as source_line
+    from (select *, created_date as date_day from marts.fct_reviews) as m
+    left join intermediate.int_posts_unified as p on p.post_key = m.review_key"""
 
 
 @dataclass(frozen=True)
 class Traceable:
     keys: tuple[str, ...]  # the row's key columns, in the order the CLI takes them
-    measures: tuple[str, ...]  # columns the mentions must reproduce (names in COUNTS)
+    measures: tuple[str, ...]  # columns the evidence rows must reproduce (names in COUNTS)
+    behind: str = MENTIONS_BEHIND  # the evidence rows, filtered on the key columns (alias m)
 
 
 TRACEABLE = {
-    "fct_share_of_voice_daily": Traceable(("mention_date", "platform", "brand_id"), tuple(COUNTS)),
+    "fct_share_of_voice_daily": Traceable(
+        ("mention_date", "platform", "brand_id"),
+        ("mentions", "engagements", "reach", "positive_mentions", "neutral_mentions", "negative_mentions")),
     "fct_influencer_mentions_daily": Traceable(
         ("author_key", "brand_id", "mention_date"),
         ("mentions", "engagements", "reach", "positive_mentions", "negative_mentions")),
     "fct_mentions": Traceable(("mention_key",), ("engagements", "reach")),
+    "fct_location_rating_daily": Traceable(
+        ("location_id", "date_day"), ("reviews", *(f"rating_{k}" for k in range(1, 6))), REVIEWS_BEHIND),
 }
 
 
@@ -85,7 +113,7 @@ def trace(home: Path, mart: str, key: list[str]) -> dict[str, Any]:
     return result
 
 
-DATE_KEYS = ("mention_date",)
+DATE_KEYS = ("mention_date", "date_day")
 
 
 def _resolve_latest(con, mart: str, spec: Traceable, key: list[str]) -> list[str]:
@@ -125,6 +153,7 @@ def examples(published: Path) -> list[list[str]]:
             select author_key, brand_id, cast(mention_date as varchar)
             from marts.fct_influencer_mentions_daily
             order by mention_date desc, mentions desc, author_key, brand_id limit 1""").fetchone()
+        rating = _busiest_rating_day(con)
     finally:
         con.close()
     rows = [["fct_share_of_voice_daily", *sov]]
@@ -132,7 +161,20 @@ def examples(published: Path) -> list[list[str]]:
         rows.append(["fct_mentions", mention])
     if influencer is not None:
         rows.append(["fct_influencer_mentions_daily", *influencer])
+    if rating is not None:
+        rows.append(["fct_location_rating_daily", *rating])
     return rows
+
+
+def _busiest_rating_day(con) -> tuple | None:
+    """The newest day with reviews of the location with most reviews (None in a warehouse
+    without reviews, or from before they existed)."""
+    try:
+        return con.execute("""
+            select location_id, cast(date_day as varchar) from marts.fct_location_rating_daily
+            where reviews > 0 order by date_day desc, reviews desc, location_id limit 1""").fetchone()
+    except duckdb.CatalogException:
+        return None
 
 
 # -- the warehouse side ---------------------------------------------------------------------------
@@ -152,17 +194,8 @@ def _published_row(con, mart: str, spec: Traceable, key: list[str]) -> dict:
 
 
 def _mentions(con, spec: Traceable, key: list[str]) -> list[dict]:
-    """fct_mentions rows behind the row, with where their post was parsed from."""
-    cur = con.execute(f"""
-        select m.mention_key, m.post_key, m.brand_id, m.platform,
-               cast(m.mention_date as varchar) as mention_date, p.entity_type, p.native_post_id,
-               m.adjusted_label, m.adjusted_compound, m.lexicon_version,
-               m.engagements, m.reach, m._run_id as run_id, m._source_file as source_file,
-               m._source_sha256 as source_sha256, p._source_line as source_line
-        from marts.fct_mentions as m
-        left join intermediate.int_posts_unified as p on p.post_key = m.post_key
-        where {_where(spec.keys, 'm')}
-        order by m.mention_key""", key)
+    """The evidence rows behind the row (mentions, or reviews), with where each was parsed from."""
+    cur = con.execute(f"{spec.behind} where {_where(spec.keys, 'm')} order by mention_key", key)
     names = [d[0] for d in cur.description]
     return [_jsonable(dict(zip(names, r, strict=True))) for r in cur.fetchall()]
 
@@ -174,9 +207,11 @@ def _reproduce(row: dict, mentions: list[dict], spec: Traceable) -> dict[str, di
     else:
         con = duckdb.connect()
         try:
-            con.execute("create table m (engagements bigint, reach bigint, adjusted_label varchar)")
-            con.executemany("insert into m values (?, ?, ?)",
-                            [(m["engagements"], m["reach"], m["adjusted_label"]) for m in mentions])
+            con.execute("create table m (engagements bigint, reach bigint, adjusted_label varchar, "
+                        "star_rating integer)")
+            con.executemany("insert into m values (?, ?, ?, ?)",
+                            [(m["engagements"], m["reach"], m["adjusted_label"], m["star_rating"])
+                             for m in mentions])
             sql = ", ".join(f"coalesce({COUNTS[c]}, 0)" for c in spec.measures)
             recomputed = dict(zip(spec.measures, con.execute(f"select {sql} from m").fetchone(), strict=True))
         finally:
@@ -186,7 +221,11 @@ def _reproduce(row: dict, mentions: list[dict], spec: Traceable) -> dict[str, di
 
 
 def _staging_model(platform: str, entity_type: str | None) -> str:
-    return f"stg_{platform}__{'comments' if entity_type == 'comment' else 'posts'}"
+    """The staging model of the entity, as the source registry declares it."""
+    from carepulse.sources import SOURCES
+
+    entities = {e.name: e.staged_model for e in SOURCES[platform].entities}
+    return entities.get(entity_type or "post") or entities["post"]
 
 
 def _attach_staging(con, mentions: list[dict]) -> None:

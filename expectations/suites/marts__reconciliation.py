@@ -3,26 +3,31 @@
 For the night being published (any night, also one backfilled after later ones):
 - raw -> staging: distinct posts in the night's committed pages, as staging would key them,
   equal the staged snapshots of that night plus what the privacy screen held back (quarantine
-  rows of that night); every YouTube comment of the night's pages is staged or held back at
+  rows of that night); for a review source, distinct reviews equal that night's observations
+  (which count held-back reviews too); every YouTube comment of the night's pages is staged or held back at
   its latest snapshot (comments have no per-night snapshots; marts_frames counts them);
 - raw -> marts: the records the night's manifests count equal fct_data_health_nightly's
   records_fetched;
 - staging -> marts: brand-matched mentions minus brands' own posts equal fct_mentions, and
-  fct_mentions of panel brands equal the mentions in fct_share_of_voice_daily.
+  fct_mentions of panel brands equal the mentions in fct_share_of_voice_daily (reviews, which
+  share of voice leaves out, aside).
 The frame holds counts only.
 """
 
 from __future__ import annotations
 
 from carepulse.config import LoadedConfig
-from carepulse.sources import NAMES, entities
+from carepulse.sources import KIND_MODELS, SOURCES, entities
 from expectations.suites import common as c
 
 NAME = "marts__reconciliation"
 COLUMNS = ["platform", "raw_posts", "staged_posts", "raw_comments", "staged_comments",
            "manifest_records", "health_records", "matched_mentions", "fct_mentions",
            "panel_fct_mentions", "sov_mentions"]
-SNAPSHOT_TABLES = {p: f"staging.stg_{p}__post_snapshots" for p in NAMES}
+# one row per item per night it was read: post snapshots, review observations
+SNAPSHOT_TABLES = {p: f"staging.stg_{p}__{KIND_MODELS[s.kind][0]}" for p, s in SOURCES.items()}
+# the entity a source's "posts" are (marts_frames keys the raw pages' items by it)
+PRIMARY_ENTITY = {p: s.entities[0].name for p, s in SOURCES.items()}
 # comments are staged at their latest snapshot only (no snapshot model): counted from the model
 COMMENT_TABLES = {source.name: f"staging.{entity.staged_model}" for source, entity in entities()
                   if entity.name == "comment"}  # (marts_frames counts each night's comment keys in them)
@@ -54,7 +59,8 @@ matched as (
     group by p.platform
 ),
 facts as (
-    select f.platform, count(*) as n, count(*) filter (where b.is_panel_member) as panel
+    select f.platform, count(*) as n,
+           count(*) filter (where b.is_panel_member and f.entity_type is distinct from 'review') as panel
     from marts.fct_mentions as f left join marts.dim_brands as b on b.brand_id = f.brand_id
     group by f.platform
 ),

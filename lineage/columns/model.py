@@ -11,7 +11,10 @@ EPHEMERAL_CATALOG = "__dbt_ephemeral__"
 SOURCE_CATALOG = "__dbt_source__"
 CTE_PREFIX = "__dbt__cte__"
 TABLE_FUNCTIONS = frozenset({"read_json", "read_json_auto", "read_ndjson", "read_ndjson_auto",
-                             "read_csv", "read_csv_auto", "read_parquet"})
+                             "read_csv", "read_csv_auto", "read_parquet", "read_text"})
+# a table function whose columns are fixed, not declared in its call
+FIXED_COLUMNS = {"read_text": {"filename": "VARCHAR", "content": "VARCHAR", "size": "BIGINT",
+                               "last_modified": "TIMESTAMP"}}
 CONSTANT_NOTE = "literal value, no field"
 CONDITIONAL_NOTE = "literal value chosen by conditions (INDIRECT/CONDITIONAL inputs)"
 DECLARED_NOTE = "declared in yml config.meta.column_lineage (Python model), not parsed"

@@ -7,7 +7,7 @@ import re
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, find_all_in_scope
 
-from lineage.columns.model import CTE_PREFIX, DIALECT, SNIPPET_CHARS, _Hit
+from lineage.columns.model import CTE_PREFIX, DIALECT, FIXED_COLUMNS, SNIPPET_CHARS, _Hit
 
 _JSON_EXTRACTS = (exp.JSONExtract, exp.JSONExtractScalar, exp.JSONBExtract, exp.JSONBExtractScalar)
 # Wrappers that hand their argument's value (or elements) on unchanged, so a JSON path asked of
@@ -68,7 +68,11 @@ def _first_string(func: exp.Func) -> str:
 
 
 def _function_columns(func: exp.Func) -> dict[str, str]:
-    """Column names and types a table function declares (``columns = {...}``, ``filename``)."""
+    """Column names and types a table function declares (``columns = {...}``, ``filename``),
+    or has whatever its call says (read_text)."""
+    fixed = FIXED_COLUMNS.get(func.name.lower() if isinstance(func, exp.Anonymous) else "")
+    if fixed:
+        return dict(fixed)
     columns: dict[str, str] = {}
     has_filename = False
     for arg in func.expressions if isinstance(func, exp.Anonymous) else []:

@@ -6,6 +6,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from carepulse import sources
 from carepulse.cli import app
 from carepulse.config import ConfigError, load_config, parse_config
 from tests.conftest import CONFIG
@@ -31,7 +32,8 @@ def test_project_config_is_valid(loaded_config):
     assert len(cfg.panel.competitors) >= 3
     assert cfg.organisation.handles.x
     assert len(loaded_config.sha256) == 64
-    assert set(cfg.platforms.enabled()) == {"youtube", "reddit", "mastodon", "bluesky", "x"}
+    assert set(cfg.platforms.enabled()) == set(sources.NAMES)
+    assert [loc.id for loc in cfg.review_locations()] == ["lakemont_main", "lakemont_east", "lakemont_urgent"]
 
 
 def test_missing_key_names_the_path():
@@ -143,3 +145,30 @@ def test_cross_field_problems_are_reported_beside_field_errors():
     problems = problems_of(edited(mutate))
     assert any(p.startswith("privacy.public_follower_threshold") for p in problems)
     assert any("overlap" in p and "fight_flu_2026" in p for p in problems), problems
+
+
+def test_location_problems_are_named():
+    [bad_ccn] = problems_of(edited(lambda d: d["organisation"]["locations"][2].update(ccn="14-01")))
+    assert bad_ccn.startswith("organisation.locations.2.ccn:")
+
+    def mutate(d):
+        d["panel"]["competitors"][0]["locations"][0]["gbp_location"] = "accounts/9/locations/9"
+        d["organisation"]["locations"][1]["id"] = "lakemont_main"
+
+    found = problems_of(edited(mutate))
+    assert "location id 'lakemont_main' is used more than once" in found
+    assert any("panel.competitors.0.locations.0 (northgate_main): gbp_location is for the organisation's"
+               in p for p in found), found
+
+
+def test_reviews_enabled_without_a_location_to_read():
+    def mutate(d):
+        for loc in d["organisation"]["locations"]:
+            loc.pop("gbp_location")
+
+    assert problems_of(edited(mutate)) == [
+        "platforms.gbp is enabled but no organisation.locations entry has a gbp_location"]
+
+
+def test_benchmark_hospitals_are_every_brands_ccns(loaded_config):
+    assert loaded_config.config.benchmark_ccns() == ["140101", "140102", "140201", "140301"]

@@ -34,9 +34,12 @@
 
 with manifest as (
     {%- if manifest is not none %}
-    select cast(fetched_on as date) as fetched_on, unnest(pages, recursive := true)
-    from read_json({{ sql_string(manifest) }}, columns = {
-        'fetched_on': 'VARCHAR', 'pages': 'STRUCT(file VARCHAR, sha256 VARCHAR)[]'})
+    select fetched_on, struct_extract(page, 'file') as file, struct_extract(page, 'sha256') as sha256
+    from (
+        select cast(fetched_on as date) as fetched_on, unnest(pages) as page
+        from read_json({{ sql_string(manifest) }}, columns = {
+            'fetched_on': 'VARCHAR', 'pages': 'STRUCT(file VARCHAR, sha256 VARCHAR)[]'})
+    ) as listed
     {%- else %}
     -- no complete landing yet: an empty relation of the same shape
     select cast(null as date) as fetched_on, cast(null as varchar) as file,
