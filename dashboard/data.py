@@ -459,3 +459,238 @@ def complete_platforms(snap: Snapshot, scope: Scope) -> tuple[str, ...]:
 def data_health(snap: Snapshot, scope: Scope) -> pd.DataFrame:
     """Per night x platform extraction health: the period's nights and the latest night."""
     return _run(snap, (DATA_HEALTH_SQL, scope))[0]
+
+
+# -- reviews and reputation ----------------------------------------------------------------------
+
+# The marts the reviews page reads, in the order the page names them when a warehouse published
+# before they existed lacks them; the reviews sections need the first four, HCAHPS the last.
+REVIEW_MARTS = ("dim_locations", "fct_reviews", "fct_review_replies", "fct_location_rating_daily")
+HCAHPS_MART = "fct_hcahps_benchmarks"
+
+MARTS_PRESENT_SQL = """
+select distinct table_name
+from information_schema.tables
+where table_schema = 'marts'
+order by table_name
+"""
+
+# the columns of each mart the page reads (its contract): a build that lacks one is named
+REVIEW_COLUMNS = {
+    "dim_locations": ("location_id", "brand_id", "location_name", "city", "gbp_location", "cms_ccn",
+                      "is_own"),
+    "fct_reviews": ("review_key", "location_id", "brand_id", "created_at", "created_date", "star_rating",
+                    "review_text", "reviewer", "is_anonymous", "sentiment_label", "has_reply",
+                    "last_seen_night"),
+    "fct_review_replies": ("review_key", "location_id", "brand_id", "review_created_at", "star_rating",
+                           "first_reply_night", "hours_to_reply", "hours_to_reply_min", "hours_to_reply_max",
+                           "answered_within_7d", "reply_edited", "reply_deleted", "reply_text",
+                           "phi_flag_count", "phi_flags"),
+    "fct_location_rating_daily": (
+        "location_id", "brand_id", "date_day", "reviews", "avg_rating", "rating_1", "rating_2", "rating_3",
+        "rating_4", "rating_5", "reviews_30d", "avg_rating_30d", "reviews_90d", "avg_rating_90d",
+        "response_rate_30d", "answered_within_7d_share_30d", "total_reviews", "avg_rating_all"),
+    "fct_hcahps_benchmarks": ("brand_id", "brand_name", "is_own", "location_id", "ccn", "facility_name",
+                              "measure_id", "question", "answer_description", "star_rating",
+                              "answer_percent", "completed_surveys", "period_start", "period_end"),
+}
+
+MART_COLUMNS_SQL = """
+select table_name, column_name
+from information_schema.columns
+where table_schema = 'marts'
+"""
+
+LOCATIONS_SQL = """
+select location_id, brand_id, location_name, city, gbp_location, cms_ccn, is_own
+from marts.dim_locations
+where brand_id = $brand
+order by location_name, location_id
+"""
+
+# per location x day of the period: the mart's own counts and rolling figures
+LOCATION_RATING_DAILY_SQL = """
+select
+    daily.date_day,
+    daily.location_id,
+    locations.location_name,
+    daily.reviews::bigint as reviews,
+    daily.avg_rating::double as avg_rating,
+    daily.rating_1::bigint as rating_1,
+    daily.rating_2::bigint as rating_2,
+    daily.rating_3::bigint as rating_3,
+    daily.rating_4::bigint as rating_4,
+    daily.rating_5::bigint as rating_5,
+    daily.reviews_30d::bigint as reviews_30d,
+    daily.avg_rating_30d::double as avg_rating_30d,
+    daily.reviews_90d::bigint as reviews_90d,
+    daily.avg_rating_90d::double as avg_rating_90d,
+    daily.response_rate_30d::double as response_rate_30d,
+    daily.answered_within_7d_share_30d::double as answered_within_7d_share_30d,
+    daily.total_reviews::bigint as total_reviews,
+    daily.avg_rating_all::double as avg_rating_all
+from marts.fct_location_rating_daily as daily
+inner join marts.dim_locations as locations on locations.location_id = daily.location_id
+where daily.brand_id = $brand and daily.date_day between $start and $end
+order by daily.date_day, locations.location_name, daily.location_id
+"""
+
+# the period's reviews with their first reply, if any
+PERIOD_REVIEWS_SQL = """
+select
+    reviews.review_key,
+    reviews.location_id,
+    locations.location_name,
+    reviews.created_at,
+    reviews.created_date,
+    reviews.star_rating::integer as star_rating,
+    reviews.has_reply,
+    replies.first_reply_night,
+    replies.hours_to_reply::double as hours_to_reply,
+    replies.hours_to_reply_min::double as hours_to_reply_min,
+    replies.hours_to_reply_max::double as hours_to_reply_max,
+    coalesce(replies.answered_within_7d, false) as answered_within_7d,
+    coalesce(replies.reply_edited, false) as reply_edited,
+    coalesce(replies.reply_deleted, false) as reply_deleted
+from marts.fct_reviews as reviews
+inner join marts.dim_locations as locations on locations.location_id = reviews.location_id
+left join marts.fct_review_replies as replies on replies.review_key = reviews.review_key
+where reviews.brand_id = $brand and reviews.created_date between $start and $end
+order by reviews.created_at, reviews.review_key
+"""
+
+# every 1-2 star review still without a reply, written up to the end of the period; it waits
+# until the newest night reviews were read (a reply moves a review's updateTime, and the nightly
+# walk reads every review updated since the night before, so an unread review is unchanged)
+UNANSWERED_NEGATIVE_SQL = """
+with newest as (
+    select max(last_seen_night) as night
+    from marts.fct_reviews
+)
+
+select
+    locations.location_name,
+    reviews.created_at,
+    reviews.created_date,
+    reviews.star_rating::integer as star_rating,
+    reviews.review_text,
+    reviews.reviewer,
+    reviews.is_anonymous,
+    reviews.sentiment_label,
+    newest.night as as_of_night,
+    date_diff('day', reviews.created_date, newest.night) as days_waiting,
+    reviews.created_date < $start as before_period
+from marts.fct_reviews as reviews
+inner join marts.dim_locations as locations on locations.location_id = reviews.location_id
+cross join newest
+where reviews.brand_id = $brand and reviews.star_rating <= 2 and not reviews.has_reply
+    and reviews.created_date <= $end
+order by reviews.created_at, reviews.review_key
+"""
+
+# replies first seen in the period, and earlier ones still published (still a disclosure):
+# newest first, deleted ones last
+PHI_FLAGGED_REPLIES_SQL = """
+select
+    locations.location_name,
+    replies.first_reply_night,
+    replies.review_created_at,
+    replies.star_rating::integer as star_rating,
+    replies.phi_flag_count::integer as phi_flag_count,
+    array_to_string(replies.phi_flags, '; ') as phi_reasons,
+    replies.reply_text,
+    replies.reply_edited,
+    replies.reply_deleted,
+    replies.first_reply_night < $start as before_period
+from marts.fct_review_replies as replies
+inner join marts.dim_locations as locations on locations.location_id = replies.location_id
+where replies.brand_id = $brand and replies.phi_flag_count > 0
+    and (replies.first_reply_night between $start and $end
+         or (replies.first_reply_night < $start and not replies.reply_deleted))
+order by replies.reply_deleted, replies.first_reply_night desc, replies.phi_flag_count desc,
+    replies.review_key
+"""
+
+# each facility's latest survey period: the summary star and the top-box answers
+HCAHPS_SQL = """
+with latest as (
+    select *
+    from marts.fct_hcahps_benchmarks
+    qualify period_end = max(period_end) over (partition by ccn)
+)
+
+select
+    brand_id, brand_name, is_own, location_id, ccn, facility_name, measure_id, question,
+    answer_description,
+    star_rating::integer as star_rating,
+    answer_percent::double / 100 as top_box_share,
+    completed_surveys::bigint as completed_surveys,
+    period_start, period_end
+from latest
+where measure_id in ('H_STAR_RATING', 'H_HSP_RATING_9_10', 'H_RECMND_DY')
+    or ends_with(measure_id, '_A_P')
+order by is_own desc, brand_name, facility_name, ccn, measure_id
+"""
+
+
+def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Instants as naive UTC timestamps, as the other marts hold them: a TIMESTAMPTZ column
+    comes back in the reading machine's time zone, a TIMESTAMP one is UTC already."""
+    for column in columns:
+        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
+    return frame
+
+
+def missing_marts(snap: Snapshot, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of `names` the published warehouse has no `marts.<name>` table or view for (a
+    warehouse published before they were added)."""
+    present = set(_run(snap, (MARTS_PRESENT_SQL, None))[0].table_name)
+    return tuple(name for name in names if name not in present)
+
+
+def missing_columns(snap: Snapshot, names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """For each of the `names` marts (present ones), the REVIEW_COLUMNS it lacks; {} when none."""
+    columns = _run(snap, (MART_COLUMNS_SQL, None))[0]
+    out = {}
+    for name in names:
+        have = set(columns.column_name[columns.table_name == name])
+        lacking = tuple(c for c in REVIEW_COLUMNS[name] if c not in have)
+        if have and lacking:
+            out[name] = lacking
+    return out
+
+
+def review_locations(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """The sites of the brand in focus; those with a gbp_location have their reviews read."""
+    return _run(snap, (LOCATIONS_SQL, scope))[0]
+
+
+def location_rating_daily(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """One row per location of the brand in focus x day of the period: new reviews and their
+    stars that day, rolling 30 / 90-day and all-time ratings, 30-day reply shares."""
+    return _run(snap, (LOCATION_RATING_DAILY_SQL, scope))[0]
+
+
+def period_reviews(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Reviews of the brand in focus written in the period, each with its reply's timing."""
+    return _utc(_run(snap, (PERIOD_REVIEWS_SQL, scope))[0], "created_at")
+
+
+def unanswered_negative_reviews(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """1-2 star reviews without a reply written up to the period's end, oldest first (text
+    redacted, reviewer pseudonymised by the marts)."""
+    return _utc(_run(snap, (UNANSWERED_NEGATIVE_SQL, scope))[0], "created_at")
+
+
+def phi_flagged_replies(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Replies screened as disclosing something about the patient, with the reasons: those
+    first seen in the period and earlier ones still published, newest first, deleted ones last."""
+    return _utc(_run(snap, (PHI_FLAGGED_REPLIES_SQL, scope))[0], "review_created_at")
+
+
+def hcahps_benchmarks(snap: Snapshot) -> pd.DataFrame:
+    """Every facility's latest HCAHPS period: summary star and top-box percentages (as shares;
+    the mart's answer_percent is 0-100, as CMS publishes it). Not period-filtered: surveys
+    cover CMS's own reporting periods."""
+    return _run(snap, (HCAHPS_SQL, None))[0]

@@ -83,6 +83,23 @@ def duration(minutes: Number | None) -> str:
     return f"{hours}h {mins:02d}m" if hours else f"{mins}m"
 
 
+def hours(value: Number | None) -> str:
+    """Hours as duration() reads them: 30.5 -> '1d 6h' (reply times are kept in hours)."""
+    return MISSING if is_missing(value) else duration(float(value) * 60)
+
+
+def hours_between(low: Number | None, high: Number | None) -> str:
+    """A time known only to within bounds: 'between 10h 00m and 1d 22h'."""
+    if is_missing(low) or is_missing(high):
+        return MISSING
+    return f"between {hours(low)} and {hours(high)}"
+
+
+def rating(value: Number | None, digits: int = 2) -> str:
+    """An average star rating out of 5: 4.256 -> '4.26 ★'."""
+    return MISSING if is_missing(value) else f"{float(value):.{digits}f} ★"
+
+
 def day(value: date | None) -> str:
     """A date as '26 Nov 2026'."""
     return MISSING if value is None else f"{value.day} {value:%b %Y}"

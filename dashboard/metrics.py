@@ -174,3 +174,130 @@ def health_summary(health: pd.DataFrame, scope_start, scope_end) -> HealthSummar
     period = health[(nights >= scope_start) & (nights <= scope_end) & (health.health_status != "ok")]
     per_platform = period.groupby("platform", as_index=False).agg(nights_not_ok=("night", "nunique"))
     return HealthSummary(latest, last[["platform", "health_status", "partial_reasons"]], per_platform)
+
+
+# -- reviews and reputation ----------------------------------------------------------------------
+
+STARS = (1, 2, 3, 4, 5)
+REPLY_TARGET_HOURS = 7 * 24  # reply to every review within 7 days
+
+
+def _median(values: pd.Series) -> float | None:
+    values = values.dropna()
+    return float(values.median()) if len(values) else None
+
+
+def average_rating(star_counts: pd.DataFrame) -> float | None:
+    """Mean stars from the rating_1..rating_5 counts (a ratio of sums: unrated reviews left
+    out), None without a rated review."""
+    rated = sum(star_counts[f"rating_{k}"].sum() for k in STARS)
+    return ratio(sum(k * star_counts[f"rating_{k}"].sum() for k in STARS), rated)
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    """The period's reviews of the brand's locations and how they were answered.
+
+    `replied` counts the reviews with a reply standing now (a deleted reply leaves the review
+    unanswered); reply times and the 7-day target count every first reply (fct_review_replies),
+    as the daily mart's 30-day shares do. Each reply time lies between a minimum and a maximum
+    set by the nightly reads, so the median of the minimums and of the maximums bound the
+    median. `within_target` is the mart's flag (the estimate within 7 days);
+    `within_target_certain` / `_possible` count replies whose maximum / minimum is within it.
+    Shares are of all the period's reviews.
+    """
+
+    reviews: int
+    rated: int
+    average_rating: float | None
+    replied: int
+    replied_share: float | None
+    replies_deleted: int  # answered, the reply deleted since
+    within_target: int
+    within_target_share: float | None
+    within_target_certain_share: float | None
+    within_target_possible_share: float | None
+    median_hours: float | None
+    median_hours_min: float | None
+    median_hours_max: float | None
+    unanswered_negative: int
+
+
+def review_summary(daily: pd.DataFrame, reviews: pd.DataFrame,
+                   unanswered_negative: pd.DataFrame) -> ReviewSummary:
+    """Headline figures: volumes and stars from the daily mart, replies from the period's
+    reviews, the negative backlog as listed."""
+    replied = int(reviews.has_reply.astype(bool).sum())
+    timed = answered(reviews)
+    count = len(reviews)
+    return ReviewSummary(
+        reviews=int(daily.reviews.sum()),
+        rated=int(sum(daily[f"rating_{k}"].sum() for k in STARS)),
+        average_rating=average_rating(daily),
+        replied=replied, replied_share=ratio(replied, count),
+        replies_deleted=int(timed.reply_deleted.sum()),
+        within_target=int(timed.answered_within_7d.sum()),
+        within_target_share=ratio(timed.answered_within_7d.sum(), count),
+        within_target_certain_share=ratio((timed.hours_to_reply_max <= REPLY_TARGET_HOURS).sum(), count),
+        within_target_possible_share=ratio((timed.hours_to_reply_min <= REPLY_TARGET_HOURS).sum(), count),
+        median_hours=_median(timed.hours_to_reply),
+        median_hours_min=_median(timed.hours_to_reply_min),
+        median_hours_max=_median(timed.hours_to_reply_max),
+        unanswered_negative=len(unanswered_negative))
+
+
+def answered(reviews: pd.DataFrame) -> pd.DataFrame:
+    """The reviews of period_reviews() that were answered (a first reply was read), whether or
+    not the reply still stands."""
+    return reviews[reviews.first_reply_night.notna()]
+
+
+def star_distribution(daily: pd.DataFrame) -> pd.DataFrame:
+    """Reviews per location x star (1-5) over the frame's days, from the daily star counts."""
+    sums = daily.groupby("location_name", as_index=False, sort=False)[
+        [f"rating_{k}" for k in STARS]].sum()
+    out = sums.melt(id_vars="location_name", var_name="stars", value_name="reviews")
+    out["stars"] = out.stars.str.removeprefix("rating_").astype(int)
+    out["reviews"] = out.reviews.astype(int)
+    return out.sort_values(["location_name", "stars"], ignore_index=True, kind="stable")
+
+
+def rating_by_location(daily: pd.DataFrame) -> pd.DataFrame:
+    """Per location: the period's reviews and mean stars (ratio of sums), and the rolling and
+    all-time figures as of the period's last day."""
+    keys = ["location_id", "location_name"]
+    rows = []
+    for (location_id, name), days in daily.groupby(keys, sort=False):
+        last = days.sort_values("date_day").iloc[-1]
+        rows.append({
+            "location_id": location_id, "location_name": name, "reviews": int(days.reviews.sum()),
+            "unrated": int(days.reviews.sum() - sum(days[f"rating_{k}"].sum() for k in STARS)),
+            "average_rating": average_rating(days), "as_of": last.date_day,
+            "reviews_30d": last.reviews_30d, "avg_rating_30d": last.avg_rating_30d,
+            "reviews_90d": last.reviews_90d, "avg_rating_90d": last.avg_rating_90d,
+            "total_reviews": last.total_reviews, "avg_rating_all": last.avg_rating_all,
+            "response_rate_30d": last.response_rate_30d,
+            "answered_within_7d_share_30d": last.answered_within_7d_share_30d})
+    return pd.DataFrame(rows, columns=[
+        "location_id", "location_name", "reviews", "unrated", "average_rating", "as_of",
+        "reviews_30d", "avg_rating_30d", "reviews_90d", "avg_rating_90d", "total_reviews",
+        "avg_rating_all", "response_rate_30d", "answered_within_7d_share_30d"])
+
+
+def replies_by_location(reviews: pd.DataFrame) -> pd.DataFrame:
+    """Per location, as review_summary(): the period's reviews, those with a reply standing,
+    the share answered within the 7-day target, the median reply time with its bounds."""
+    rows = []
+    for name, mine in reviews.groupby("location_name", sort=False):
+        replied, timed = int(mine.has_reply.astype(bool).sum()), answered(mine)
+        rows.append({
+            "location_name": name, "reviews": len(mine), "replied": replied,
+            "replied_share": ratio(replied, len(mine)), "replies_deleted": int(timed.reply_deleted.sum()),
+            "within_target": int(timed.answered_within_7d.sum()),
+            "within_target_share": ratio(timed.answered_within_7d.sum(), len(mine)),
+            "median_hours": _median(timed.hours_to_reply),
+            "median_hours_min": _median(timed.hours_to_reply_min),
+            "median_hours_max": _median(timed.hours_to_reply_max)})
+    return pd.DataFrame(rows, columns=[
+        "location_name", "reviews", "replied", "replied_share", "replies_deleted", "within_target",
+        "within_target_share", "median_hours", "median_hours_min", "median_hours_max"])

@@ -47,6 +47,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("campaigns", "Campaigns", "campaigns", ":material/rocket_launch:"),
     PageSpec("community", "Community", "community", ":material/forum:"),
     PageSpec("misinformation", "Misinformation watch", "misinformation", ":material/report:"),
+    PageSpec("reviews", "Reviews & reputation", "reviews", ":material/reviews:"),
 )
 
 

@@ -26,7 +26,7 @@ def expectations(config: LoadedConfig) -> list:
         *c.not_null("mention_key", "post_key", "brand_id", "platform", "mention_date", "author_key"),
         c.in_set("platform", PLATFORMS),
         c.in_set("brand_id", c.brand_ids(config)),
-        c.in_set("entity_type", {"post", "comment", "review"}),
+        c.in_set("entity_type", {"post", "comment"}),
         c.in_set("matched_on", {"location", "handle", "hashtag", "alias"}),
         c.in_set("stock_label", LABELS),
         c.in_set("adjusted_label", LABELS),

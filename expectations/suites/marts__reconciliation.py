@@ -9,8 +9,8 @@ For the night being published (any night, also one backfilled after later ones):
 - raw -> marts: the records the night's manifests count equal fct_data_health_nightly's
   records_fetched;
 - staging -> marts: brand-matched mentions minus brands' own posts equal fct_mentions, and
-  fct_mentions of panel brands equal the mentions in fct_share_of_voice_daily (reviews, which
-  share of voice leaves out, aside).
+  fct_mentions of panel brands equal the mentions in fct_share_of_voice_daily (reviews are
+  matched to their site's brand but have their own marts, not fct_mentions).
 The frame holds counts only.
 """
 
@@ -55,12 +55,12 @@ matched as (
     select p.platform, count(*) as n
     from intermediate.int_mentions_matched as m
     join intermediate.int_posts_unified as p on p.post_key = m.post_key
-    where p.account_brand_id is distinct from m.brand_id
+    where p.account_brand_id is distinct from m.brand_id and p.entity_type is distinct from 'review'
     group by p.platform
 ),
 facts as (
     select f.platform, count(*) as n,
-           count(*) filter (where b.is_panel_member and f.entity_type is distinct from 'review') as panel
+           count(*) filter (where b.is_panel_member) as panel
     from marts.fct_mentions as f left join marts.dim_brands as b on b.brand_id = f.brand_id
     group by f.platform
 ),

@@ -86,7 +86,7 @@ def test_every_example_the_demo_prints_traces_and_reproduces(published_world):
     home = published_world["home"]
     rows = examples(home / "warehouse" / "carepulse.duckdb")
     assert [r[0] for r in rows] == ["fct_share_of_voice_daily", "fct_mentions",
-                                    "fct_influencer_mentions_daily"]
+                                    "fct_influencer_mentions_daily", "fct_location_rating_daily"]
     for mart, *key in rows:
         result = trace(home, mart, key)
         assert result["verified"], (mart, key)

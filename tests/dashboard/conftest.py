@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from carepulse.publish import publish, record_gate
 from dashboard.views import PAGES, PageSpec
 from tests.conftest import ROOT
+from tests.dashboard import reviews_world as reviews_world_marts
 from tests.dashboard.oracle import Oracle, Period
 
 APP = ROOT / "dashboard" / "app.py"
@@ -97,14 +98,19 @@ class EditableWorld:
                 shutil.copy2(record, target)
         self.oracle = Oracle(home)
 
-    def publish(self, run_id: str, *statements: str) -> None:
-        """Edit a candidate copy of the published file, pass it through the gate, swap it in."""
+    def publish(self, run_id: str, *statements: str, frames: dict | None = None) -> None:
+        """Edit a candidate copy of the published file, pass it through the gate, swap it in.
+        `frames` ({"<table>": DataFrame}) are inserted into marts.<table> after the statements."""
         candidate = self.home / "warehouse" / "candidate.duckdb"
         shutil.copy2(self.home / "warehouse" / "carepulse.duckdb", candidate)
         con = duckdb.connect(str(candidate))
         try:
             for sql in statements:
                 con.execute(sql)
+            for table, rows in (frames or {}).items():
+                con.register("_rows", rows)
+                con.execute(f"insert into marts.{table} by name select * from _rows")
+                con.unregister("_rows")
             con.execute("checkpoint")
         finally:
             con.close()
@@ -125,5 +131,43 @@ class EditableWorld:
 @pytest.fixture
 def editable(world, tmp_path, monkeypatch) -> EditableWorld:
     copy = EditableWorld(world, tmp_path / "home")
+    monkeypatch.setenv("CAREPULSE_HOME", str(copy.home))
+    return copy
+
+
+# -- the reviews page's world: the published world plus the five review marts -------------------
+
+
+@pytest.fixture(scope="session")
+def reviews_world(world, tmp_path_factory) -> EditableWorld:
+    """A copy of the published world with the review marts published into it (read-only for
+    tests, like `world`). The pipeline does not build them yet; tests/dashboard/reviews_world.py
+    writes them to the mart contract, replacing the pipeline's own if it does."""
+    copy = EditableWorld(world, tmp_path_factory.mktemp("reviews") / "home")
+    oracle = copy.oracle
+    panel = oracle.panel()
+    organisation = oracle.organisation()
+    marts = reviews_world_marts.build(
+        oracle.one("select max(night) from marts.fct_data_health_nightly"), organisation,
+        [brand for brand, _ in panel if brand != organisation], dict(panel))
+    copy.publish("run-reviews", *marts.statements, frames=marts.frames)
+    return copy
+
+
+@pytest.fixture
+def reviews_app(reviews_world, monkeypatch) -> Callable[..., AppTest]:
+    monkeypatch.setenv("CAREPULSE_HOME", str(reviews_world.home))
+    return open_app
+
+
+@pytest.fixture
+def reviews_oracle(reviews_world) -> Oracle:
+    return reviews_world.oracle
+
+
+@pytest.fixture
+def editable_reviews(reviews_world, tmp_path, monkeypatch) -> EditableWorld:
+    """An editable copy of the reviews world (to take tables away or empty them)."""
+    copy = EditableWorld(reviews_world.home, tmp_path / "home")
     monkeypatch.setenv("CAREPULSE_HOME", str(copy.home))
     return copy

@@ -162,3 +162,38 @@ class Oracle:
             brand=brand, **period.params)[0]
         return {"Claims to review": fmt.count(items), "High risk": fmt.count(high),
                 f"Mentioning {self.brand_name(brand)}": fmt.count(about_brand)}
+
+    # -- reviews and reputation (fct_reviews row by row, replies joined by key) ------------------
+
+    def review_figures(self, period: Period, brand: str) -> dict:
+        """The period's reviews of the brand: count, mean stars, replies standing, reply times
+        (every first reply) and the 1-2 star reviews without a reply up to the period's end."""
+        reviews, mean, replied = self.rows(
+            "select count(*), avg(star_rating), count(*) filter (where has_reply) from marts.fct_reviews "
+            "where brand_id = $brand and created_date between $start and $end",
+            brand=brand, **period.params)[0]
+        timed = self.rows(
+            "select median(hours_to_reply), median(hours_to_reply_min), median(hours_to_reply_max), "
+            "count(*) filter (where answered_within_7d), count(*) filter (where hours_to_reply_max <= 168), "
+            "count(*) filter (where hours_to_reply_min <= 168) from marts.fct_review_replies "
+            "where review_key in (select review_key from marts.fct_reviews where brand_id = $brand "
+            "and created_date between $start and $end)", brand=brand, **period.params)[0]
+        waiting = self.one(
+            "select count(*) from marts.fct_reviews where brand_id = $brand and star_rating in (1, 2) "
+            "and has_reply is false and created_date <= $end", brand=brand, end=period.end)
+
+        def share(n: int) -> float | None:
+            return n / reviews if reviews else None
+
+        return {"reviews": reviews, "average_rating": mean, "replied_share": share(replied),
+                "median": timed[0], "median_min": timed[1], "median_max": timed[2],
+                "within": share(timed[3]), "within_certain": share(timed[4]),
+                "within_possible": share(timed[5]), "unanswered_negative": waiting}
+
+    def _headline_reviews(self, period: Period, brand: str) -> dict[str, str]:
+        mine = self.review_figures(period, brand)
+        return {"Reviews": fmt.count(mine["reviews"]), "Average rating": fmt.rating(mine["average_rating"]),
+                "Replied": fmt.percent(mine["replied_share"]),
+                "Median time to reply": fmt.hours(mine["median"]),
+                "Answered within 7 days": fmt.percent(mine["within"]),
+                "Negative, unanswered": fmt.count(mine["unanswered_negative"])}

@@ -26,7 +26,10 @@ def test_sidebar_defaults_to_the_last_7_days_and_the_organisation(app, oracle):
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.module)
-def test_page_headline_figures_match_the_warehouse(app, oracle, spec):
+def test_page_headline_figures_match_the_warehouse(request, spec):
+    # the reviews page reads marts the pipeline does not build yet: its world adds them
+    world = "reviews_" if spec.module == "reviews" else ""
+    app, oracle = request.getfixturevalue(f"{world}app"), request.getfixturevalue(f"{world}oracle")
     at = app(spec)
     period, brand = oracle.default_period(), oracle.organisation()
     shown = metrics_of(at)
@@ -212,3 +215,171 @@ def test_changes_compare_with_the_previous_period_when_it_was_extracted(app, ora
     at = app(page("overview"), period=Period(first, last))
     assert all(m.delta == "" for m in at.metric)  # nothing extracted before the first night
     assert "No changes shown" in texts(at)
+
+
+# -- reviews and reputation (on the reviews world: tests/dashboard/reviews_world.py) --------------
+
+
+def _rows_by(frame, *columns):
+    return sorted(tuple(row) for row in frame[list(columns)].itertuples(index=False))
+
+
+def test_reviews_rating_per_location_and_stars_match_the_reviews(reviews_app, reviews_oracle):
+    """Counts, 30-day averages and the star mix the page reads from the daily mart equal the
+    reviews themselves, row by row (the 30-day windows reaching back before the period)."""
+    at = reviews_app(page("reviews"))
+    oracle, period, brand = reviews_oracle, reviews_oracle.default_period(), reviews_oracle.organisation()
+    daily = frame(at, "review_rating_daily")
+    shown = {(name, day): (count, mean) for name, day, count, mean in zip(
+        daily.Location, daily.Day.dt.date, daily["New reviews"], daily["30-day average rating"], strict=True)}
+    expected = oracle.rows(
+        "select l.location_name, d.day, "
+        "  (select count(*) from marts.fct_reviews r "
+        "   where r.location_id = l.location_id and r.created_date = d.day), "
+        "  (select avg(star_rating) from marts.fct_reviews r where r.location_id = l.location_id "
+        "   and r.created_date between d.day - 29 and d.day) "
+        "from marts.dim_locations l, (select unnest(range($start::timestamp, "
+        "  $end::timestamp + interval 1 day, interval 1 day))::date as day) d "
+        "where l.brand_id = $b and l.gbp_location is not null",
+        b=brand, **period.params)
+    assert len(expected) == len(shown) == 3 * period_days(period)
+    for name, day, count, mean in expected:
+        assert shown[(name, day)][0] == count
+        assert shown[(name, day)][1] == pytest.approx(mean, abs=6e-4)  # the mart rounds to 3 digits
+    stars = frame(at, "review_stars")
+    assert _rows_by(stars, "Location", "Stars", "Reviews") == sorted(
+        (name, stars, count) for name, stars, count in oracle.rows(
+            "select l.location_name, s.stars, count(r.review_key) from marts.dim_locations l "
+            "cross join (select unnest(range(1, 6)) as stars) s "
+            "left join marts.fct_reviews r on r.location_id = l.location_id and r.star_rating = s.stars "
+            "  and r.created_date between $start and $end "
+            "where l.brand_id = $b and l.gbp_location is not null group by all", b=brand, **period.params))
+    unrated = oracle.one("select count(*) from marts.fct_reviews where brand_id = $b and star_rating is null "
+                         "and created_date between $start and $end", b=brand, **period.params)
+    assert unrated, "the reviews world has a review without stars in the default period"
+    assert f"{unrated} review(s) of the period carry no star rating" in texts(at)
+
+
+def period_days(period: Period) -> int:
+    return (period.end - period.start).days + 1
+
+
+def test_reviews_reply_times_are_shown_with_their_nightly_bounds(reviews_app, reviews_oracle):
+    at = reviews_app(page("reviews"))
+    oracle, period, brand = reviews_oracle, reviews_oracle.default_period(), reviews_oracle.organisation()
+    mine = oracle.review_figures(period, brand)
+    shown = texts(at)
+    assert "Reply times are bounded by the nightly reads" in shown
+    assert (f"Median time to reply: {fmt.hours(mine['median'])} "
+            f"({fmt.hours_between(mine['median_min'], mine['median_max'])})") in shown
+    assert (f"(at least {fmt.percent(mine['within_certain'])} by the maximums, at most "
+            f"{fmt.percent(mine['within_possible'])} by the minimums)") in shown
+    times = frame(at, "review_reply_times")
+    replies = oracle.rows(
+        "select p.hours_to_reply, p.hours_to_reply_min, p.hours_to_reply_max, p.first_reply_night "
+        "from marts.fct_review_replies p join marts.fct_reviews r using (review_key) "
+        "where r.brand_id = $b and r.created_date between $start and $end", b=brand, **period.params)
+    assert sorted(zip(times["Hours to reply"], times["Hours to reply, at least"],
+                      times["Hours to reply, at most"], times["Reply first seen (night)"].dt.date,
+                      strict=True)) == sorted(replies)
+    assert ((times["Hours to reply, at least"] <= times["Hours to reply"])
+            & (times["Hours to reply"] <= times["Hours to reply, at most"])).all()
+    by_location = frame(at, "review_replies_by_location").set_index("Location")
+    rows = oracle.rows(
+        "select l.location_name, count(*), count(*) filter (where r.has_reply), "
+        "count(p.review_key) filter (where p.reply_deleted) from marts.fct_reviews r "
+        "join marts.dim_locations l using (location_id) "
+        "left join marts.fct_review_replies p on p.review_key = r.review_key "
+        "where r.brand_id = $b and r.created_date between $start and $end group by 1",
+        b=brand, **period.params)
+    for name, reviews, replied, deleted in rows:
+        assert by_location.loc[name, ["Reviews", "Replied", "Replies deleted since"]].tolist() == [
+            reviews, replied, deleted]
+        assert by_location.loc[name, "Reply rate"] == pytest.approx(replied / reviews)
+    deleted = sum(d for *_, d in rows)
+    if deleted:  # answered in time once, unanswered now: said, so the figures add up
+        assert f"{deleted} repl" in shown and "deleted since: counted in reply times" in shown
+
+
+def test_unanswered_negative_reviews_are_listed_oldest_first_with_redacted_text(reviews_app, reviews_oracle):
+    at = reviews_app(page("reviews"))
+    oracle, period, brand = reviews_oracle, reviews_oracle.default_period(), reviews_oracle.organisation()
+    waiting = frame(at, "reviews_unanswered_negative")
+    expected = oracle.rows(
+        "select created_at, star_rating, coalesce(review_text, '(rating only, no text)'), "
+        "created_date < $start from marts.fct_reviews where brand_id = $b and star_rating <= 2 "
+        "and not has_reply and created_date <= $end order by created_at", b=brand, **period.params)
+    assert len(waiting) == len(expected) and len(expected) > 2
+    assert waiting["Written (UTC)"].is_monotonic_increasing
+    assert waiting["Stars"].tolist() == [stars for _, stars, _, _ in expected]
+    assert waiting["Review (redacted)"].tolist() == [text for _, _, text, _ in expected]
+    assert (waiting.Status == "waiting, written before the period").tolist() == [b for *_, b in expected]
+    assert "(rating only, no text)" in set(waiting["Review (redacted)"])
+    assert any(before for *_, before in expected) and not all(before for *_, before in expected)
+    newest = oracle.one("select max(last_seen_night) from marts.fct_reviews")
+    assert waiting["Days waiting"].tolist() == [
+        (newest - written.date()).days for written in waiting["Written (UTC)"]]
+
+
+def test_replies_flagged_for_phi_risk_give_their_reasons(reviews_app, reviews_oracle):
+    at = reviews_app(page("reviews"))
+    oracle, period, brand = reviews_oracle, reviews_oracle.default_period(), reviews_oracle.organisation()
+    flagged = frame(at, "review_replies_phi")
+    expected = oracle.rows(
+        "select reply_text, phi_flags, first_reply_night < $start from marts.fct_review_replies "
+        "where brand_id = $b and phi_flag_count > 0 and not reply_deleted "
+        "and first_reply_night <= $end", b=brand, **period.params)
+    assert sorted(zip(flagged["Reply (redacted)"], flagged.Reasons, flagged.Flags, strict=True)) == sorted(
+        (text, "; ".join(flags), len(flags)) for text, flags, _ in expected)
+    in_period = [text for text, _, before in expected if not before]
+    assert in_period, "the reviews world has a flagged reply first read in the default period"
+    assert set(flagged[flagged.Status == "first seen in the period"]["Reply (redacted)"]) == set(in_period)
+    assert any("clinical: names a condition, procedure or medication: 'knee replacement'" in reasons
+               for reasons in flagged.Reasons)
+
+
+def test_hcahps_puts_the_organisation_beside_the_competitors(reviews_app, reviews_oracle):
+    at = reviews_app(page("reviews"))
+    oracle = reviews_oracle
+    summary = frame(at, "hcahps_summary")
+    latest = oracle.rows(
+        "select facility_name, is_own, star_rating from marts.fct_hcahps_benchmarks b "
+        "where measure_id = 'H_STAR_RATING' and period_end = (select max(period_end) "
+        "from marts.fct_hcahps_benchmarks c where c.ccn = b.ccn) "
+        "order by not is_own, brand_name, facility_name")
+    assert summary.Facility.tolist() == [name for name, _, _ in latest]
+    assert summary["Own site"].tolist() == [own for _, own, _ in latest]
+    assert summary["Own site"].iloc[0] and not summary["Own site"].iloc[-1]
+    stars = summary.set_index("Facility")["Summary star rating"]
+    for name, _, star in latest:
+        assert (pd.isna(stars[name]) if star is None else stars[name] == star), name
+    assert any(star is None for *_, star in latest)  # a competitor CMS gives no summary star
+    top_box = frame(at, "hcahps_top_box").set_index("Measure")
+    answers = oracle.rows(
+        "select facility_name, measure_id, answer_percent from marts.fct_hcahps_benchmarks b "
+        "where (right(measure_id, 4) = '_A_P' or measure_id in ('H_HSP_RATING_9_10', 'H_RECMND_DY')) "
+        "and period_end = (select max(period_end) from marts.fct_hcahps_benchmarks c where c.ccn = b.ccn)")
+    labels = {"H_HSP_RATING_9_10": "Rated the hospital 9 or 10", "H_RECMND_DY": "Would definitely recommend",
+              "H_COMP_1_A_P": "Nurses always communicated well"}
+    assert len(top_box) == len({measure for _, measure, _ in answers})
+    for name, measure, percent in answers:
+        if measure in labels:
+            assert top_box.loc[labels[measure], name] == pytest.approx(percent / 100)
+    assert list(top_box.columns) == summary.Facility.tolist()  # the organisation first
+    assert not {"H_COMP_1_U_P", "H_HSP_RATING_0_6", "H_RECMND_DN"} & set(top_box.index)
+
+
+def test_reviews_page_on_the_pipeline_s_own_marts(app, oracle):
+    """The shared world as the pipeline builds it: until the review marts land, the page names
+    the tables it lacks; once they do, its headline is the warehouse's."""
+    at = app(page("reviews"))
+    present = {name for (name,) in oracle.rows(
+        "select table_name from information_schema.tables where table_schema = 'marts'")}
+    missing = [name for name in ("dim_locations", "fct_reviews", "fct_review_replies",
+                                 "fct_location_rating_daily", "fct_hcahps_benchmarks") if name not in present]
+    if missing:
+        assert all(f"marts.{name}" in texts(at) for name in missing)
+        assert not at.metric
+    elif oracle.one("select count(*) from marts.fct_reviews"):
+        expected = oracle.headline("reviews", oracle.default_period(), oracle.organisation())
+        assert {label: metrics_of(at).get(label) for label in expected} == expected

@@ -57,6 +57,11 @@ def test_launch_command_serves_the_entry_script_with_this_interpreter():
     (lambda: fmt.period(date(2026, 11, 13), date(2026, 11, 26)), "13 Nov 2026 – 26 Nov 2026 (14 days)"),
     (lambda: fmt.instant("2026-11-28T04:40:27+00:00"), "28 Nov 2026 04:40 UTC"),
     (lambda: fmt.instant(None), "–"),
+    (lambda: fmt.hours(30.5), "1d 6h"),
+    (lambda: fmt.hours(None), "–"),
+    (lambda: fmt.hours_between(10, 46), "between 10h 00m and 1d 22h"),
+    (lambda: fmt.rating(4.256), "4.26 ★"),
+    (lambda: fmt.rating(float("nan")), "–"),
 ])
 def test_numbers_read_as_people_write_them(call, expected):
     assert call() == expected
@@ -100,3 +105,37 @@ def test_campaign_lift_adds_platforms_of_the_last_day():
         "lift_pre_window_mentions": [1, 2]})
     row = metrics.campaign_table(daily).iloc[0]
     assert (row.mention_lift, row.engagement_rate, row.cost_per_engagement) == (1.5, 0.025, 4.0)
+
+
+def _period_reviews() -> pd.DataFrame:
+    """Four reviews of one site: two answered (one reply deleted since), two not."""
+    return pd.DataFrame({
+        "location_name": ["A"] * 4, "has_reply": [True, False, False, False],
+        "first_reply_night": pd.to_datetime(["2026-11-02", "2026-11-09", None, None]),
+        "hours_to_reply": [20.0, 190.0, None, None], "hours_to_reply_min": [4.0, 170.0, None, None],
+        "hours_to_reply_max": [28.0, 194.0, None, None],
+        "answered_within_7d": [True, False, False, False],
+        "reply_deleted": [False, True, False, False]})
+
+
+def test_review_summary_bounds_reply_times_by_the_nightly_reads():
+    daily = pd.DataFrame({"reviews": [3, 1], **{f"rating_{k}": [0, 0] for k in range(1, 6)}})
+    daily.loc[0, "rating_5"], daily.loc[0, "rating_1"] = 2, 1  # one review without stars
+    summary = metrics.review_summary(daily, _period_reviews(), pd.DataFrame({"x": [1]}))
+    assert (summary.reviews, summary.rated, summary.average_rating) == (4, 3, pytest.approx(11 / 3))
+    assert (summary.replied, summary.replied_share) == (1, 0.25)  # the deleted reply does not stand
+    assert summary.replies_deleted == 1
+    assert (summary.median_hours, summary.median_hours_min, summary.median_hours_max) == (105, 87, 111)
+    assert (summary.within_target_share, summary.within_target_certain_share,
+            summary.within_target_possible_share) == (0.25, 0.25, 0.25)
+    assert summary.unanswered_negative == 1
+    by_location = metrics.replies_by_location(_period_reviews()).iloc[0]
+    assert (by_location.reviews, by_location.replied, by_location.median_hours) == (4, 1, 105)
+
+
+def test_star_distribution_adds_the_days_per_location_and_star():
+    daily = pd.DataFrame({"location_name": ["A", "A", "B"], "rating_1": [1, 0, 0], "rating_2": [0, 0, 0],
+                          "rating_3": [0, 0, 2], "rating_4": [0, 1, 0], "rating_5": [2, 3, 0]})
+    stars = metrics.star_distribution(daily)
+    assert stars[stars.location_name == "A"].reviews.tolist() == [1, 0, 0, 1, 5]
+    assert stars[stars.location_name == "B"].reviews.tolist() == [0, 0, 2, 0, 0]

@@ -156,3 +156,89 @@ def test_config_names_are_shown_as_text_not_markdown(editable):
     assert fmt.text(name) in shown
     assert "[c](javascript:" not in shown and "**Clinics**" not in shown
 
+
+
+# -- reviews and reputation ----------------------------------------------------------------------
+
+REVIEW_MARTS = ("dim_locations", "fct_reviews", "fct_review_replies", "fct_location_rating_daily",
+                "fct_hcahps_benchmarks")
+
+
+@pytest.mark.slow
+def test_reviews_page_in_a_warehouse_older_than_the_review_marts_names_each_missing_table(editable):
+    editable.publish("run-before-reviews", *(f"drop table if exists marts.{name}" for name in REVIEW_MARTS))
+    at = open_app(page("reviews"))
+    shown = texts(at)
+    assert all(f"marts.{name}" in shown for name in REVIEW_MARTS), shown
+    assert "built before reviews were added" in shown and "built before HCAHPS benchmarks" in shown
+    assert not at.metric and not at.dataframe
+
+
+@pytest.mark.slow
+def test_reviews_page_without_the_replies_mart_still_shows_hcahps(editable_reviews):
+    editable_reviews.publish("run-no-replies", "drop table marts.fct_review_replies")
+    at = open_app(page("reviews"))
+    warnings = " ".join(w.value for w in at.warning)
+    assert "marts.fct_review_replies" in warnings and "marts.fct_reviews`" not in warnings
+    assert not at.metric
+    assert len(frame(at, "hcahps_summary"))
+
+
+@pytest.mark.slow
+def test_reviews_page_names_the_columns_an_older_build_of_a_mart_lacks(editable_reviews):
+    editable_reviews.publish("run-old-replies", "alter table marts.fct_review_replies drop column phi_flags",
+                             "alter table marts.fct_review_replies drop column hours_to_reply_max")
+    at = open_app(page("reviews"))
+    warnings = " ".join(w.value for w in at.warning)
+    assert "`marts.fct_review_replies` has no `hours_to_reply_max`, `phi_flags`" in warnings
+    assert not at.metric
+    assert len(frame(at, "hcahps_summary"))
+
+
+@pytest.mark.slow
+def test_reviews_page_says_when_no_location_has_reviews_configured(editable_reviews):
+    editable_reviews.publish("run-no-gbp", "update marts.dim_locations set gbp_location = null",
+                             "delete from marts.fct_reviews", "delete from marts.fct_review_replies",
+                             "delete from marts.fct_location_rating_daily")
+    at = open_app(page("reviews"))
+    assert "No Google Business Profile reviews are configured" in texts(at)
+    assert not at.metric
+    assert len(frame(at, "hcahps_top_box"))
+
+
+@pytest.mark.slow
+def test_reviews_page_says_when_no_hcahps_results_have_landed(editable_reviews):
+    editable_reviews.publish("run-no-hcahps", "delete from marts.fct_hcahps_benchmarks")
+    at = open_app(page("reviews"))
+    assert "No HCAHPS results have landed yet" in texts(at)
+    assert metrics_of(at)["Reviews"] != "–"
+    assert len(frame(at, "reviews_unanswered_negative"))
+
+
+@pytest.mark.slow
+def test_reviews_of_a_competitor_are_not_read(reviews_app, reviews_oracle):
+    competitor = next(b for b, _ in reviews_oracle.panel() if b != reviews_oracle.organisation())
+    at = reviews_app(page("reviews"), brand=competitor)
+    assert "read only for the organisation's own sites" in texts(at)
+    assert not at.metric
+    assert len(frame(at, "hcahps_summary"))
+
+
+@pytest.mark.slow
+def test_a_day_without_reviews_still_lists_the_waiting_negative_reviews(editable_reviews):
+    oracle = editable_reviews.oracle
+    newest = oracle.one("select max(night) from marts.fct_data_health_nightly")
+    stars = ", ".join(f"rating_{k} = 0" for k in range(1, 6))
+    editable_reviews.publish(
+        "run-quiet-day", f"delete from marts.fct_review_replies where review_key in (select review_key "
+                         f"from marts.fct_reviews where created_date = '{newest}')",
+        f"delete from marts.fct_reviews where created_date = '{newest}'",
+        f"update marts.fct_location_rating_daily set reviews = 0, avg_rating = null, {stars} "
+        f"where date_day = '{newest}'")
+    at = open_app(page("reviews"), period=Period(newest, newest))
+    assert "were written in this period" in texts(at)
+    shown = metrics_of(at)
+    assert (shown["Reviews"], shown["Average rating"], shown["Replied"]) == ("0", "–", "–")
+    waiting = frame(at, "reviews_unanswered_negative")
+    assert len(waiting) and (waiting.Status == "waiting, written before the period").all()
+    assert "No review with stars in this period." in texts(at)

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from carepulse import sources
 from carepulse.config import load_config
 from expectations import ValidationFailed, suites, validate_marts, validate_raw
 from expectations.marts_frames import read_marts
@@ -25,7 +26,7 @@ from transform.build import published_path
 
 pytestmark = pytest.mark.slow
 
-PLATFORMS = ["youtube", "reddit", "mastodon", "bluesky", "x"]
+PLATFORMS = list(sources.NAMES)
 CANARY = "Jane Roe DOB 04/12/1961"
 
 

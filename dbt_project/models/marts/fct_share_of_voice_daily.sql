@@ -28,9 +28,7 @@ mentions as (
         fct_mentions.adjusted_compound
     from {{ ref('fct_mentions') }} as fct_mentions
     inner join panel on panel.brand_id = fct_mentions.brand_id
-    -- reviews are read for our own locations only: counted here they would tilt the panel
-    where fct_mentions.entity_type is distinct from 'review'
-    {{ build_dates_only('fct_mentions.mention_date', keyword='and') }}
+    {{ build_dates_only('fct_mentions.mention_date') }}
 ),
 
 brand_day as (

@@ -6,8 +6,8 @@
 ) }}
 -- depends_on: {{ review_inputs() }}
 -- One row per review of one of our locations, its current state (the latest read): rating,
--- redacted text and reply, the reviewer's pseudonym, healthcare-adjusted sentiment (the
--- review is a mention of its location's brand, fct_mentions), and how many versions of it
+-- redacted text and reply, the reviewer's pseudonym, healthcare-adjusted sentiment (scored
+-- like every post's), and how many versions of it
 -- were read (fct_review_versions has them). Reviews the privacy screen held back are not
 -- here. Incremental: a build recomputes the reviews it changed.
 with reviews as (
@@ -27,10 +27,12 @@ observed as (
 ),
 
 sentiment as (
-    select post_key, brand_id, adjusted_compound, adjusted_label
-    from {{ ref('fct_mentions') }}
-    where entity_type = 'review'
-    {{ changed_reviews_only(keyword='and') }}
+    -- the review's text scored like every post's (int_sentiment_scores, keyed by text hash)
+    select posts.post_key, scores.adjusted_compound, scores.adjusted_label
+    from {{ ref('int_posts_unified') }} as posts
+    inner join {{ ref('int_sentiment_scores') }} as scores on scores.text_hash = posts.text_hash
+    where posts.entity_type = 'review'
+    {{ changed_reviews_only('posts.post_key', keyword='and') }}
 )
 
 select
@@ -62,4 +64,4 @@ select
     {{ sql_string(build_id()) }} as _loaded_in_build
 from reviews
 inner join observed on observed.post_key = reviews.post_key
-left join sentiment on sentiment.post_key = reviews.post_key and sentiment.brand_id = reviews.brand_id
+left join sentiment on sentiment.post_key = reviews.post_key
