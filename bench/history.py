@@ -51,6 +51,7 @@ from googleapiclient.discovery import build  # noqa: E402
 
 from carepulse.config import LoadedConfig, load_config  # noqa: E402
 from carepulse.demo import DEMO_CREDENTIALS  # noqa: E402
+from carepulse.sources import SOCIAL  # noqa: E402
 from extract.base import ConnectorContext, Night, Shard  # noqa: E402
 from extract.http import Budget, RetryPolicy  # noqa: E402
 from extract.landing import DIR_MODE, FILE_MODE, ensure_dir, gzip_text, sha256_bytes  # noqa: E402
@@ -203,7 +204,8 @@ def land_night(raw_root: Path, night: date) -> dict[str, Any]:
     sim: LocalSimulator = _WORKER["sim"]
     sim.run_for(night)
     started = time.perf_counter()
-    shards = plan_shards(loaded.config, Night(night))
+    # the social sources: the history a night's cost is measured against is mentions
+    shards = plan_shards(loaded.config, Night(night), list(SOCIAL))
     run = HistoryRun.create(raw_root, Night(night), loaded, shards)
     policy = RetryPolicy.from_config(loaded.config.extraction, clock=sim.clock)
     sessions: dict[str, PlatformSession] = {}

@@ -62,8 +62,11 @@ def plan_extraction(loaded: LoadedConfig, nights: Iterable[date], home: Path) ->
     from extract.runner import open_run
 
     jobs = []
+    nights = sorted(nights)
     for night in nights:
-        run, shards = open_run(paths.raw_dir(home), loaded, Night(night))
+        # review APIs serve reviews as they stand now: only the newest night of a batch walks
+        run, shards = open_run(paths.raw_dir(home), loaded, Night(night),
+                               walk_reviews=night == nights[-1])
         jobs.append({"night": night.isoformat(), "run_id": run.run_id})
         log.info("night %s: run %s with %d shard(s)", night, run.run_id, len(shards))
     return jobs

@@ -25,6 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from carepulse import paths
+from carepulse.sources import SOCIAL
 from transform.build import published_path
 
 SOV_BASES = {  # sidebar basis -> numerator column of panel_daily()
@@ -138,10 +139,11 @@ where is_panel_member
 order by brand_order
 """
 
-PLATFORMS_SQL = """
+# the platforms the sidebar offers: the social sources (reviews have their own page)
+PLATFORMS_SQL = f"""
 select platform, platform_name, reports_views, engagement_formula
 from marts.dim_platforms
-where not is_unknown
+where not is_unknown and platform in ({", ".join(f"'{name}'" for name in SOCIAL)})
 order by platform_order
 """
 

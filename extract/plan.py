@@ -13,6 +13,8 @@ from extract.base import Night, Shard
 
 # a location never extracted completely before: every review it has
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
+# a night that does not walk: only the newest reviews the connector re-reads every night
+NO_WALK = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def _handle(platform: str, handle: str) -> str:
@@ -64,24 +66,28 @@ def high_water(raw_root: Path | None, night: Night, shard_id: str) -> datetime:
     return BEGINNING
 
 
-def _reviews(platform: str, location: Location, night: Night,
-             raw_root: Path | None) -> Shard:
-    since = high_water(raw_root, night, f"{platform}.reviews.{location.id}")
+def _reviews(platform: str, location: Location, night: Night, raw_root: Path | None,
+             walk: bool) -> Shard:
+    since = high_water(raw_root, night, f"{platform}.reviews.{location.id}") if walk else NO_WALK
     return Shard(platform=platform, kind="reviews", key=location.id, since=since, until=night.end,
                  handles=(location.gbp_location,), owned=True)
 
 
 def plan_shards(cfg: MonitoringConfig, night: Night, platforms: list[str] | None = None,
-                raw_root: Path | None = None) -> list[Shard]:
+                raw_root: Path | None = None, walk_reviews: bool = True) -> list[Shard]:
     """Every shard for the night, in a stable order (platform, kind, key). `raw_root` gives a
-    review source its high-water marks (without it, every review is read)."""
+    review source its high-water marks (without it, every review is read). walk_reviews=False
+    (the older nights of a backfill, planned before any of them ran): reviews are read as they
+    stand now whatever the night, so only the newest night of the batch walks; the others
+    read the re-read window only."""
     enabled = list(cfg.platforms.enabled())
     chosen = [p for p in enabled if platforms is None or p in platforms]
     lookback = cfg.extraction.engagement_lookback_days
     shards: list[Shard] = []
     for platform in chosen:
         if SOURCES[platform].kind == "reviews":
-            shards += [_reviews(platform, loc, night, raw_root) for loc in cfg.review_locations()]
+            shards += [_reviews(platform, loc, night, raw_root, walk_reviews)
+                       for loc in cfg.review_locations()]
             continue
         shards += [_brand_mentions(platform, b, night) for b in cfg.brands]
         shards += [_topic_mentions(platform, t, night) for t in cfg.topics]

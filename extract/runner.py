@@ -115,7 +115,7 @@ def connector_class(platform: str) -> type:
 
 def open_run(
     raw_root: Path, loaded: LoadedConfig, night: Night, platforms: list[str] | None = None,
-    *, fresh: bool = False,
+    *, fresh: bool = False, walk_reviews: bool = True,
 ) -> tuple[ExtractionRun, list[Shard]]:
     """Resume an interrupted run, continue a partial one, or start a new one.
 
@@ -125,7 +125,7 @@ def open_run(
     - otherwise (or with fresh=True): a new run of every shard, i.e. a rerun of the night.
     """
     night.require_ended()
-    shards = plan_shards(loaded.config, night, platforms, raw_root)
+    shards = plan_shards(loaded.config, night, platforms, raw_root, walk_reviews)
     wanted = sorted({s.platform for s in shards})
     runs = [r for r in ExtractionRun.all_runs(raw_root, night.date) if r.info["platforms"] == wanted]
     latest = runs[-1] if runs and not fresh else None

@@ -126,7 +126,9 @@ def test_single_task_mode_builds_in_one_writer_task(single_dag):
 
 def test_extraction_is_mapped_per_platform_with_its_own_pool(dag):
     extract = {t.task_id: t for t in dag.tasks if t.task_id.startswith("extract.")}
-    assert set(extract) == {f"extract.{p}" for p in ("youtube", "reddit", "mastodon", "bluesky", "x")}
+    from carepulse import sources
+
+    assert set(extract) == {f"extract.{p}" for p in sources.NAMES}
     for task_id, task in extract.items():
         assert task.pool == f"platform_{task_id.split('.')[1]}"
         assert task.is_mapped, task_id

@@ -49,7 +49,7 @@ def runs(tmp_path_factory) -> dict:
     raw = tmp_path_factory.mktemp("incremental-cache") / "raw"
     saved = {k: os.environ.get(k) for k in ("CAREPULSE_SIMULATOR_URL",)}
     loaded = load_config(CONFIG)
-    for platform in ("youtube", "reddit", "mastodon", "bluesky", "x"):
+    for platform in loaded.config.platforms.enabled():
         os.environ.setdefault(getattr(loaded.config.platforms, platform).credential_env,
                               DEMO_CREDENTIALS[platform])
     out: dict = {"raw": raw}

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from carepulse import sources
 from carepulse.config import load_config
 from carepulse.demo import DEMO_CREDENTIALS
 from extract.http import RetryPolicy
@@ -29,7 +30,7 @@ from transform.build import build_candidate, candidate_path, parse_path, publish
 
 pytestmark = pytest.mark.slow
 
-PLATFORMS = ["youtube", "reddit", "mastodon", "bluesky", "x"]
+PLATFORMS = list(sources.NAMES)
 # X recent search only reaches 7 days back (from the real clock), so the nights are recent.
 LAST_NIGHT = (datetime.now(UTC) - timedelta(days=2)).date()
 NIGHTS = [LAST_NIGHT - timedelta(days=2), LAST_NIGHT - timedelta(days=1), LAST_NIGHT]

@@ -22,6 +22,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from carepulse import sources
 from carepulse.config import load_config
 from carepulse.demo import DEMO_CREDENTIALS
 from extract.base import Night, Page, Shard
@@ -44,7 +45,7 @@ from transform import privacy
 
 pytestmark = pytest.mark.slow
 
-PLATFORMS = ["youtube", "reddit", "mastodon", "bluesky", "x"]
+PLATFORMS = list(sources.NAMES)
 # X recent search only reaches 7 days back (from the real clock), so the nights are recent.
 NIGHT_2 = (datetime.now(UTC) - timedelta(days=2)).date()
 NIGHT_1 = NIGHT_2 - timedelta(days=1)

@@ -19,6 +19,7 @@ CANARY = {
     "mastodon": "e2e-canary-mastodon-token-MST-111222",
     "bluesky": "e2e-canary.bsky.social:e2e-canary-app-pass-3333",
     "x": "e2e-canary-bearer-token-XYZ-654321",
+    "gbp": "e2e-canary-gbp-client:e2e-canary-gbp-secret-8888:sim-refresh-e2e-canary-9999",
 }
 PSEUDONYM_KEY = "e2e-pseudonym-key-0123456789abcdef"
 # X recent search reaches 7 days back from the real clock, so the nights are recent

@@ -143,3 +143,27 @@ def test_a_page_token_sent_back_again_ends_the_shard(sim, monkeypatch):
     monkeypatch.setattr(gbp, "list_reviews", looping)
     pages = list(connector(sim, reread=10_000).pages(shard(datetime(2000, 1, 1, tzinfo=UTC)), None))
     assert len(pages) == 2 and pages[-1].cursor is None
+
+
+def test_planning_walks_to_the_last_complete_extraction_and_a_backfill_walks_once(tmp_path, loaded_config):
+    from extract.base import Night
+    from extract.manifest import ExtractionRun
+    from extract.plan import BEGINNING, NO_WALK, plan_shards
+
+    cfg, night = loaded_config.config, Night(datetime(2026, 11, 20).date())
+    reviews = [s for s in plan_shards(cfg, night, ["gbp"], tmp_path) if s.kind == "reviews"]
+    assert [s.key for s in reviews] == [loc.id for loc in cfg.review_locations()]
+    assert {s.since for s in reviews} == {BEGINNING}  # nothing extracted yet: everything
+    older = plan_shards(cfg, night, ["gbp"], tmp_path, walk_reviews=False)
+    assert {s.since for s in older} == {NO_WALK}  # a backfill's older night: the re-read only
+
+    run = ExtractionRun.create(tmp_path, night, loaded_config, reviews)
+    for s in reviews[:2]:
+        run.end_shard(s, "complete", None, None)
+    run.finalize()  # the third site ends partial
+    started = datetime.fromisoformat(run.manifest()["started_at"])
+    next_night = Night(night.date + timedelta(days=1))
+    later = {s.key: s.since for s in plan_shards(cfg, next_night, ["gbp"], tmp_path)}
+    assert later == {reviews[0].key: started, reviews[1].key: started, reviews[2].key: BEGINNING}
+    # a night is never its own high-water mark, nor is a later one
+    assert {s.since for s in plan_shards(cfg, night, ["gbp"], tmp_path)} == {BEGINNING}

@@ -10,11 +10,12 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from carepulse import sources
 from extract.simulator.faults import FaultPlan, FaultRule, FaultSpecError
 
 from .conftest import BEARER, DAY_END, DAY_START, bluesky_headers, reddit_headers
 
-PLATFORMS = ["youtube", "reddit", "mastodon", "bluesky", "x"]
+PLATFORMS = list(sources.NAMES)
 YT = {"x-goog-api-key": "test-key"}
 
 # -- the plan itself --------------------------------------------------------------------------
