@@ -51,7 +51,6 @@ from googleapiclient.discovery import build  # noqa: E402
 
 from carepulse.config import LoadedConfig, load_config  # noqa: E402
 from carepulse.demo import DEMO_CREDENTIALS  # noqa: E402
-from carepulse.sources import SOCIAL  # noqa: E402
 from extract.base import ConnectorContext, Night, Shard  # noqa: E402
 from extract.http import Budget, RetryPolicy  # noqa: E402
 from extract.landing import DIR_MODE, FILE_MODE, ensure_dir, gzip_text, sha256_bytes  # noqa: E402
@@ -204,8 +203,8 @@ def land_night(raw_root: Path, night: date) -> dict[str, Any]:
     sim: LocalSimulator = _WORKER["sim"]
     sim.run_for(night)
     started = time.perf_counter()
-    # the social sources: the history a night's cost is measured against is mentions
-    shards = plan_shards(loaded.config, Night(night), list(SOCIAL))
+    # a steady night: review sources read their re-read window (no first-night walk each night)
+    shards = plan_shards(loaded.config, Night(night), walk_reviews=False)
     run = HistoryRun.create(raw_root, Night(night), loaded, shards)
     policy = RetryPolicy.from_config(loaded.config.extraction, clock=sim.clock)
     sessions: dict[str, PlatformSession] = {}

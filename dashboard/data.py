@@ -139,11 +139,13 @@ where is_panel_member
 order by brand_order
 """
 
-# the platforms the sidebar offers: the social sources (reviews have their own page)
+# every platform (names for data health); the sidebar offers the social ones (is_social):
+# review sources have their own page
 PLATFORMS_SQL = f"""
-select platform, platform_name, reports_views, engagement_formula
+select platform, platform_name, reports_views, engagement_formula,
+       platform in ({", ".join(f"'{name}'" for name in SOCIAL)}) as is_social
 from marts.dim_platforms
-where not is_unknown and platform in ({", ".join(f"'{name}'" for name in SOCIAL)})
+where not is_unknown
 order by platform_order
 """
 

@@ -114,8 +114,9 @@ def _period_input(catalog: data.Catalog) -> tuple[date, date]:
 
 def _scope_inputs(catalog: data.Catalog) -> tuple[data.Scope, str]:
     start, end = _period_input(catalog)
-    platforms = list(catalog.platforms.platform)
-    names = dict(zip(catalog.platforms.platform, catalog.platforms.platform_name, strict=True))
+    offered = catalog.platforms[catalog.platforms.is_social]  # reviews have their own page
+    platforms = list(offered.platform)
+    names = dict(zip(offered.platform, offered.platform_name, strict=True))
     chosen = st.multiselect("Platforms", platforms, default=platforms, format_func=names.get,
                             key="platforms")
     brands = catalog.brands

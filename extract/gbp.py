@@ -60,6 +60,7 @@ class GbpConnector:
         self._page_size = max(1, min(ctx.config.page_size, PAGE_MAX))
         self._reread = reread
         self._credentials = None
+        self._refreshes = 0  # token requests: google-auth sends them through our client
         client = httpx.Client(transport=transport, headers={"User-Agent": ctx.user_agent,
                                                             "Accept": "application/json"})
         self._http = ctx.http_session(client, self._on_malformed)
@@ -93,7 +94,7 @@ class GbpConnector:
             token = nxt
 
     def stats(self) -> dict[str, float]:
-        return {"requests": self._http.requests, "retries": self._http.retries,
+        return {"requests": self._http.requests + self._refreshes, "retries": self._http.retries,
                 "waited_s": self._http.waited_s}
 
     def close(self) -> None:
@@ -105,7 +106,6 @@ class GbpConnector:
         """The Authorization header, the access token refreshed by google-auth when missing,
         expired, or refused (force)."""
         import google.auth.exceptions
-        import google.auth.transport.requests
         from google.oauth2.credentials import Credentials
 
         if self._credentials is None or force:
@@ -114,7 +114,8 @@ class GbpConnector:
                                             client_secret=self._client_secret)
         if not self._credentials.valid:
             try:
-                self._credentials.refresh(google.auth.transport.requests.Request())
+                self._refreshes += 1
+                self._credentials.refresh(_AuthRequest(self._http.client))
             except google.auth.exceptions.RefreshError as exc:
                 raise AuthFailed(f"gbp: {self._token_uri} refused the refresh token ({_first_line(exc)}); "
                                  "issue a new one") from None
@@ -136,6 +137,33 @@ class GbpConnector:
 
     def _on_malformed(self, fetched: Fetched, meta: dict) -> None:
         self._ctx.on_malformed(fetched, {**meta, "endpoint": ENDPOINT})
+
+
+class _AuthRequest:
+    """google-auth's transport (google.auth.transport.Request) over the connector's httpx
+    client: token refreshes take the same route (and test transport) as the API calls."""
+
+    def __init__(self, client: httpx.Client):
+        self._client = client
+
+    def __call__(self, url, method="GET", body=None, headers=None, timeout=None, **kwargs):
+        import google.auth.exceptions
+
+        try:
+            response = self._client.request(method, url, content=body, headers=headers,
+                                            timeout=timeout or 30)
+        except httpx.HTTPError as exc:
+            raise google.auth.exceptions.TransportError(exc) from exc
+        return _AuthResponse(response)
+
+
+class _AuthResponse:
+    """google.auth.transport.Response over an httpx response."""
+
+    def __init__(self, response: httpx.Response):
+        self.status = response.status_code
+        self.headers = dict(response.headers)
+        self.data = response.content
 
 
 def _verdict(f: Fetched) -> Verdict:

@@ -278,10 +278,11 @@ class NightSummary:
 def extract_night(
     loaded: LoadedConfig, night_date: date, raw_root: Path, platforms: list[str] | None = None,
     *, fresh: bool = False, progress: ProgressFn = _no_progress,
-    policy_factory: Callable[[], RetryPolicy] | None = None,
+    policy_factory: Callable[[], RetryPolicy] | None = None, walk_reviews: bool = True,
 ) -> NightSummary:
     """Extract one night in this process: platforms in parallel threads."""
-    run, shards = open_run(raw_root, loaded, Night(night_date), platforms, fresh=fresh)
+    run, shards = open_run(raw_root, loaded, Night(night_date), platforms, fresh=fresh,
+                           walk_reviews=walk_reviews)
     counts: dict[str, int] = {}
     for s in shards:
         counts[s.platform] = counts.get(s.platform, 0) + 1

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from carepulse import sources
 from dashboard import format as fmt
 
 
@@ -61,8 +62,10 @@ class Oracle:
         return self.rows("select brand_id, brand_name from marts.dim_brands where is_panel_member "
                          "order by brand_order")
 
-    def platform_names(self) -> dict[str, str]:
-        return dict(self.rows("select platform, platform_name from marts.dim_platforms where not is_unknown"))
+    def platform_names(self, social: bool = True) -> dict[str, str]:
+        """The platforms the sidebar offers (social sources), or every one."""
+        rows = self.rows("select platform, platform_name from marts.dim_platforms where not is_unknown")
+        return {p: n for p, n in rows if not social or p in sources.SOCIAL}
 
     # -- mentions, shares and sentiment from fct_mentions ---------------------------------------
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from carepulse import sources
 from carepulse.config import load_config
 from carepulse.demo import DEMO_CREDENTIALS
 from extract.http import RetryPolicy
@@ -116,8 +117,7 @@ def content(db: Path) -> dict[str, str]:
         con.close()
 
 
-STAGED_POSTS = [("stg_youtube__posts", "post_key"), ("stg_youtube__comments", "comment_key"),
-                *((f"stg_{p}__posts", "post_key") for p in ("reddit", "mastodon", "bluesky", "x"))]
+STAGED_POSTS = [(entity.staged_model, entity.key) for _, entity in sources.entities()]
 
 # The sentiment cache keeps the scores of texts a post no longer shows (a later snapshot
 # edited it), so an incremental history holds a superset of one build's rows.

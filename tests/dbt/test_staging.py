@@ -191,9 +191,9 @@ def test_planted_record_really_needs_quarantine():
 def test_every_platform_is_loaded(built):
     with warehouse(built.home) as con:
         for platform in PLATFORMS:
-            for entity in ("posts", "post_snapshots", "authors"):
-                n = con.execute(f"select count(*) from staging.stg_{platform}__{entity}").fetchone()[0]
-                assert n > 0, f"stg_{platform}__{entity} is empty"
+            for model in sources.SOURCES[platform].staging_models:
+                n = con.execute(f"select count(*) from staging.{model}").fetchone()[0]
+                assert n > 0, f"{model} is empty"
         assert con.execute("select count(*) from staging.stg_youtube__comments").fetchone()[0] > 0
         assert con.execute("select count(*) from intermediate.int_mentions_matched").fetchone()[0] > 0
         assert con.execute("select count(*) from intermediate.int_post_topics").fetchone()[0] > 0

@@ -15,7 +15,7 @@ from extract.simulator.faults import FaultPlan, FaultRule, FaultSpecError
 
 from .conftest import BEARER, DAY_END, DAY_START, bluesky_headers, reddit_headers
 
-PLATFORMS = list(sources.NAMES)
+PLATFORMS = list(sources.SOCIAL)  # (the review source's faults: tests/extract/test_gbp.py)
 YT = {"x-goog-api-key": "test-key"}
 
 # -- the plan itself --------------------------------------------------------------------------

@@ -38,12 +38,17 @@ last_night as (
 ),
 
 spine as (
-    select locations.location_id, locations.brand_id, cast(day.generate_series as date) as date_day
-    from {{ ref('dim_locations') }} as locations
-    cross join days_from
-    cross join last_night
-    cross join generate_series(days_from.first_day, last_night.last_day, interval 1 day) as day
-    where locations.gbp_location is not null
+    select location_id, brand_id, cast(day_start as date) as date_day
+    from (
+        select
+            locations.location_id,
+            locations.brand_id,
+            unnest(generate_series(days_from.first_day, last_night.last_day, interval 1 day)) as day_start
+        from {{ ref('dim_locations') }} as locations
+        cross join days_from
+        cross join last_night
+        where locations.gbp_location is not null
+    ) as days
 ),
 
 daily as (
