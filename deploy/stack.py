@@ -302,9 +302,15 @@ class SchedulerStack:
         return run["dag_run_id"]
 
     def task_instances(self, run_id: str, dag_id: str = DAG_ID) -> list[dict]:
-        found = self.api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
-                         params={"limit": 1000})
-        return found["task_instances"]
+        """Every task instance of the run, page by page (the API caps a page, 100 by default,
+        and a night with per-model dbt tasks has more)."""
+        out: list[dict] = []
+        while True:
+            found = self.api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
+                             params={"limit": 100, "offset": len(out)})
+            out += found["task_instances"]
+            if not found["task_instances"] or len(out) >= found.get("total_entries", len(out)):
+                return out
 
     def wait(self, run_id: str, timeout: float, dag_id: str = DAG_ID) -> str:
         """Until the run finishes; says how far it got whenever a task finishes. Returns its state."""

@@ -15,6 +15,8 @@ import re
 
 import pytest
 
+from carepulse import sources
+from deploy.pools import DEFAULT_PLATFORM_SLOTS
 from tests.deploy import scheduler
 from tests.e2e.helpers import N1, N2, secret_leaks
 
@@ -24,12 +26,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.scheduler, pytest.mark.timeout(1800)
 NIGHTS = [N1, N2]
 
 
+# task slots per worker: every platform's pool can fill at once
+WORKER_SLOTS = len(sources.NAMES) * DEFAULT_PLATFORM_SLOTS
+
+
 @pytest.fixture(scope="module")
 def night(tmp_path_factory) -> scheduler.StackRun:
     return scheduler.run_night_under_scheduler(tmp_path_factory.mktemp("scheduler-celery"), "celery", NIGHTS,
                                                seed=17, volume=120,
-                                               # task slots per worker: every platform pool can fill
-                                               dotenv={"CAREPULSE_WORKER_CONCURRENCY": "10"},
+                                               dotenv={"CAREPULSE_WORKER_CONCURRENCY": str(WORKER_SLOTS)},
                                                extra_env={"CAREPULSE_DBT_TASKS": "single"})
 
 
