@@ -1,9 +1,9 @@
 {#- Google Business Profile reviews in the warehouse's shared shapes (macros/sources.sql reads
-    these by name). A review is a mention of its location's brand (subject_brand_id); it
-    carries a star rating, not engagement counts. -#}
+    these by name). A review carries a star rating, not engagement counts; the review marts,
+    not fct_mentions, report it. -#}
 {% macro gbp__review() -%}
     {{- return({
-        'unified': {'in_reply_to_key': 'cast(null as varchar)', 'subject_brand_id': 'brand_id'},
+        'unified': {'in_reply_to_key': 'cast(null as varchar)'},
         'engagement': {
             'formula': 'none (a review has a star rating, not engagement counts)',
             'note': 'Google reviews: no engagement counts (0)',

@@ -9,9 +9,7 @@
 -- organisation or a panel competitor): by alias or name phrase (whole words, any case), by
 -- the brand's @handle on that platform, or by one of its hashtags. Exclusions win: a post
 -- containing an exclusion phrase of a brand does not match that brand, however else it
--- matched. An item about a brand by construction (a review of one of its locations) is its
--- mention whatever the text says. matched_on is the strongest signal
--- (location > handle > hashtag > alias).
+-- matched. matched_on is the strongest signal (handle > hashtag > alias).
 -- Incremental: a build drops and recomputes the mentions of the posts it changed (pre hook).
 with posts as (
     select
@@ -19,8 +17,7 @@ with posts as (
         platform,
         {{ words_padded('text_redacted') }} as text_words,
         hashtags,
-        mentioned_handles,
-        subject_brand_id
+        mentioned_handles
     from {{ ref('int_posts_unified') }}
     {{ changed_posts_only() }}
 ),
@@ -80,20 +77,13 @@ kept as (
         on excluded.post_key = hits.post_key
         and excluded.brand_id = hits.brand_id
     where excluded.post_key is null
-
-    union all
-
-    select post_key, subject_brand_id as brand_id, 'location' as matched_on, 'location' as matched_term
-    from posts
-    where subject_brand_id is not null
 )
 
 select
     kept.post_key || ':' || kept.brand_id as mention_key,
     kept.post_key,
     kept.brand_id,
-    case min(case kept.matched_on when 'location' then 0 when 'handle' then 1 when 'hashtag' then 2 else 3 end)
-        when 0 then 'location'
+    case min(case kept.matched_on when 'handle' then 1 when 'hashtag' then 2 else 3 end)
         when 1 then 'handle'
         when 2 then 'hashtag'
         else 'alias'

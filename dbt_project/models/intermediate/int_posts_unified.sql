@@ -85,8 +85,6 @@ select
     unioned.in_reply_to_key,
     coalesce(authors.is_owned, false) as is_owned,
     authors.account_brand_id,
-    -- the brand an item is about by construction (a review: its location's brand)
-    unioned.subject_brand_id,
     unioned.content_type,
     case
         when coalesce(length(unioned.text_redacted), 0) = 0 then 'empty'

@@ -62,6 +62,6 @@ inner join posts on posts.post_key = matched.post_key
 left join sentiment on sentiment.text_hash = posts.text_hash
 -- a brand's own account posts are not mentions of that brand
 where posts.account_brand_id is distinct from matched.brand_id
-    -- reviews have their own marts (fct_reviews...): read for our own sites only, in the
-    -- social facts they would swamp the panel's mentions with the sites' whole review history
+    -- a review naming a brand is not a social mention: reviews have their own marts
+    -- (fct_reviews...), read for our own sites only, whose whole history would swamp the panel
     and posts.entity_type is distinct from 'review'

@@ -7,23 +7,23 @@
 -- depends_on: {{ review_inputs() }}
 -- One row per review of one of our locations, its current state (the latest read): rating,
 -- redacted text and reply, the reviewer's pseudonym, healthcare-adjusted sentiment (scored
--- like every post's), and how many versions of it
--- were read (fct_review_versions has them). Reviews the privacy screen held back are not
--- here. Incremental: a build recomputes the reviews it changed.
+-- like every post's), and how many versions of it were read (fct_review_versions has them).
+-- Reviews the privacy screen held back are not here. Incremental: a build recomputes the reviews it changed.
 with reviews as (
     select * from ({{ staged_reviews('reviews') }}) as staged
     {{ changed_reviews_only() }}
 ),
 
 observed as (
+    -- the nights of its versions (fct_review_versions, rebuilt for the same reviews first)
     select
-        post_key,
-        min(snapshot_date) as first_seen_night,
-        max(snapshot_date) as last_seen_night,
-        count(distinct updated_at) as version_count
-    from ({{ staged_reviews('review_observations') }}) as observations
-    {{ changed_reviews_only() }}
-    group by post_key
+        review_key as post_key,
+        min(first_seen_night) as first_seen_night,
+        max(last_seen_night) as last_seen_night,
+        count(*) as version_count
+    from {{ ref('fct_review_versions') }}
+    {{ changed_reviews_only('review_key') }}
+    group by review_key
 ),
 
 sentiment as (
