@@ -27,8 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from carepulse.sources import ACCOUNTS
 from carepulse.sources import NAMES as PLATFORMS  # the source registry
-from carepulse.sources import SOCIAL
 
 Platform = Literal[PLATFORMS]  # type: ignore[valid-type]
 DEFAULT_CONFIG = "config/monitoring.yml"
@@ -75,7 +75,7 @@ class _Handles(_Model):
 
 
 # one optional field per registered social source (review sources read locations instead)
-Handles = create_model("Handles", __base__=_Handles, **{p: (str | None, None) for p in SOCIAL})
+Handles = create_model("Handles", __base__=_Handles, **{p: (str | None, None) for p in ACCOUNTS})
 
 
 class Location(_Model):
@@ -174,6 +174,8 @@ class PlatformConfig(_Model):
     search_cost: int = Field(default=100, ge=1, description="YouTube quota units per search.list")
     min_request_interval_s: float = Field(default=0.0, ge=0)
     concurrency: int = Field(default=2, ge=1, le=8, description="shards of this platform in flight at once")
+    api_version: str | None = Field(default=None, pattern=r"^v[0-9]+\.[0-9]+$",
+                                    description="Graph API version (Meta: v26.0), pinned")
 
     @field_validator("endpoint", "auth_endpoint")
     @classmethod
@@ -217,6 +219,9 @@ class Analysis(_Model):
     alert_k_sigma: float = Field(default=2.5, gt=0, le=10)
     alert_min_mentions: int = Field(default=10, ge=1)
     alert_min_baseline_days: int = Field(default=7, ge=2, description="fewer baseline days: no alert")
+    # news coverage of a brand: a day against the previous news_spike_baseline_days
+    news_spike_baseline_days: int = Field(default=14, ge=3, le=365)
+    news_spike_min_articles: int = Field(default=3, ge=1, description="fewer articles that day: no spike")
     trending_baseline_days: int = Field(default=7, ge=1, le=90)
     trending_min_posts: int = Field(default=5, ge=1)
     best_time_min_posts: int = Field(default=5, ge=1)
@@ -240,6 +245,9 @@ class Analysis(_Model):
     def _tiers_ascend(self) -> Analysis:
         if self.alert_min_baseline_days > self.alert_baseline_days:
             raise ValueError("alert_min_baseline_days cannot exceed alert_baseline_days")
+        if self.news_spike_baseline_days > self.alert_baseline_days:
+            raise ValueError("news_spike_baseline_days cannot exceed alert_baseline_days (the alerts "
+                             "mart reads that many days before each day)")
         if not (self.micro_influencer_followers < self.macro_influencer_followers
                 < self.mega_influencer_followers):
             raise ValueError("influencer follower thresholds must ascend: micro < macro < mega")
@@ -257,6 +265,25 @@ class Hcahps(_Model):
     @classmethod
     def _expand_env(cls, value: str) -> str:
         return _endpoint_url(value)
+
+
+class Feed(_Model):
+    """An RSS 2.0 or Atom feed read every night (a local paper, a health desk, our newsroom)."""
+
+    id: Slug
+    url: str = Field(min_length=1)
+    name: str | None = Field(default=None, description="the outlet, when the feed does not say")
+
+    @field_validator("url")
+    @classmethod
+    def _expand_env(cls, value: str) -> str:
+        return _endpoint_url(value)
+
+
+class News(_Model):
+    feeds: list[Feed] = Field(default_factory=list)
+    # GDELT DOC 2.0 article search, one query per brand (platforms.news.endpoint is its root)
+    gdelt: bool = True
 
 
 class Benchmarks(_Model):
@@ -285,6 +312,7 @@ class MonitoringConfig(_Model):
     privacy: Privacy = Field(default_factory=Privacy)
     analysis: Analysis = Field(default_factory=Analysis)
     benchmarks: Benchmarks = Field(default_factory=Benchmarks)
+    news: News = Field(default_factory=News)
 
     @property
     def brands(self) -> list[Brand]:
@@ -333,6 +361,9 @@ class MonitoringConfig(_Model):
                 if loc.gbp_location:
                     yield (f"panel.competitors.{i}.locations.{j} ({loc.id}): gbp_location is for the "
                            "organisation's own sites (the API serves reviews to the owner only)")
+        feed_ids = [f.id for f in self.news.feeds]
+        for dup in sorted({i for i in feed_ids if feed_ids.count(i) > 1}):
+            yield f"news.feeds: feed id {dup!r} is used more than once"
         gbp = getattr(self.platforms, "gbp", None)
         if gbp is not None and gbp.enabled and not self.review_locations():
             yield "platforms.gbp is enabled but no organisation.locations entry has a gbp_location"

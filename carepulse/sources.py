@@ -42,6 +42,10 @@ class Source:
     entities: tuple[Entity, ...]
     credential: str  # the shape of the one secret its config names (credential_env)
     demo_credential: str  # accepted by the loopback simulator only
+    # what a night asks a social source for: "public" (search for every brand and topic, plus
+    # every brand's account), "owned" (only our own accounts: the platform gives page owners,
+    # not the public, their data), "news" (the configured feeds plus a search per brand)
+    reach: str = "public"
 
     @property
     def pool(self) -> str:
@@ -98,6 +102,26 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            ("x.tweets.search.recent",),
            (_posts("x", "posts", "raw__x_tweets"),),
            "bearer token", "demo-x-bearer-token"),
+    Source("facebook", "Facebook", "social", "extract.facebook:FacebookConnector",
+           "extract.simulator.platforms.facebook:Facebook",
+           ("facebook.page.posts", "facebook.page.tagged", "facebook.post.comments"),
+           (_posts("facebook", "posts", "raw__facebook_posts"),
+            Entity("comment", "base_facebook__comments", "stg_facebook__comments", "comment_key",
+                   "raw__facebook_comments")),
+           "page access token[:app secret]", "demo-fb-page-token:demo-fb-app-secret", reach="owned"),
+    Source("instagram", "Instagram", "social", "extract.instagram:InstagramConnector",
+           "extract.simulator.platforms.instagram:Instagram",
+           ("instagram.user.media", "instagram.user.tags", "instagram.media.comments"),
+           (_posts("instagram", "media", "raw__instagram_media"),
+            Entity("comment", "base_instagram__comments", "stg_instagram__comments", "comment_key",
+                   "raw__instagram_comments")),
+           "access token[:app secret]", "demo-ig-token:demo-ig-app-secret", reach="owned"),
+    Source("news", "News", "social", "extract.news:NewsConnector",
+           "extract.simulator.platforms.news:News",
+           ("news.feed", "news.gdelt.artlist", "news.gdelt.tonechart"),
+           (_posts("news", "articles", "raw__news_articles"),),
+           "contact e-mail address (sent in the User-Agent)", "newsdesk@lakemont.example",
+           reach="news"),
     Source("gbp", "Google reviews", "reviews", "extract.gbp:GbpConnector",
            "extract.simulator.platforms.gbp:Gbp", ("gbp.reviews.list",),
            (Entity("review", "base_gbp__reviews", "stg_gbp__reviews", "post_key", "raw__gbp_reviews"),),
@@ -105,7 +129,11 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
 )}
 
 NAMES: tuple[str, ...] = tuple(SOURCES)
-SOCIAL: tuple[str, ...] = tuple(n for n, s in SOURCES.items() if s.kind == "social")  # have handles
+SOCIAL: tuple[str, ...] = tuple(n for n, s in SOURCES.items() if s.kind == "social")
+# brands name an account (handles.<name>) on these
+ACCOUNTS: tuple[str, ...] = tuple(n for n in SOCIAL if SOURCES[n].reach != "news")
+# searchable by anyone: the simulator's shared world generates their public posts
+PUBLIC: tuple[str, ...] = tuple(n for n in SOCIAL if SOURCES[n].reach == "public")
 
 
 def load(spec: str) -> type:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import httpx
@@ -18,7 +19,7 @@ from carepulse.config import PlatformConfig
 from extract import items
 from extract.http import Budget, Fetched, HttpSession, RetryPolicy
 
-ShardKind = Literal["mentions", "accounts", "reviews"]
+ShardKind = Literal["mentions", "accounts", "reviews", "feed"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Shard:
     kind="accounts": posts by one account (owned or competitor), published inside the
     engagement lookback [since, until), fetched again every night to snapshot engagement;
     for owned accounts, comments/replies on those posts too where the platform has them.
+    kind="feed": every item of one news feed (handles[0] is its URL, terms its outlet name if
+    the config gives one); the warehouse matches items to brands.
     kind="reviews": the reviews of one of our locations (handles[0] is its resource name) updated
     since the last complete extraction of it began (`since`; the first night: all of them).
     """
@@ -102,15 +105,19 @@ class Page:
     records: int  # items in this page (posts, videos, comments, profiles...)
     cursor: dict[str, Any] | None  # where to resume after this page; None = shard finished
     headers: dict[str, str] = field(default_factory=dict)  # rate-limit headers only
+    # the text is exactly the body's JSON, so the envelope splices it in as received; False
+    # for a body read from something else (a feed's XML, JSON that needed repairing)
+    splice: bool = True
 
     @classmethod
-    def from_fetched(cls, f: Fetched, *, endpoint: str, params: dict, cursor: dict | None) -> Page:
+    def from_fetched(cls, f: Fetched, *, endpoint: str, params: dict, cursor: dict | None,
+                     splice: bool = True) -> Page:
         """The page of a response; its records counted by the endpoint's rule (extract.items),
         the one the raw gate checks them against."""
         keep = {k: v for k, v in f.headers.items()
                 if "rate" in k.lower() or k.lower() in ("link", "retry-after")}
         return cls(endpoint, f.url, params, f.status, f.body, f.text, items.count(endpoint, f.body),
-                   cursor, keep)
+                   cursor, keep, splice)
 
 
 @dataclass
@@ -124,6 +131,8 @@ class ConnectorContext:
     budget: Budget
     on_malformed: Callable[[Fetched, dict], None] = lambda fetched, meta: None
     user_agent: str = "carepulse/0.1 (social listening; +https://example.org/carepulse)"
+    # where the connector may keep small state between nights (a feed's ETag); None: nowhere
+    state_dir: Path | None = None
 
     def http_session(self, client: httpx.Client,
                      on_malformed: Callable[[Fetched, dict], None] | None = None) -> HttpSession:

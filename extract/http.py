@@ -185,15 +185,19 @@ class HttpSession:
         json_body: Any = None,
         data: dict | None = None,
         endpoint: str = "",
+        parse: Callable[[str], tuple[Any, str | None]] | None = None,
+        hint: Callable[[Fetched], float | None] | None = None,
     ) -> Fetched:
-        """Send a request until it yields a JSON page, or raise a typed error."""
+        """Send a request until it yields a page, or raise a typed error. `parse` turns the
+        response text into a body (JSON unless given: a feed's XML); `hint` reads a wait the
+        platform asks for where no standard header says it (Meta's usage headers)."""
         headers = dict(headers or {})
         auth_refreshed = False
         attempt = 0
         while True:
             self._respect_not_before()
             self.budget.spend(cost, self.platform)
-            fetched = self._send(method, url, params, headers, json_body, data)
+            fetched = self._send(method, url, params, headers, json_body, data, parse or parse_body)
             verdict_ = "retry" if fetched.status == -1 else verdict(fetched)
             if verdict_ == "ok" and fetched.parse_error:
                 self.on_malformed(fetched, {"url": fetched.url, "attempt": attempt, "endpoint": endpoint})
@@ -215,7 +219,7 @@ class HttpSession:
                 raise ShardFailed(
                     f"{self.platform}: gave up after {attempt + 1} attempts ({_summary(fetched)})"
                 )
-            wait = self._wait_for(fetched, verdict_, attempt)
+            wait = self._wait_for(fetched, verdict_, attempt, hint)
             log.warning(
                 "%s: %s, retry %d/%d in %.1fs", self.platform, _summary(fetched), attempt + 1,
                 self.policy.max_retries, wait,
@@ -224,7 +228,7 @@ class HttpSession:
             self._sleep(wait)
             attempt += 1
 
-    def _send(self, method, url, params, headers, json_body, data) -> Fetched:
+    def _send(self, method, url, params, headers, json_body, data, parse) -> Fetched:
         self._pace()
         self.requests += 1
         try:
@@ -235,10 +239,11 @@ class HttpSession:
         except httpx.TransportError as exc:  # timeouts, resets, refused connections
             return Fetched(-1, mask(url), "", None, {}, f"{type(exc).__name__}: {mask(exc)}")
         text = resp.text
-        body, error = parse_body(text) if text else ({}, None)
+        body, error = parse(text) if text else ({}, None)
         return Fetched(resp.status_code, mask(str(resp.url)), text, body, dict(resp.headers), error)
 
-    def _wait_for(self, fetched: Fetched, verdict_: Verdict, attempt: int) -> float:
+    def _wait_for(self, fetched: Fetched, verdict_: Verdict, attempt: int,
+                  platform_hint: Callable[[Fetched], float | None] | None = None) -> float:
         """Rate limits wait for the platform's reset; other retries back off, honouring only
         an explicit Retry-After (reset headers ride on every response and say nothing about
         when a 5xx will clear)."""
@@ -246,6 +251,8 @@ class HttpSession:
         if verdict_ != "rate_limited":
             headers = {k: v for k, v in headers.items() if k.lower() == "retry-after"}
         hint = wait_hint(headers, self.policy.clock())
+        if hint is None and verdict_ == "rate_limited" and platform_hint is not None:
+            hint = platform_hint(fetched)
         if hint is not None and hint > self.policy.max_wait_s:
             raise RateLimitTooLong(
                 f"{self.platform}: asked to wait {hint:.0f}s, more than max_wait_s="

@@ -64,6 +64,17 @@ ENDPOINTS: dict[str, Endpoint] = {
     "bluesky.feed.searchPosts": Endpoint(_at("posts"), _key("post", "uri")),
     "bluesky.actor.getProfiles": Endpoint(_at("profiles"), _key("profile", "did")),
     "x.tweets.search.recent": Endpoint(_at("data"), _key("tweet", "id")),
+    "facebook.page.posts": Endpoint(_at("data"), _key("post", "id")),
+    "facebook.page.tagged": Endpoint(_at("data"), _key("post", "id")),
+    "facebook.post.comments": Endpoint(_at("data"), _key("comment", "id")),
+    "instagram.user.media": Endpoint(_at("data"), _key("media", "id")),
+    "instagram.user.tags": Endpoint(_at("data"), _key("media", "id")),
+    "instagram.media.comments": Endpoint(_at("data"), _key("comment", "id")),
+    # a feed page's body is the feed as feedparser read it (extract/news.py); an item's key is
+    # the hash of its canonical link, which the connector writes beside what the feed said
+    "news.feed": Endpoint(_at("entries"), _key("article", "article_id", required=bool)),
+    "news.gdelt.artlist": Endpoint(_at("articles"), _key("url", "url", required=bool)),
+    "news.gdelt.tonechart": Endpoint(_at("tonechart"), _key("bin", "bin")),
     "gbp.reviews.list": Endpoint(_at("reviews"), _key("review", "reviewId")),
 }
 

@@ -268,7 +268,7 @@ class ExtractionRun:
                     f"{'ended the shard' if ended else f'expects page {next_page}'}; "
                     "another writer is working on this run")
             entry = self._write(shard, f"page-{page_no:05d}.jsonl.gz", envelope, page_no, "page",
-                                page.records, verbatim=page.text)
+                                page.records, verbatim=page.text if page.splice else None)
             self._append(shard.id, {"type": "file", **asdict(entry), "cursor_after": page.cursor},
                          page_no + 1, False)
         return entry

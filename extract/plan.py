@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from carepulse.config import Brand, Location, MonitoringConfig, Topic
+from carepulse.config import Brand, Feed, Location, MonitoringConfig, Topic
 from carepulse.sources import SOURCES
 from extract.base import Night, Shard
 
@@ -47,6 +47,31 @@ def _accounts(platform: str, brand: Brand, night: Night, lookback_days: int, own
         platform=platform, kind="accounts", key=brand.id, since=night.lookback_start(lookback_days),
         until=night.end, handles=(handle,), owned=owned,
     )
+
+
+def _feed(platform: str, feed: Feed, night: Night) -> Shard:
+    """One feed, read whole: its items are matched to brands in the warehouse."""
+    return Shard(platform=platform, kind="feed", key=feed.id, since=night.start, until=night.end,
+                 handles=(feed.url,), terms=(feed.name,) if feed.name else ())
+
+
+def _social(platform: str, cfg: MonitoringConfig, night: Night, lookback: int) -> list[Shard]:
+    """A social source's shards by its reach: what anyone may search, only our own accounts,
+    or the news (every feed, and an article search per brand)."""
+    reach = SOURCES[platform].reach
+    if reach == "news":
+        return ([_feed(platform, f, night) for f in cfg.news.feeds]
+                + ([_brand_mentions(platform, b, night) for b in cfg.brands] if cfg.news.gdelt else []))
+    if reach == "owned":
+        shard = _accounts(platform, cfg.organisation, night, lookback, owned=True)
+        return [shard] if shard is not None else []
+    shards = [_brand_mentions(platform, b, night) for b in cfg.brands]
+    shards += [_topic_mentions(platform, t, night) for t in cfg.topics]
+    for brand in cfg.brands:
+        shard = _accounts(platform, brand, night, lookback, owned=brand is cfg.organisation)
+        if shard is not None:
+            shards.append(shard)
+    return shards
 
 
 def high_water(raw_root: Path | None, night: Night, shard_id: str) -> datetime:
@@ -89,10 +114,5 @@ def plan_shards(cfg: MonitoringConfig, night: Night, platforms: list[str] | None
             shards += [_reviews(platform, loc, night, raw_root, walk_reviews)
                        for loc in cfg.review_locations()]
             continue
-        shards += [_brand_mentions(platform, b, night) for b in cfg.brands]
-        shards += [_topic_mentions(platform, t, night) for t in cfg.topics]
-        for brand in cfg.brands:
-            shard = _accounts(platform, brand, night, lookback, owned=brand is cfg.organisation)
-            if shard is not None:
-                shards.append(shard)
+        shards += _social(platform, cfg, night, lookback)
     return shards

@@ -166,7 +166,8 @@ def make_session(
             log.warning("%s: malformed response kept as evidence (%s)", shard.id, fetched.parse_error)
 
         policy = policy_factory() if policy_factory else RetryPolicy.from_config(loaded.config.extraction)
-        return cls(ConnectorContext(platform, pcfg, credential, policy, budget, on_malformed=on_malformed))
+        return cls(ConnectorContext(platform, pcfg, credential, policy, budget, on_malformed=on_malformed,
+                                    state_dir=run.raw_root / "state" / platform))
 
     return PlatformSession(platform, factory, max_pages=pcfg.max_pages_per_shard)
 

@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 
 from carepulse import paths
+from carepulse.urls import article_id
 from extract.landing import sha256_file
 
 COUNTS = {  # measure -> how to recompute it from the mentions behind a row
@@ -300,11 +301,13 @@ def _envelope(path: Path, line: int) -> Any:
 
 def _find_id(node: Any, native_id: str, where: str) -> str | None:
     """The JSON path of the object holding the id; a pseudonymised id (`anon_x/rkey`) is
-    matched on the part the pseudonym leaves (Bluesky's record key)."""
+    matched on the part the pseudonym leaves (Bluesky's record key), a news article's id (the
+    hash of its canonical link) on the link GDELT returned (`url`)."""
     tail = "/" + native_id.rsplit("/", 1)[-1] if "/" in native_id else None
     if isinstance(node, dict):
         for k, v in node.items():
-            if isinstance(v, str) and (v == native_id or (tail and k == "uri" and v.endswith(tail))):
+            if isinstance(v, str) and (v == native_id or (tail and k == "uri" and v.endswith(tail))
+                                       or (k == "url" and article_id(v) == native_id)):
                 return where
         children = node.items()
     elif isinstance(node, list):

@@ -4,7 +4,9 @@ Adapter-specific by design (the one place DuckDB-only functions are defined): `r
 and `phi_residue` as TEMP SQL macros, `pseudonym` as a keyed-HMAC Python UDF whose key
 comes from the environment and is registered for log masking, and `reply_phi_flags`, the
 PHI screening of an owner's reply to a review, and `without_reviewer_name`, the reviewer's
-name taken out of a review or reply (transform/reply_screening.py). It also makes the owner-only
+name taken out of a review or reply (transform/reply_screening.py), and `article_id` and
+`canonical_link`, a news article's key (carepulse/urls.py, the rule the feed connector keys
+its entries with). It also makes the owner-only
 folder of the build's scratch database before dbt-duckdb attaches it.
 """
 
@@ -18,6 +20,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 from duckdb.sqltypes import VARCHAR, DuckDBPyType
 
+from carepulse import urls
 from carepulse.secrets import register_secret
 from transform import privacy
 from transform.reply_screening import reply_flags, without_reviewer_name
@@ -40,7 +43,7 @@ def register(conn: DuckDBPyConnection, key_env: str = DEFAULT_KEY_ENV) -> None:
     key = pseudonym_key(key_env)
     for statement in privacy.sql_macros():
         conn.execute(statement)
-    for name in ("pseudonym", "reply_phi_flags", "without_reviewer_name"):
+    for name in ("pseudonym", "reply_phi_flags", "without_reviewer_name", "article_id", "canonical_link"):
         with contextlib.suppress(Exception):  # not registered yet on this connection
             conn.remove_function(name)
     conn.create_function("pseudonym", lambda p, a: privacy.pseudonym(key, p, a),
@@ -50,6 +53,9 @@ def register(conn: DuckDBPyConnection, key_env: str = DEFAULT_KEY_ENV) -> None:
                          DuckDBPyType(list[str]), null_handling="special", side_effects=False)
     conn.create_function("without_reviewer_name", without_reviewer_name, [VARCHAR, VARCHAR], VARCHAR,
                          null_handling="special", side_effects=False)
+    for name, rule in (("article_id", urls.article_id), ("canonical_link", urls.canonical_link)):
+        conn.create_function(name, rule, [VARCHAR], VARCHAR, null_handling="special",
+                             side_effects=False)
 
 
 def scratch_folder(path: str | os.PathLike[str]) -> None:

@@ -28,6 +28,8 @@ select
     landed.shard_key,
     committed.page,
     landed.run_id as envelope_run_id,
+    -- the request's parameters (without secrets): which post a page of comments is for
+    landed.params as request_params,
     landed.body
 from landed
 inner join committed

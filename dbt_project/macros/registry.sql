@@ -80,6 +80,62 @@
             ]
         },
         {
+            "name": "facebook",
+            "display_name": "Facebook",
+            "kind": "social",
+            "entities": [
+                {
+                    "name": "post",
+                    "base_model": "base_facebook__posts",
+                    "staged_model": "stg_facebook__posts",
+                    "key": "post_key",
+                    "raw_suite": "raw__facebook_posts"
+                },
+                {
+                    "name": "comment",
+                    "base_model": "base_facebook__comments",
+                    "staged_model": "stg_facebook__comments",
+                    "key": "comment_key",
+                    "raw_suite": "raw__facebook_comments"
+                }
+            ]
+        },
+        {
+            "name": "instagram",
+            "display_name": "Instagram",
+            "kind": "social",
+            "entities": [
+                {
+                    "name": "post",
+                    "base_model": "base_instagram__media",
+                    "staged_model": "stg_instagram__posts",
+                    "key": "post_key",
+                    "raw_suite": "raw__instagram_media"
+                },
+                {
+                    "name": "comment",
+                    "base_model": "base_instagram__comments",
+                    "staged_model": "stg_instagram__comments",
+                    "key": "comment_key",
+                    "raw_suite": "raw__instagram_comments"
+                }
+            ]
+        },
+        {
+            "name": "news",
+            "display_name": "News",
+            "kind": "social",
+            "entities": [
+                {
+                    "name": "post",
+                    "base_model": "base_news__articles",
+                    "staged_model": "stg_news__posts",
+                    "key": "post_key",
+                    "raw_suite": "raw__news_articles"
+                }
+            ]
+        },
+        {
             "name": "gbp",
             "display_name": "Google reviews",
             "kind": "reviews",

@@ -47,7 +47,8 @@
         'author_is_public': 'author_is_public', 'author_followers_count': 'author_followers_count',
         'text_redacted': 'text_redacted', 'lang': 'lang', 'hashtags': 'hashtags',
         'mentioned_handles': 'mentioned_handles', 'in_reply_to_key': 'in_reply_to_post_key',
-        'content_type': 'content_type'} -%}
+        'content_type': 'content_type',
+        'search_brand_ids': 'cast(null as varchar[])', 'native_tone': 'cast(null as double)'} -%}
     {%- set overrides = source_entity(platform, entity).get('unified', {}) -%}
     {%- for column, expr in defaults.items() %}
         {{ overrides.get(column, expr) }} as {{ column }},

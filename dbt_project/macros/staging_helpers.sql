@@ -66,6 +66,23 @@
 {%- endmacro %}
 
 
+{#- A news article's language: a feed's code ('en-us') or GDELT's English name ('Spanish') as
+    ISO 639-1; a GDELT language not listed here is unknown (NULL). -#}
+{% macro news_language(expr) -%}
+    {%- set names = {'english': 'en', 'spanish': 'es', 'french': 'fr', 'german': 'de',
+                     'portuguese': 'pt', 'italian': 'it', 'chinese': 'zh', 'japanese': 'ja',
+                     'korean': 'ko', 'russian': 'ru', 'arabic': 'ar', 'vietnamese': 'vi',
+                     'tagalog': 'tl', 'hindi': 'hi', 'polish': 'pl', 'dutch': 'nl'} -%}
+    case lower(trim({{ expr }}))
+        {%- for name, code in names.items() %}
+        when '{{ name }}' then '{{ code }}'
+        {%- endfor %}
+        else case when length(trim({{ expr }})) <= 3 or trim({{ expr }}) like '%-%'
+                  then {{ normalize_lang(expr) }} end
+    end
+{%- endmacro %}
+
+
 {#- Language codes as ISO 639-1 lower case ('en-US' -> 'en'); unknown ('und', '') -> NULL. -#}
 {% macro normalize_lang(expr) -%}
     case

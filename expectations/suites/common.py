@@ -77,6 +77,11 @@ def fetched_window(page: PageContext, since: bool = False) -> dict[str, datetime
     return {"window_start": page.since if since else None, "window_end": end}
 
 
+def keyed(prefix: str, listed: list[Any]) -> set[str]:
+    """`<prefix><id>` of every item with an id (what a staging model keyed by id loads)."""
+    return {f"{prefix}{x['id']}" for x in listed if isinstance(x, dict) and x.get("id")}
+
+
 # -- marts -------------------------------------------------------------------------------------
 
 def brand_ids(config: Any) -> set[str]:

@@ -27,7 +27,7 @@ def expectations(config: LoadedConfig) -> list:
         c.in_set("platform", PLATFORMS),
         c.in_set("brand_id", c.brand_ids(config)),
         c.in_set("entity_type", {"post", "comment"}),
-        c.in_set("matched_on", {"handle", "hashtag", "alias"}),
+        c.in_set("matched_on", {"handle", "hashtag", "alias", "query"}),
         c.in_set("stock_label", LABELS),
         c.in_set("adjusted_label", LABELS),
         c.between("stock_compound", -1, 1),

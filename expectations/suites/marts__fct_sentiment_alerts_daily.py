@@ -1,7 +1,7 @@
 """marts__fct_sentiment_alerts_daily: one row per day x panel brand x platform (plus 'all').
 
 No NULL keys; brand known; platform known or 'all'; net sentiment in [-1, 1]; counts
-non-negative; the alert flag set and the alert kind from its three values.
+non-negative; the alert flag set and the alert kind from its four values (news_spike on news).
 """
 
 from __future__ import annotations
@@ -26,5 +26,6 @@ def expectations(config: LoadedConfig) -> list:
         c.in_set("platform", {*PLATFORMS, "all"}),
         c.between("net_sentiment", -1, 1),
         *c.non_negative("mentions", "positive_mentions", "negative_mentions"),
-        c.in_set("alert_kind", {"net_sentiment_drop", "net_sentiment_rise", "negative_volume_spike"}),
+        c.in_set("alert_kind", {"net_sentiment_drop", "net_sentiment_rise", "negative_volume_spike",
+                                "news_spike"}),
     ]

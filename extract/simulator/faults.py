@@ -8,6 +8,8 @@ Rule kinds and parameters (JSON object, or `platform:kind:key=value:...` in a CL
 
     rate_limit        429 (YouTube: 403 rateLimitExceeded) with the platform's wait hint:
                       Retry-After or its reset header. `retry_after` seconds (default 2).
+                      Meta: 400 with a throttling `code` (default 80001 Facebook, 80002
+                      Instagram) and the wait, in whole minutes, in its usage header.
     server_error      5xx in the platform's error format. `status` (default 503).
     slow              sleep `delay_s` (default 2.0) before answering normally.
     truncated         200 with the first half of the real JSON body.
@@ -23,6 +25,10 @@ Rule kinds and parameters (JSON object, or `platform:kind:key=value:...` in a CL
     empty_page_with_cursor
                       a paged endpoint answers an empty page that still carries a cursor for
                       the same position (spelled differently); the next page continues.
+    api_error         the platform's own error for `code` (and `subcode`): Meta Graph API
+                      error codes (190 token, 10/200 permission, 100 parameter, 1/2
+                      transient, throttling codes...). Platforms without numbered errors
+                      answer it as they answer `quota`.
     duplicate_item    page N's first item is repeated at the top of page N+1 (on Mastodon's
                       offset-paged search: offsets shift by one from page N+1 on, as when a
                       new status arrives mid-walk, so page N's last item repeats).
@@ -47,7 +53,7 @@ from carepulse import sources
 
 KINDS = (
     "rate_limit", "server_error", "slow", "truncated", "malformed", "quota", "expired_token",
-    "empty_page_with_cursor", "duplicate_item",
+    "empty_page_with_cursor", "duplicate_item", "api_error",
 )
 PAGE_KINDS = frozenset({"empty_page_with_cursor", "duplicate_item"})
 BODY_KINDS = frozenset({"truncated", "malformed"})
@@ -71,6 +77,8 @@ class FaultRule:
     reset_s: int = 86_400
     refresh: bool = True
     path: str | None = None
+    code: int | None = None  # api_error, Meta's rate_limit: the platform's error code
+    subcode: int | None = None
     seen: int = field(default=0, compare=False)
     fired: int = field(default=0, compare=False)
     spent: int = field(default=0, compare=False)
@@ -85,6 +93,8 @@ class FaultRule:
             raise FaultSpecError(f"{self.kind}: after and times must be >= 0")
         if self.kind == "server_error" and not 500 <= self.status <= 599:
             raise FaultSpecError(f"server_error: status must be 5xx, got {self.status}")
+        if self.kind == "api_error" and self.code is None:
+            raise FaultSpecError("api_error: needs the error `code` to answer")
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> FaultRule:
@@ -125,7 +135,8 @@ class FaultRule:
         return False
 
 
-_INT_KEYS = {"after", "status", "units", "search_cost", "reset_s"}
+_INT_KEYS = {"after", "status", "units", "search_cost", "reset_s", "code", "subcode"}
+_OPTIONAL_KEYS = {"units", "code", "subcode"}
 _FLOAT_KEYS = {"retry_after", "delay_s"}
 
 
@@ -134,7 +145,7 @@ def _coerce(key: str, value: Any) -> Any:
         if key == "times":
             return None if value in (None, "none", "None", "inf") else int(value)
         if key in _INT_KEYS:
-            return None if value is None and key == "units" else int(value)
+            return None if value is None and key in _OPTIONAL_KEYS else int(value)
         if key in _FLOAT_KEYS:
             return float(value)
         if key == "refresh":

@@ -42,7 +42,7 @@ from carepulse.config import Brand, Campaign, MonitoringConfig, Topic
 if TYPE_CHECKING:
     from extract.simulator.query import Searcher
 
-PLATFORMS = sources.SOCIAL  # the registered social sources (reviews: extract/simulator/reviews.py)
+PLATFORMS = sources.PUBLIC  # the publicly searchable sources (owned-only, news and reviews have their own)
 SHARES = {"x": 0.35, "reddit": 0.20, "bluesky": 0.15, "mastodon": 0.15, "youtube": 0.15}
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000

@@ -90,14 +90,14 @@ def _one_entry_per_shared_file(copy: Path) -> None:
 """)
     gbp_items = '    "gbp.reviews.list": Endpoint(_at("reviews"), _key("review", "reviewId")),\n'
     edit("extract/items.py", gbp_items, gbp_items + gbp_items.replace("gbp.", "fakerev."))
-    edit("config/monitoring.yml", "\n# Public benchmarks", """
+    edit("config/monitoring.yml", "\n# News feeds", """
   fakerev:
     endpoint: "${CAREPULSE_SIMULATOR_URL:-http://127.0.0.1:8765}/fakerev"
     auth_endpoint: "${CAREPULSE_SIMULATOR_URL:-http://127.0.0.1:8765}/fakerev"
     credential_env: CAREPULSE_FAKEREV_CREDENTIALS
     page_size: 50
 
-# Public benchmarks""")
+# News feeds""")
     sources_yml = "dbt_project/models/sources/_sources__sources.yml"
     edit(sources_yml, "      - name: gbp_pages\n", """      - name: fakerev_pages
         description: The fake review source's pages.

@@ -68,8 +68,10 @@ def test_endpoints_are_the_ones_items_knows(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_config_model_and_demo_config_have_the_source(name):
     assert name in Platforms.model_fields
-    # a social source has a handle per brand; a review source reads organisation.locations
-    assert (name in Handles.model_fields) == (sources.SOURCES[name].kind == "social")
+    # a social source has a handle per brand (news: feeds and a search per brand instead); a
+    # review source reads organisation.locations
+    source = sources.SOURCES[name]
+    assert (name in Handles.model_fields) == (source.kind == "social" and source.reach != "news")
     loaded = load_config(ROOT / "config" / "monitoring.yml")
     assert name in loaded.config.platforms.enabled(), f"config/monitoring.yml has no platforms.{name}"
 

@@ -34,6 +34,8 @@ CANARY = {
     "bluesky": "canary.bsky.social:canary-app-pass-4444",
     "x": "canary-bearer-token-XYZ-123456",
     "gbp": "canary-gbp-client:canary-gbp-secret-5555:sim-refresh-canary-gbp-6666",
+    "facebook": "EAAcanaryFbPageToken7777:canaryfbappsecret8888",
+    "instagram": "IGQcanaryIgToken9999:canaryigappsecret1212",
 }
 
 
@@ -147,6 +149,7 @@ def test_quota_exhaustion_keeps_pages_and_flags_partial(cfg, sim, clean, tmp_pat
 @pytest.mark.parametrize(("platform", "outcome"), [
     ("reddit", "complete"), ("bluesky", "complete"),  # these refresh their token
     ("x", "partial"), ("mastodon", "partial"), ("youtube", "partial"),
+    ("facebook", "partial"), ("instagram", "partial"),  # a page token is replaced, not refreshed
 ])
 def test_expired_token(cfg, sim, clean, tmp_path, platform, outcome):
     set_faults(sim, {platform: [{"kind": "expired_token", "after": 2}]})
@@ -180,7 +183,8 @@ def test_canary_secrets_never_leak(sim, tmp_path, monkeypatch, caplog):
         if path.is_file():
             data = path.read_bytes()
             texts.append((gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8", "replace"))
-    secrets = [*CANARY.values(), "canary_secret_999", "canary-app-pass-4444"]
+    secrets = [*CANARY.values(), "canary_secret_999", "canary-app-pass-4444", "EAAcanaryFbPageToken7777",
+               "canaryfbappsecret8888", "IGQcanaryIgToken9999", "canaryigappsecret1212"]
     leaks = [s for s in secrets for t in texts if s in t]
     assert not leaks
     assert len(texts) > 10

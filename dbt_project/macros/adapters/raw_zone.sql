@@ -114,6 +114,7 @@
         ('shard_key', 'VARCHAR'),
         ('page', 'INTEGER'),
         ('endpoint', 'VARCHAR'),
+        ('params', 'JSON'),
         ('http_status', 'INTEGER'),
         ('fetched_at', 'VARCHAR'),
         ('response_sha256', 'VARCHAR'),

@@ -13,6 +13,15 @@
 {%- endmacro %}
 
 
+{#- GDELT's compact UTC time ('20261205T141500Z') -> TIMESTAMP in UTC. -#}
+{% macro compact_utc_to_ts(expr) -%}
+    {{- adapter.dispatch('compact_utc_to_ts', 'carepulse')(expr) -}}
+{%- endmacro %}
+{% macro duckdb__compact_utc_to_ts(expr) -%}
+    try_strptime({{ expr }}, '%Y%m%dT%H%M%SZ')
+{%- endmacro %}
+
+
 {#- Seconds since the epoch (Reddit sends floats such as 1795815881.0) -> TIMESTAMP in UTC. -#}
 {% macro epoch_to_utc(expr) -%}
     {{- adapter.dispatch('epoch_to_utc', 'carepulse')(expr) -}}

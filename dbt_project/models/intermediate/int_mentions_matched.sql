@@ -7,9 +7,11 @@
 -- depends_on: {{ ref('stg_quarantine') }}
 -- One row per (post, brand) where a post or comment names a tracked brand (the
 -- organisation or a panel competitor): by alias or name phrase (whole words, any case), by
--- the brand's @handle on that platform, or by one of its hashtags. Exclusions win: a post
--- containing an exclusion phrase of a brand does not match that brand, however else it
--- matched. matched_on is the strongest signal (handle > hashtag > alias).
+-- the brand's @handle on that platform, by one of its hashtags, or by the platform's own
+-- search for the brand (a news article GDELT found by its full text, of which we keep the
+-- title). Exclusions win: a post containing an exclusion phrase of a brand does not match
+-- that brand, however else it matched. matched_on is the strongest signal (handle > hashtag
+-- > alias > query).
 -- Incremental: a build drops and recomputes the mentions of the posts it changed (pre hook).
 with posts as (
     select
@@ -17,7 +19,8 @@ with posts as (
         platform,
         {{ words_padded('text_redacted') }} as text_words,
         hashtags,
-        mentioned_handles
+        mentioned_handles,
+        search_brand_ids
     from {{ ref('int_posts_unified') }}
     {{ changed_posts_only() }}
 ),
@@ -62,6 +65,12 @@ hits as (
         on terms.term_type = 'handle'
         and terms.platform = posts.platform
         and {{ list_has('posts.mentioned_handles', 'terms.term_normalized') }}
+
+    union all
+
+    select posts.post_key, searched.brand_id, 'query' as matched_on, 'query:' || searched.brand_id as matched_term
+    from posts
+    cross join unnest(posts.search_brand_ids) as searched(brand_id)
 ),
 
 excluded as (
@@ -83,10 +92,11 @@ select
     kept.post_key || ':' || kept.brand_id as mention_key,
     kept.post_key,
     kept.brand_id,
-    case min(case kept.matched_on when 'handle' then 1 when 'hashtag' then 2 else 3 end)
+    case min(case kept.matched_on when 'handle' then 1 when 'hashtag' then 2 when 'alias' then 3 else 4 end)
         when 1 then 'handle'
         when 2 then 'hashtag'
-        else 'alias'
+        when 3 then 'alias'
+        else 'query'
     end as matched_on,
     {{ agg_sorted_list('kept.matched_term') }} as matched_terms,
     {{ sql_string(build_id()) }} as _loaded_in_build

@@ -82,6 +82,11 @@ select
     unioned.lang,
     unioned.hashtags,
     unioned.mentioned_handles,
+    -- the brands whose platform search found the item though its text may not show the match
+    -- (GDELT searches an article's full text; we keep its title)
+    unioned.search_brand_ids,
+    -- the platform's own tone score where it gives one (GDELT's tone bin), beside VADER's
+    unioned.native_tone,
     unioned.in_reply_to_key,
     coalesce(authors.is_owned, false) as is_owned,
     authors.account_brand_id,

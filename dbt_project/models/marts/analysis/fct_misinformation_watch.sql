@@ -23,9 +23,11 @@ with
 posts as (
     select
         post_key, platform, entity_type, published_at, published_date, author_key, author_followers,
-        text_redacted, text_hash, engagements, account_brand_id,
+        text_redacted, text_hash, engagements, account_brand_id, post_url,
         {{ words_padded('text_redacted') }} as text_words,
-        {{ link_hosts_in('text_redacted') }} as link_hosts
+        -- the hosts it links to; a news article's own outlet is its source
+        {{ link_hosts_in("text_redacted || case when platform = 'news' then ' ' || coalesce(post_url, '') else '' end") }}
+            as link_hosts
     from {{ ref('int_posts_unified') }}
     where account_brand_id is null
     {{ 'and ' ~ in_batch() if is_incremental() }}

@@ -12,14 +12,19 @@
 -- analysis.alert_min_mentions mentions, the baseline has at least
 -- analysis.alert_min_baseline_days days and the day lies
 -- analysis.alert_k_sigma standard deviations or more from the baseline mean. The same test
--- on the day's count of negative mentions flags negative-volume spikes. The parameters are
--- stored on every row, so an alert can always be explained.
+-- on the day's count of negative mentions flags negative-volume spikes. On the news platform,
+-- the day's articles on a brand against the analysis.news_spike_baseline_days before it
+-- (at least analysis.news_spike_min_articles that day) flag a news spike: local news
+-- coverage moves before social does. The parameters are stored on every row, so an alert
+-- can always be explained.
 -- Incremental: a build rewrites the days in int_build_dates and the alert_baseline_days days
 -- after each (whose baseline holds it), reading only those days and their baselines.
 -- depends_on: {{ ref('int_build_dates') }}
 -- depends_on: {{ ref('stg_raw__loaded_manifests') }}
 with settings as (
-    select alert_baseline_days, alert_k_sigma, alert_min_mentions, alert_min_baseline_days from {{ ref('stg_config__settings') }}
+    select alert_baseline_days, alert_k_sigma, alert_min_mentions, alert_min_baseline_days,
+           news_spike_baseline_days, news_spike_min_articles
+    from {{ ref('stg_config__settings') }}
 ),
 
 {% if is_incremental() %}
@@ -92,6 +97,7 @@ grid as (
         and counted.brand_id = panel.brand_id
 ),
 
+{%- set news_window = "before.date_day >= " ~ dbt.dateadd('day', '-settings.news_spike_baseline_days', 'today.date_day') %}
 baseline as (
     -- exact DECIMAL sums, so mean and deviation are the same on every run
     select
@@ -101,7 +107,11 @@ baseline as (
         sum(cast(before.net_sentiment as decimal(28, 10)) * cast(before.net_sentiment as decimal(28, 10))) as net_sum_sq,
         count(before.date_day) as window_days,
         sum(before.negative_mentions) as negative_sum,
-        sum(before.negative_mentions * before.negative_mentions) as negative_sum_sq
+        sum(before.negative_mentions * before.negative_mentions) as negative_sum_sq,
+        -- the news spike's shorter window inside the same join
+        count(case when {{ news_window }} then before.date_day end) as news_window_days,
+        sum(case when {{ news_window }} then before.mentions end) as news_sum,
+        sum(case when {{ news_window }} then before.mentions * before.mentions end) as news_sum_sq
     from grid as today
     cross join settings
     left join grid as before
@@ -127,6 +137,14 @@ stats as (
         case when baseline.window_days > 1
             then sqrt(greatest(cast((baseline.negative_sum_sq - cast(baseline.negative_sum as decimal(28, 10)) * baseline.negative_sum / baseline.window_days)
                                     / (baseline.window_days - 1) as double), 0)) end as baseline_negative_stddev,
+        baseline.news_window_days,
+        case when baseline.news_window_days > 0
+            then cast(baseline.news_sum as double) / baseline.news_window_days end as baseline_news_avg,
+        case when baseline.news_window_days > 1
+            then sqrt(greatest(cast((baseline.news_sum_sq - cast(baseline.news_sum as decimal(28, 10)) * baseline.news_sum / baseline.news_window_days)
+                                    / (baseline.news_window_days - 1) as double), 0)) end as baseline_news_stddev,
+        settings.news_spike_baseline_days,
+        settings.news_spike_min_articles,
         settings.alert_baseline_days,
         settings.alert_k_sigma,
         settings.alert_min_mentions,
@@ -142,7 +160,12 @@ scored as (
         case when baseline_stddev > 0
             then (cast(net_sentiment as double) - cast(baseline_mean as double)) / baseline_stddev end as net_sentiment_z,
         case when baseline_negative_stddev > 0
-            then (negative_mentions - baseline_negative_avg) / baseline_negative_stddev end as negative_volume_z
+            then (negative_mentions - baseline_negative_avg) / baseline_negative_stddev end as negative_volume_z,
+        -- a quiet baseline (no article in 14 days) has no spread: any day of min_articles is a spike
+        case when platform = 'news' and baseline_news_stddev > 0
+                 then (mentions - baseline_news_avg) / baseline_news_stddev
+             when platform = 'news' and news_window_days > 1 and mentions > baseline_news_avg
+                 then cast('infinity' as double) end as news_volume_z
     from stats
 ),
 
@@ -152,7 +175,9 @@ judged as (
         mentions >= alert_min_mentions and baseline_days >= alert_min_baseline_days and abs(net_sentiment_z) >= alert_k_sigma
             as net_sentiment_alert,
         mentions >= alert_min_mentions and window_days >= alert_min_baseline_days and negative_volume_z >= alert_k_sigma
-            as negative_volume_alert
+            as negative_volume_alert,
+        mentions >= news_spike_min_articles and news_window_days >= alert_min_baseline_days
+            and news_volume_z >= alert_k_sigma as news_spike_alert
     from scored
 )
 
@@ -172,15 +197,21 @@ select
     cast(round(baseline_negative_avg, 4) as decimal(18, 4)) as baseline_negative_mentions,
     cast(round(baseline_negative_stddev, 4) as decimal(18, 4)) as baseline_negative_mentions_stddev,
     cast(round(negative_volume_z, 4) as decimal(18, 4)) as negative_volume_z,
-    coalesce(net_sentiment_alert or negative_volume_alert, false) as is_alert,
+    cast(round(baseline_news_avg, 4) as decimal(18, 4)) as baseline_news_articles,
+    -- capped: an infinite z (a spike over a baseline without spread) reads as 9999
+    cast(round(least(news_volume_z, 9999), 4) as decimal(18, 4)) as news_volume_z,
+    coalesce(net_sentiment_alert or negative_volume_alert or news_spike_alert, false) as is_alert,
     case
         when coalesce(net_sentiment_alert, false) and net_sentiment_z < 0 then 'net_sentiment_drop'
         when coalesce(net_sentiment_alert, false) then 'net_sentiment_rise'
         when coalesce(negative_volume_alert, false) then 'negative_volume_spike'
+        when coalesce(news_spike_alert, false) then 'news_spike'
     end as alert_kind,
     alert_baseline_days,
     alert_k_sigma,
     alert_min_mentions,
-    alert_min_baseline_days
+    alert_min_baseline_days,
+    news_spike_baseline_days,
+    news_spike_min_articles
 from judged
 {{ build_days_only('date_day', 'target_days', 'where') }}

@@ -16,6 +16,8 @@ select
     {{ json_float('config', '$.analysis.alert_k_sigma') }} as alert_k_sigma,
     {{ json_int('config', '$.analysis.alert_min_mentions') }} as alert_min_mentions,
     {{ json_int('config', '$.analysis.alert_min_baseline_days') }} as alert_min_baseline_days,
+    {{ json_int('config', '$.analysis.news_spike_baseline_days') }} as news_spike_baseline_days,
+    {{ json_int('config', '$.analysis.news_spike_min_articles') }} as news_spike_min_articles,
     {{ json_int('config', '$.analysis.trending_baseline_days') }} as trending_baseline_days,
     {{ json_int('config', '$.analysis.trending_min_posts') }} as trending_min_posts,
     {{ json_int('config', '$.analysis.best_time_min_posts') }} as best_time_min_posts,

@@ -1,0 +1,20 @@
+{{ config(
+    materialized='incremental',
+    unique_key='post_snapshot_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+-- One row per Facebook post per snapshot night: reactions, comments and shares as fetched
+-- that night (the latest run of the night), for day-over-day growth. Every item seen, also
+-- one the privacy screen held back (numbers only). Incremental as the other snapshot models.
+select
+    snapshots.post_key || '@' || cast(snapshots.snapshot_date as varchar) as post_snapshot_key,
+    snapshots.post_key,
+    snapshots.snapshot_date,
+    snapshots.reaction_count,
+    snapshots.comment_count,
+    snapshots.share_count,
+    {{ lineage_columns('snapshots') }},
+    {{ batch_columns('snapshots') }}
+from {{ ref('base_facebook__posts') }} as snapshots
+{{ later_than_stored('snapshots', ['post_key', 'snapshot_date']) }}
