@@ -28,8 +28,10 @@ pytestmark = pytest.mark.slow
 N1 = (datetime.now(UTC) - timedelta(days=4)).date()
 N2, N3 = N1 + timedelta(days=1), N1 + timedelta(days=2)
 PAGE_ID, IG_ID = "104857600000001", "17841400000000001"
-SELECT = ("+fct_mentions +fct_misinformation_watch +fct_share_of_voice_daily +fct_post_engagement_daily "
-          "+fct_news_articles")
+SELECT = (
+    "+fct_mentions +fct_misinformation_watch +fct_share_of_voice_daily +fct_post_engagement_daily "
+    "+fct_news_articles"
+)
 NEEDLES = ("(555) 013-4477", "jane.doe.1234@example.com", "00412345", "Zebulon", "Quixote", "Philomena")
 
 
@@ -41,13 +43,28 @@ def rfc822(day, hour: int) -> str:
     return datetime.combine(day, time(hour), UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
 
 
-def fb_post(pid: str, day, hour: int, message: str | None, *, reactions: int, comments: int,
-            shares: int = 0, author: dict | None = None, tags: list | None = None) -> dict:
-    doc = {"id": f"{PAGE_ID}_{pid}", "created_time": graph_time(day, hour),
-           "permalink_url": f"https://www.facebook.com/lakemonthealth/posts/{pid}",
-           "reactions": {"data": [], "summary": {"total_count": reactions, "viewer_reaction": "NONE"}},
-           "comments": {"data": [], "summary": {"order": "ranked", "total_count": comments,
-                                                "can_comment": True}}}
+def fb_post(
+    pid: str,
+    day,
+    hour: int,
+    message: str | None,
+    *,
+    reactions: int,
+    comments: int,
+    shares: int = 0,
+    author: dict | None = None,
+    tags: list | None = None,
+) -> dict:
+    doc = {
+        "id": f"{PAGE_ID}_{pid}",
+        "created_time": graph_time(day, hour),
+        "permalink_url": f"https://www.facebook.com/lakemonthealth/posts/{pid}",
+        "reactions": {"data": [], "summary": {"total_count": reactions, "viewer_reaction": "NONE"}},
+        "comments": {
+            "data": [],
+            "summary": {"order": "ranked", "total_count": comments, "can_comment": True},
+        },
+    }
     if message is not None:
         doc["message"] = message
     if shares:
@@ -62,38 +79,136 @@ def fb_post(pid: str, day, hour: int, message: str | None, *, reactions: int, co
 PAGE = {"id": PAGE_ID, "name": "Lakemont Health"}
 TAGGED_TEXT = "Thank you Lakemont nurses for caring for my mom, with Philomena Quixote by her side"
 FB = {
-    N1: {"posts": [fb_post("1", N1, 9, "Flu clinics open Saturday #LakemontHealth", reactions=40, comments=2,
-                           shares=5, author=PAGE),
-                   fb_post("2", N1, 12, None, reactions=3, comments=0, author=PAGE)],
-         "tagged": [fb_post("7", N1, 15, TAGGED_TEXT, reactions=2, comments=0,
-                            tags=[{"id": "99001", "name": "Philomena Quixote", "type": "user",
-                                   "offset": 62, "length": 17}])],
-         "comments": {"1": [{"id": "1_501", "created_time": graph_time(N1, 10),
-                             "message": "Waited 3 hours, call me at (555) 013-4477", "like_count": 1,
-                             "comment_count": 1, "from": {"id": "88001", "name": "Zebulon Quixote"}},
-                            {"id": "1_502", "created_time": graph_time(N1, 11),
-                             "message": "Zebulon, we are sorry. Please message us.", "like_count": 0,
-                             "comment_count": 0, "from": PAGE, "parent": {"id": "1_501"}}]}},
-    N2: {"posts": [fb_post("1", N1, 9, "Flu clinics open Saturday #LakemontHealth", reactions=55, comments=2,
-                           shares=9, author=PAGE)],
-         "tagged": [], "comments": {}},
-    N3: {"posts": [fb_post("1", N1, 9, "Flu clinics open Saturday #LakemontHealth", reactions=60, comments=3,
-                           shares=9, author=PAGE)],
-         "tagged": [],
-         "comments": {"1": [{"id": "1_503", "created_time": graph_time(N3, 1),
-                             "message": "Email me jane.doe.1234@example.com about billing"}]}},
+    N1: {
+        "posts": [
+            fb_post(
+                "1",
+                N1,
+                9,
+                "Flu clinics open Saturday #LakemontHealth",
+                reactions=40,
+                comments=2,
+                shares=5,
+                author=PAGE,
+            ),
+            fb_post("2", N1, 12, None, reactions=3, comments=0, author=PAGE),
+        ],
+        "tagged": [
+            fb_post(
+                "7",
+                N1,
+                15,
+                TAGGED_TEXT,
+                reactions=2,
+                comments=0,
+                tags=[
+                    {"id": "99001", "name": "Philomena Quixote", "type": "user", "offset": 62, "length": 17}
+                ],
+            )
+        ],
+        "comments": {
+            "1": [
+                {
+                    "id": "1_501",
+                    "created_time": graph_time(N1, 10),
+                    "message": "Waited 3 hours, call me at (555) 013-4477",
+                    "like_count": 1,
+                    "comment_count": 1,
+                    "from": {"id": "88001", "name": "Zebulon Quixote"},
+                },
+                {
+                    "id": "1_502",
+                    "created_time": graph_time(N1, 11),
+                    "message": "Zebulon, we are sorry. Please message us.",
+                    "like_count": 0,
+                    "comment_count": 0,
+                    "from": PAGE,
+                    "parent": {"id": "1_501"},
+                },
+            ]
+        },
+    },
+    N2: {
+        "posts": [
+            fb_post(
+                "1",
+                N1,
+                9,
+                "Flu clinics open Saturday #LakemontHealth",
+                reactions=55,
+                comments=2,
+                shares=9,
+                author=PAGE,
+            )
+        ],
+        "tagged": [],
+        "comments": {},
+    },
+    N3: {
+        "posts": [
+            fb_post(
+                "1",
+                N1,
+                9,
+                "Flu clinics open Saturday #LakemontHealth",
+                reactions=60,
+                comments=3,
+                shares=9,
+                author=PAGE,
+            )
+        ],
+        "tagged": [],
+        "comments": {
+            "1": [
+                {
+                    "id": "1_503",
+                    "created_time": graph_time(N3, 1),
+                    "message": "Email me jane.doe.1234@example.com about billing",
+                }
+            ]
+        },
+    },
 }
 
 IG = {
-    N1: {"media": [{"id": "1801", "caption": "Meet our NICU team #LakemontCares", "media_type": "IMAGE",
-                    "media_product_type": "FEED", "permalink": "https://www.instagram.com/p/AbC1/",
-                    "timestamp": graph_time(N1, 8), "username": "lakemonthealth", "comments_count": 1}],
-         "tags": [{"id": "1809", "caption": "Best birth experience at Lakemont", "media_type": "VIDEO",
-                   "media_product_type": "REELS", "permalink": "https://www.instagram.com/reel/XyZ9/",
-                   "timestamp": graph_time(N1, 14), "username": "new_mom_22", "like_count": 12,
-                   "comments_count": 0}],
-         "comments": {"1801": [{"id": "c1", "text": "MRN 00412345 still no callback", "timestamp": graph_time(N1, 9),
-                                "from": {"id": "555", "username": "pat_r"}, "like_count": 0}]}},
+    N1: {
+        "media": [
+            {
+                "id": "1801",
+                "caption": "Meet our NICU team #LakemontCares",
+                "media_type": "IMAGE",
+                "media_product_type": "FEED",
+                "permalink": "https://www.instagram.com/p/AbC1/",
+                "timestamp": graph_time(N1, 8),
+                "username": "lakemonthealth",
+                "comments_count": 1,
+            }
+        ],
+        "tags": [
+            {
+                "id": "1809",
+                "caption": "Best birth experience at Lakemont",
+                "media_type": "VIDEO",
+                "media_product_type": "REELS",
+                "permalink": "https://www.instagram.com/reel/XyZ9/",
+                "timestamp": graph_time(N1, 14),
+                "username": "new_mom_22",
+                "like_count": 12,
+                "comments_count": 0,
+            }
+        ],
+        "comments": {
+            "1801": [
+                {
+                    "id": "c1",
+                    "text": "MRN 00412345 still no callback",
+                    "timestamp": graph_time(N1, 9),
+                    "from": {"id": "555", "username": "pat_r"},
+                    "like_count": 0,
+                }
+            ]
+        },
+    },
     N2: {"media": [], "tags": [], "comments": {}},
     N3: {"media": [], "tags": [], "comments": {}},
 }
@@ -105,42 +220,102 @@ MISINFO = "https://natural-cures.example/garlic-flu"
 
 def entry(link: str | None, title: str, summary: str, published: str | None, guid: str | None = None) -> dict:
     from carepulse.urls import canonical_link, text_id
+
     key = article_id(link) if link else text_id(guid) if guid else text_id(title, summary)
-    return {"article_id": key, "link": link, "canonical_link": canonical_link(link), "guid": guid,
-            "title": title, "summary": summary, "published": published,
-            "published_raw": published, "author": "Staff", "language": None}
+    return {
+        "article_id": key,
+        "link": link,
+        "canonical_link": canonical_link(link),
+        "guid": guid,
+        "title": title,
+        "summary": summary,
+        "published": published,
+        "published_raw": published,
+        "author": "Staff",
+        "language": None,
+    }
 
 
-UNDATED = entry(None, "Lakemont Health names new chief nursing officer",
-                "The hospital announced the appointment on Tuesday.", None, guid="gazette-cno-2026")
+UNDATED = entry(
+    None,
+    "Lakemont Health names new chief nursing officer",
+    "The hospital announced the appointment on Tuesday.",
+    None,
+    guid="gazette-cno-2026",
+)
 FEED = {
-    N1: [entry(LINK_A, "Lakemont Health opens new cardiac wing", "A $40M expansion.",
-               datetime.combine(N1, time(7), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")), UNDATED],
-    N2: [entry(LINK_A + "?utm_source=rss", "Lakemont Health opens new cardiac wing", "A $40M expansion.",
-               datetime.combine(N1, time(7), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")), UNDATED,
-         entry(LINK_B, "Northgate Medical to cut 40 jobs", "Layoffs at the hospital.",
-               datetime.combine(N2, time(6), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))],
+    N1: [
+        entry(
+            LINK_A,
+            "Lakemont Health opens new cardiac wing",
+            "A $40M expansion.",
+            datetime.combine(N1, time(7), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ),
+        UNDATED,
+    ],
+    N2: [
+        entry(
+            LINK_A + "?utm_source=rss",
+            "Lakemont Health opens new cardiac wing",
+            "A $40M expansion.",
+            datetime.combine(N1, time(7), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ),
+        UNDATED,
+        entry(
+            LINK_B,
+            "Northgate Medical to cut 40 jobs",
+            "Layoffs at the hospital.",
+            datetime.combine(N2, time(6), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ),
+    ],
     N3: [UNDATED],
 }
 GDELT = {
-    N1: {"lakemont": [{"url": "https://m.lakemont-gazette.example/news/2026/lakemont-opens-new-wing/",
-                       "url_mobile": "", "title": "Lakemont Health opens new cardiac wing",
-                       "seendate": N1.strftime("%Y%m%d") + "T081500Z", "socialimage": "",
-                       "domain": "lakemont-gazette.example", "language": "English",
-                       "sourcecountry": "United States"},
-                      {"url": MISINFO, "url_mobile": "", "title": "Garlic cures flu, hospitals hide it",
-                       "seendate": N1.strftime("%Y%m%d") + "T120000Z", "socialimage": "",
-                       "domain": "natural-cures.example", "language": "English",
-                       "sourcecountry": "United States"},
-                      {"url": "https://noticias.example/lakemont-salud", "url_mobile": "",
-                       "title": "Hospital de Lakemont abre nueva ala", "seendate": N1.strftime("%Y%m%d") + "T130000Z",
-                       "socialimage": "", "domain": "noticias.example", "language": "Spanish",
-                       "sourcecountry": "United States"}]},
+    N1: {
+        "lakemont": [
+            {
+                "url": "https://m.lakemont-gazette.example/news/2026/lakemont-opens-new-wing/",
+                "url_mobile": "",
+                "title": "Lakemont Health opens new cardiac wing",
+                "seendate": N1.strftime("%Y%m%d") + "T081500Z",
+                "socialimage": "",
+                "domain": "lakemont-gazette.example",
+                "language": "English",
+                "sourcecountry": "United States",
+            },
+            {
+                "url": MISINFO,
+                "url_mobile": "",
+                "title": "Garlic cures flu, hospitals hide it",
+                "seendate": N1.strftime("%Y%m%d") + "T120000Z",
+                "socialimage": "",
+                "domain": "natural-cures.example",
+                "language": "English",
+                "sourcecountry": "United States",
+            },
+            {
+                "url": "https://noticias.example/lakemont-salud",
+                "url_mobile": "",
+                "title": "Hospital de Lakemont abre nueva ala",
+                "seendate": N1.strftime("%Y%m%d") + "T130000Z",
+                "socialimage": "",
+                "domain": "noticias.example",
+                "language": "Spanish",
+                "sourcecountry": "United States",
+            },
+        ]
+    },
     N2: {"lakemont": []},
     N3: {"lakemont": []},
 }
-TONE = {N1: {"lakemont": [{"bin": 4, "count": 1, "toparts": [{"url": LINK_A + "?ocid=x", "title": "t"}]},
-                          {"bin": -6, "count": 1, "toparts": [{"url": MISINFO, "title": "t"}]}]}}
+TONE = {
+    N1: {
+        "lakemont": [
+            {"bin": 4, "count": 1, "toparts": [{"url": LINK_A + "?ocid=x", "title": "t"}]},
+            {"bin": -6, "count": 1, "toparts": [{"url": MISINFO, "title": "t"}]},
+        ]
+    }
+}
 
 
 class Lander:
@@ -148,17 +323,26 @@ class Lander:
 
     def __init__(self, raw, cfg, night, monkeypatch):
         read_at = datetime.combine(night + timedelta(days=1), time(2), UTC)
-        monkeypatch.setattr(manifest, "utcnow", lambda: read_at.isoformat(timespec="milliseconds")
-                            .replace("+00:00", "Z"))
+        monkeypatch.setattr(
+            manifest, "utcnow", lambda: read_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        )
         self.night = Night(night)
         n = self.night
         self.shards = {
-            "facebook": Shard("facebook", "accounts", "lakemont", n.lookback_start(7), n.end,
-                              handles=(PAGE_ID,), owned=True),
-            "instagram": Shard("instagram", "accounts", "lakemont", n.lookback_start(7), n.end,
-                               handles=(IG_ID,), owned=True),
-            "feed": Shard("news", "feed", "lakemont_gazette", n.start, n.end,
-                          handles=("https://www.lakemont-gazette.example/rss",)),
+            "facebook": Shard(
+                "facebook", "accounts", "lakemont", n.lookback_start(7), n.end, handles=(PAGE_ID,), owned=True
+            ),
+            "instagram": Shard(
+                "instagram", "accounts", "lakemont", n.lookback_start(7), n.end, handles=(IG_ID,), owned=True
+            ),
+            "feed": Shard(
+                "news",
+                "feed",
+                "lakemont_gazette",
+                n.start,
+                n.end,
+                handles=("https://www.lakemont-gazette.example/rss",),
+            ),
             "gdelt": Shard("news", "mentions", "lakemont", n.start, n.end, terms=("Lakemont Health",)),
         }
         self.run = ExtractionRun.create(raw, n, cfg, list(self.shards.values()))
@@ -167,9 +351,14 @@ class Lander:
     def page(self, shard: str, endpoint: str, params: dict, body: dict) -> None:
         self.pages[shard] += 1
         text = json.dumps(body, separators=(",", ":"))
-        records = len(body.get("data") or body.get("entries") or body.get("articles") or body.get("tonechart") or [])
-        self.run.commit_page(self.shards[shard], self.pages[shard],
-                             Page(endpoint, "http://127.0.0.1/" + endpoint, params, 200, body, text, records, None))
+        records = len(
+            body.get("data") or body.get("entries") or body.get("articles") or body.get("tonechart") or []
+        )
+        self.run.commit_page(
+            self.shards[shard],
+            self.pages[shard],
+            Page(endpoint, "http://127.0.0.1/" + endpoint, params, 200, body, text, records, None),
+        )
 
     def finish(self) -> None:
         for shard in self.shards.values():
@@ -183,21 +372,44 @@ def land(raw, cfg, night, mp) -> None:
     lander.page("facebook", "facebook.page.posts", {"page_id": PAGE_ID}, {"data": fb["posts"]})
     lander.page("facebook", "facebook.page.tagged", {"page_id": PAGE_ID}, {"data": fb["tagged"]})
     for post, comments in fb["comments"].items():
-        lander.page("facebook", "facebook.post.comments", {"post_id": f"{PAGE_ID}_{post}"}, {"data": comments})
+        lander.page(
+            "facebook", "facebook.post.comments", {"post_id": f"{PAGE_ID}_{post}"}, {"data": comments}
+        )
     lander.page("instagram", "instagram.user.media", {"ig_user_id": IG_ID}, {"data": ig["media"]})
     lander.page("instagram", "instagram.user.tags", {"ig_user_id": IG_ID}, {"data": ig["tags"]})
     for media, comments in ig["comments"].items():
         lander.page("instagram", "instagram.media.comments", {"media_id": media}, {"data": comments})
-    lander.page("feed", "news.feed", {}, {
-        "feed_url": "https://www.lakemont-gazette.example/rss", "http_status": 200, "etag": None,
-        "last_modified": None, "format": "rss20", "bozo": False, "bozo_exception": None,
-        "feed": {"title": "Lakemont Gazette", "link": "https://www.lakemont-gazette.example/",
-                 "language": "en-us"},
-        "entries": FEED[night], "document": "<rss/>"})
+    lander.page(
+        "feed",
+        "news.feed",
+        {},
+        {
+            "feed_url": "https://www.lakemont-gazette.example/rss",
+            "http_status": 200,
+            "etag": None,
+            "last_modified": None,
+            "format": "rss20",
+            "bozo": False,
+            "bozo_exception": None,
+            "feed": {
+                "title": "Lakemont Gazette",
+                "link": "https://www.lakemont-gazette.example/",
+                "language": "en-us",
+            },
+            "entries": FEED[night],
+            "document": "<rss/>",
+        },
+    )
     for brand, articles in GDELT[night].items():
-        lander.page("gdelt", "news.gdelt.artlist", {"mode": "ArtList"}, {"articles": articles} if articles else {})
-        lander.page("gdelt", "news.gdelt.tonechart", {"mode": "ToneChart"},
-                    {"tonechart": TONE.get(night, {}).get(brand, [])})
+        lander.page(
+            "gdelt", "news.gdelt.artlist", {"mode": "ArtList"}, {"articles": articles} if articles else {}
+        )
+        lander.page(
+            "gdelt",
+            "news.gdelt.tonechart",
+            {"mode": "ToneChart"},
+            {"tonechart": TONE.get(night, {}).get(brand, [])},
+        )
     lander.finish()
 
 
@@ -227,43 +439,61 @@ def rows(home, sql: str) -> dict:
 
 
 def test_facebook_posts_engagement_and_comments(built):
-    posts = rows(built[0], "select native_post_id, share_count, reaction_count, comment_count, is_tagged, "
-                           "author_is_public, text_redacted, content_type from staging.stg_facebook__posts")
+    posts = rows(
+        built[0],
+        "select native_post_id, share_count, reaction_count, comment_count, is_tagged, "
+        "author_is_public, text_redacted, content_type from staging.stg_facebook__posts",
+    )
     assert posts[f"{PAGE_ID}_1"]["share_count"] == 9 and posts[f"{PAGE_ID}_1"]["reaction_count"] == 60
     assert posts[f"{PAGE_ID}_2"]["share_count"] == 0  # absent on the wire: no shares, not unknown
     assert posts[f"{PAGE_ID}_1"]["author_is_public"]  # our Page, by configuration
     tagged = posts[f"{PAGE_ID}_7"]
     assert tagged["is_tagged"] and not tagged["author_is_public"]
     assert "Philomena" not in tagged["text_redacted"] and "[NAME]" in tagged["text_redacted"]
-    comments = rows(built[0], "select native_comment_id, post_key_commented, parent_comment_key, text_redacted "
-                              "from staging.stg_facebook__comments")
+    comments = rows(
+        built[0],
+        "select native_comment_id, post_key_commented, parent_comment_key, text_redacted "
+        "from staging.stg_facebook__comments",
+    )
     assert set(comments) == {"1_501", "1_502", "1_503"}
     assert comments["1_502"]["parent_comment_key"] == "facebook:comment:1_501"
     assert comments["1_501"]["post_key_commented"] == f"facebook:post:{PAGE_ID}_1"
     assert comments["1_502"]["text_redacted"].startswith("[NAME], we are sorry")
-    snapshots = rows(built[0], "select snapshot_date, share_count from staging.stg_facebook__post_snapshots "
-                               f"where post_key = 'facebook:post:{PAGE_ID}_1'")
+    snapshots = rows(
+        built[0],
+        "select snapshot_date, share_count from staging.stg_facebook__post_snapshots "
+        f"where post_key = 'facebook:post:{PAGE_ID}_1'",
+    )
     assert {d: r["share_count"] for d, r in snapshots.items()} == {N1: 5, N2: 9, N3: 9}
 
 
 def test_tagged_posts_and_media_are_mentions_of_us(built):
-    got = rows(built[0], "select post_key, brand_id, matched_on, engagements from marts.fct_mentions "
-                         "where platform in ('facebook', 'instagram')")
+    got = rows(
+        built[0],
+        "select post_key, brand_id, matched_on, engagements from marts.fct_mentions "
+        "where platform in ('facebook', 'instagram')",
+    )
     assert got[f"facebook:post:{PAGE_ID}_7"]["brand_id"] == "lakemont"
     assert got["instagram:media:1809"]["matched_on"] == "handle"
     assert f"facebook:post:{PAGE_ID}_1" not in got  # our own post is not a mention of us
 
 
 def test_instagram_hidden_likes_stay_unknown(built):
-    media = rows(built[0], "select native_post_id, like_count, comment_count, content_type, author_is_public "
-                           "from staging.stg_instagram__posts")
+    media = rows(
+        built[0],
+        "select native_post_id, like_count, comment_count, content_type, author_is_public "
+        "from staging.stg_instagram__posts",
+    )
     assert media["1801"]["like_count"] is None and media["1801"]["author_is_public"]
     assert media["1809"]["content_type"] == "short" and not media["1809"]["author_is_public"]
 
 
 def test_articles_dedupe_across_feeds_gdelt_and_nights(built):
-    got = rows(built[0], "select native_post_id, published_at, undated, query_brand_ids, gdelt_tone, lang, "
-                         "source_domain, outlet from staging.stg_news__posts")
+    got = rows(
+        built[0],
+        "select native_post_id, published_at, undated, query_brand_ids, gdelt_tone, lang, "
+        "source_domain, outlet from staging.stg_news__posts",
+    )
     a = got[article_id(LINK_A)]
     assert len(got) == 5, sorted(got)  # A (feed x2 + GDELT m./slash), B, the undated item, misinfo, Spanish
     assert a["query_brand_ids"] == ["lakemont"] and a["gdelt_tone"] == 4 and a["outlet"] == "Lakemont Gazette"
@@ -274,16 +504,23 @@ def test_articles_dedupe_across_feeds_gdelt_and_nights(built):
 
 
 def test_gdelt_hits_match_by_query_and_misinformation_domains_are_watched(built):
-    mentions = rows(built[0], "select post_key, brand_id, matched_on from marts.fct_mentions where platform = 'news'")
+    mentions = rows(
+        built[0], "select post_key, brand_id, matched_on from marts.fct_mentions where platform = 'news'"
+    )
     assert mentions[f"news:article:{article_id(MISINFO)}"]["matched_on"] in ("query", "alias")
     assert mentions[f"news:article:{article_id(LINK_B)}"]["brand_id"] == "northgate"
-    watch = rows(built[0], "select post_key, red_flags from marts.fct_misinformation_watch where platform = 'news'")
+    watch = rows(
+        built[0], "select post_key, red_flags from marts.fct_misinformation_watch where platform = 'news'"
+    )
     assert f"news:article:{article_id(MISINFO)}" in watch
 
 
 def test_the_news_panel_mart_names_outlet_credibility_and_both_tones(built):
-    got = rows(built[0], "select post_key, brand_id, outlet, source_credibility, gdelt_tone, adjusted_label, "
-                         "matched_on, article_url, undated from marts.fct_news_articles")
+    got = rows(
+        built[0],
+        "select post_key, brand_id, outlet, source_credibility, gdelt_tone, adjusted_label, "
+        "matched_on, article_url, undated from marts.fct_news_articles",
+    )
     a = got[f"news:article:{article_id(LINK_A)}"]
     assert (a["outlet"], a["source_credibility"], a["gdelt_tone"]) == ("Lakemont Gazette", "unknown", 4)
     assert a["article_url"] == "https://lakemont-gazette.example/news/2026/lakemont-opens-new-wing"
@@ -293,15 +530,23 @@ def test_the_news_panel_mart_names_outlet_credibility_and_both_tones(built):
 
 
 def test_news_share_of_voice_is_its_own_platform(built):
-    got = rows(built[0], "select brand_id || '/' || platform as k, mentions from marts.fct_share_of_voice_daily "
-                         f"where platform = 'news' and mention_date = '{N1}'")
+    got = rows(
+        built[0],
+        "select brand_id || '/' || platform as k, mentions from marts.fct_share_of_voice_daily "
+        f"where platform = 'news' and mention_date = '{N1}'",
+    )
     assert got and all(k.endswith("/news") for k in got)
 
 
 def test_night_by_night_equals_one_build_of_every_night(built):
     nightly, whole = built
-    for table in ("staging.stg_news__posts", "staging.stg_facebook__posts", "staging.stg_facebook__comments",
-                  "staging.stg_instagram__posts", "marts.fct_mentions"):
+    for table in (
+        "staging.stg_news__posts",
+        "staging.stg_facebook__posts",
+        "staging.stg_facebook__comments",
+        "staging.stg_instagram__posts",
+        "marts.fct_mentions",
+    ):
         content = f"(select * exclude (_loaded_in_build) from {table})"
         with warehouse(nightly) as a, warehouse(whole) as b:
             assert ordered_digest(a, content) == ordered_digest(b, content), table

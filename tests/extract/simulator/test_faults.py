@@ -15,7 +15,8 @@ from extract.simulator.faults import FaultPlan, FaultRule, FaultSpecError
 
 from .conftest import BEARER, DAY_END, DAY_START, bluesky_headers, reddit_headers
 
-PLATFORMS = list(sources.PUBLIC)  # the others test their faults in their own files (test_gbp.py, test_facebook.py, test_news.py...)
+# the other sources test their faults in their own files (test_gbp.py, test_facebook.py, test_news.py...)
+PLATFORMS = list(sources.PUBLIC)
 YT = {"x-goog-api-key": "test-key"}
 
 # -- the plan itself --------------------------------------------------------------------------
