@@ -172,3 +172,39 @@ def test_reviews_enabled_without_a_location_to_read():
 
 def test_benchmark_hospitals_are_every_brands_ccns(loaded_config):
     assert loaded_config.config.benchmark_ccns() == ["140101", "140102", "140201", "140301"]
+
+
+def test_news_feed_and_graph_version_problems_are_named():
+    def mutate(d):
+        d["news"]["feeds"][1]["id"] = "lakemont_gazette"
+        d["news"]["feeds"][2]["url"] = "ftp://feeds.example/newsroom.xml"
+        d["platforms"]["facebook"]["api_version"] = "26"
+        d["analysis"]["news_spike_baseline_days"] = 60
+
+    found = problems_of(edited(mutate))
+    assert any(p.startswith("news.feeds.2.url:") and "not an http(s) URL" in p for p in found), found
+    assert any(p.startswith("platforms.facebook.api_version:") for p in found), found
+    assert any("news_spike_baseline_days cannot exceed alert_baseline_days" in p for p in found), found
+    [duplicate] = problems_of(edited(lambda d: d["news"]["feeds"][1].update(id="lakemont_gazette")))
+    assert duplicate == "news.feeds: feed id 'lakemont_gazette' is used more than once"
+
+
+def test_each_reach_plans_its_own_shards(loaded_config):
+    from datetime import date
+
+    from extract.base import Night
+    from extract.plan import plan_shards
+
+    cfg, night = loaded_config.config, Night(date(2026, 11, 20))
+    owned = plan_shards(cfg, night, ["facebook", "instagram"])
+    # only our own accounts: Meta serves page owners, not the public
+    assert [(s.id, s.handles, s.owned) for s in owned] == [
+        ("facebook.accounts.lakemont", ("104857600000001",), True),
+        ("instagram.accounts.lakemont", ("17841400000000001",), True)]
+    assert owned[0].since == night.lookback_start(cfg.extraction.engagement_lookback_days)
+    news = plan_shards(cfg, night, ["news"])
+    assert [s.id for s in news] == [*(f"news.feed.{f.id}" for f in cfg.news.feeds),
+                                    *(f"news.mentions.{b.id}" for b in cfg.brands)]
+    assert news[0].handles == (cfg.news.feeds[0].url,) and news[0].terms == ("Lakemont Gazette",)
+    no_gdelt = cfg.model_copy(update={"news": cfg.news.model_copy(update={"gdelt": False})})
+    assert {s.kind for s in plan_shards(no_gdelt, night, ["news"])} == {"feed"}
