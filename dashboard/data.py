@@ -25,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from carepulse import paths
-from carepulse.sources import SOCIAL
+from carepulse.sources import SOCIAL, SOURCES
 from transform.build import published_path
 
 SOV_BASES = {  # sidebar basis -> numerator column of panel_daily()
@@ -149,6 +149,11 @@ where not is_unknown
 order by platform_order
 """
 
+# articles, written by outlets rather than any brand's account: no owned posts, no engagement
+NEWS_PLATFORMS = tuple(name for name in SOCIAL if SOURCES[name].reach == "news")
+# read for the organisation's own Page or account only (Meta serves page owners, not the public)
+OWNED_PLATFORMS = tuple(name for name in SOCIAL if SOURCES[name].reach == "owned")
+
 BOUNDS_SQL = """
 select
     (select min(date_day) from marts.dim_dates where not is_unknown) as first_day,
@@ -216,8 +221,10 @@ select
     negative_volume_z::double as negative_volume_z,
     alert_kind
 from marts.fct_sentiment_alerts_daily
-where brand_id = $brand and is_alert
-    and date_day between $start and $end and list_contains($alert_platforms, platform)
+where brand_id = $brand and is_alert and date_day between $start and $end
+    -- a news spike is judged on the news platform's row only, never on the cross-platform one
+    and (list_contains($alert_platforms, platform)
+         or (alert_kind = 'news_spike' and list_contains($platforms, platform)))
 order by date_day, platform
 """
 
@@ -236,7 +243,8 @@ def panel_daily(snap: Snapshot, scope: Scope) -> pd.DataFrame:
 
 
 def sentiment_alerts(snap: Snapshot, scope: Scope) -> pd.DataFrame:
-    """Alert days of the brand in focus (its cross-platform row when every platform is on)."""
+    """Alert days of the brand in focus (its cross-platform row when every platform is on, and
+    the news platform's news spikes)."""
     return _run(snap, (ALERTS_SQL, scope))[0]
 
 
@@ -479,8 +487,9 @@ where table_schema = 'marts'
 order by table_name
 """
 
-# the columns of each mart the page reads (its contract): a build that lacks one is named
-REVIEW_COLUMNS = {
+# the columns of each mart a page checks before reading it (its contract): a build that lacks
+# one is named
+MART_COLUMNS = {
     "dim_locations": ("location_id", "brand_id", "location_name", "city", "gbp_location", "cms_ccn",
                       "is_own"),
     "fct_reviews": ("review_key", "location_id", "brand_id", "created_at", "created_date", "star_rating",
@@ -497,6 +506,10 @@ REVIEW_COLUMNS = {
     "fct_hcahps_benchmarks": ("brand_id", "brand_name", "is_own", "location_id", "ccn", "facility_name",
                               "measure_id", "question", "answer_description", "star_rating",
                               "answer_percent", "completed_surveys", "period_start", "period_end"),
+    "fct_news_articles": ("mention_key", "post_key", "brand_id", "mention_date", "published_at", "undated",
+                          "outlet", "source_domain", "source_credibility", "source_country", "lang",
+                          "headline", "article_url", "matched_on", "gdelt_tone", "adjusted_compound",
+                          "adjusted_label"),
 }
 
 MART_COLUMNS_SQL = """
@@ -654,12 +667,12 @@ def missing_marts(snap: Snapshot, names: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def missing_columns(snap: Snapshot, names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    """For each of the `names` marts (present ones), the REVIEW_COLUMNS it lacks; {} when none."""
+    """For each of the `names` marts (present ones), the MART_COLUMNS it lacks; {} when none."""
     columns = _run(snap, (MART_COLUMNS_SQL, None))[0]
     out = {}
     for name in names:
         have = set(columns.column_name[columns.table_name == name])
-        lacking = tuple(c for c in REVIEW_COLUMNS[name] if c not in have)
+        lacking = tuple(c for c in MART_COLUMNS[name] if c not in have)
         if have and lacking:
             out[name] = lacking
     return out
@@ -698,3 +711,95 @@ def hcahps_benchmarks(snap: Snapshot) -> pd.DataFrame:
     the mart's answer_percent is 0-100, as CMS publishes it). Not period-filtered: surveys
     cover CMS's own reporting periods."""
     return _run(snap, (HCAHPS_SQL, None))[0]
+
+
+# -- news ----------------------------------------------------------------------------------------
+
+NEWS_MART = "fct_news_articles"
+
+# articles per day x panel brand (the mart has a row per article x brand it mentions)
+NEWS_DAILY_SQL = """
+select articles.mention_date as date_day, articles.brand_id, count(distinct articles.post_key) as articles
+from marts.fct_news_articles as articles
+inner join marts.dim_brands as brands on brands.brand_id = articles.brand_id and brands.is_panel_member
+where articles.mention_date between $start and $end
+group by all
+order by date_day, articles.brand_id
+"""
+
+NEWS_BRANDS_SQL = """
+select
+    articles.brand_id,
+    count(distinct articles.post_key) as articles,
+    count(distinct articles.outlet) as outlets,
+    count(distinct articles.post_key) filter (where articles.source_credibility = 'low_credibility')
+        as low_credibility_articles
+from marts.fct_news_articles as articles
+inner join marts.dim_brands as brands on brands.brand_id = articles.brand_id and brands.is_panel_member
+where articles.mention_date between $start and $end
+group by all
+"""
+
+# every alert on the news platform (a news spike, or the day's articles moving net sentiment)
+NEWS_ALERTS_SQL = """
+select
+    date_day, brand_id, mentions as articles,
+    baseline_news_articles::double as baseline_news_articles,
+    news_volume_z::double as news_volume_z,
+    news_spike_baseline_days, alert_kind
+from marts.fct_sentiment_alerts_daily
+where is_alert and date_day between $start and $end and list_contains($platforms, platform)
+order by date_day, brand_id
+"""
+
+# headline only: the mart holds the redacted title and summary, never the article's text
+NEWS_ARTICLES_SQL = """
+select
+    articles.post_key, articles.brand_id, articles.mention_date, articles.published_at, articles.undated,
+    articles.outlet,
+    articles.source_domain, articles.source_credibility, articles.source_country, articles.lang,
+    articles.headline, articles.article_url, articles.matched_on,
+    articles.gdelt_tone::double as gdelt_tone,
+    articles.adjusted_compound::double as adjusted_compound,
+    articles.adjusted_label
+from marts.fct_news_articles as articles
+inner join marts.dim_brands as brands on brands.brand_id = articles.brand_id and brands.is_panel_member
+where articles.mention_date between $start and $end
+order by brands.brand_order, articles.published_at, articles.source_domain, articles.mention_key
+"""
+
+NEWS_EXTENT_SQL = """
+select count(*) as articles, max(mention_date) as newest
+from marts.fct_news_articles
+"""
+
+
+def news_scope(scope: Scope) -> Scope:
+    """The scope on the news platforms alone, whatever the sidebar selects."""
+    return Scope(scope.start, scope.end, NEWS_PLATFORMS, scope.brand_id, all_platforms=False)
+
+
+def news_daily(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Articles per day x panel brand in the period (days without articles have no row)."""
+    return _run(snap, (NEWS_DAILY_SQL, scope))[0]
+
+
+def news_by_brand(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Per panel brand over the period: articles, distinct outlets, low-credibility articles."""
+    return _run(snap, (NEWS_BRANDS_SQL, scope))[0]
+
+
+def news_alerts(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """Alert days of every panel brand on the scope's platforms (news_scope: news spikes)."""
+    return _run(snap, (NEWS_ALERTS_SQL, scope))[0]
+
+
+def news_articles(snap: Snapshot, scope: Scope) -> pd.DataFrame:
+    """The articles of the scope's days about panel brands, one row per article x brand."""
+    return _run(snap, (NEWS_ARTICLES_SQL, scope))[0]
+
+
+def news_extent(snap: Snapshot) -> tuple[int, date | None]:
+    """How many article rows the warehouse holds, and the newest article date."""
+    row = _run(snap, (NEWS_EXTENT_SQL, None))[0].iloc[0]
+    return int(row.articles), _day(row.newest)

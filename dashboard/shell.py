@@ -31,6 +31,8 @@ BASIS_LABELS = {
     "reach": "Reach",
     "sentiment_weighted": "Sentiment-weighted",
 }
+ALERT_LABELS = {"net_sentiment_drop": "Net sentiment drop", "net_sentiment_rise": "Net sentiment rise",
+                "negative_volume_spike": "Negative-volume spike", "news_spike": "News spike"}
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 
 
@@ -64,6 +66,11 @@ class Context:
         return names.get(platform, platform)
 
     @property
+    def brand_is_organisation(self) -> bool:
+        brands = self.catalog.brands
+        return bool(brands.is_organisation[brands.brand_id == self.scope.brand_id].any())
+
+    @property
     def brand(self) -> str:
         """The brand in focus, for markdown strings (escaped: config text is never markdown)."""
         return fmt.text(self.brand_name(self.scope.brand_id))
@@ -74,17 +81,21 @@ class Context:
         extracted completely on every night of both. None when the earlier period predates the
         first extraction or no platform qualifies (a half-extracted period, or a platform
         missing from one side, would make every change look like growth or decline)."""
-        before = self.scope.previous()
+        return self.compare(self.scope)
+
+    def compare(self, scope: data.Scope) -> Comparison | None:
+        """`comparison` for another scope (a section about some platforms only, e.g. news)."""
+        before = scope.previous()
         if not self.catalog.covers(before):
             return None
-        complete = data.complete_platforms(self.snap, replace(self.scope, start=before.start))
+        complete = data.complete_platforms(self.snap, replace(scope, start=before.start))
         if not complete:
             return None
-        same = complete == self.scope.platforms
+        same = complete == scope.platforms
         return Comparison(
-            replace(self.scope, platforms=complete, all_platforms=self.scope.all_platforms and same),
+            replace(scope, platforms=complete, all_platforms=scope.all_platforms and same),
             replace(before, platforms=complete, all_platforms=before.all_platforms and same),
-            tuple(p for p in self.scope.platforms if p not in complete))
+            tuple(p for p in scope.platforms if p not in complete))
 
     def brand_scale(self) -> alt.Scale:
         """The same colour for a brand on every chart (panel order)."""
@@ -197,11 +208,80 @@ def run_page(render: Callable[[Context], None], page_file: str) -> None:
     render(ctx)
 
 
-def note_missing_platforms(ctx: Context, present: Iterable[str], what: str) -> None:
-    """Name the selected platforms that have no rows for this view in the period."""
-    missing = [ctx.platform_name(p) for p in ctx.scope.platforms if p not in set(present)]
+def note_missing_platforms(ctx: Context, present: Iterable[str], what: str,
+                           explained: Iterable[str] = ()) -> None:
+    """Name the selected platforms that have no rows for this view in the period (those a note
+    already explains aside)."""
+    skip = set(present) | set(explained)
+    missing = [ctx.platform_name(p) for p in ctx.scope.platforms if p not in skip]
     if missing:
         st.info(f"No {what} from {', '.join(missing)} in this period.", icon=":material/info:")
+
+
+def _names(ctx: Context, platforms: Iterable[str]) -> str:
+    """'Facebook and Instagram', 'X, Facebook and Instagram'."""
+    names = [ctx.platform_name(p) for p in platforms]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
+def selected(ctx: Context, platforms: Iterable[str]) -> tuple[str, ...]:
+    """Those of `platforms` the sidebar selects."""
+    wanted = set(platforms)
+    return tuple(p for p in ctx.scope.platforms if p in wanted)
+
+
+def note_panel_reach(ctx: Context) -> None:
+    """Say where the panel is not read alike: Meta platforms read the organisation's own Page
+    and account only, so their mentions are all the organisation's; news counts articles."""
+    owned, news = selected(ctx, data.OWNED_PLATFORMS), selected(ctx, data.NEWS_PLATFORMS)
+    notes = []
+    if owned:
+        notes.append(f"{_names(ctx, owned)} {'are' if len(owned) > 1 else 'is'} read for the "
+                     "organisation's own Page and account only (Meta serves page owners, not the "
+                     "public), so those mentions count for the organisation alone: deselect them for a "
+                     "like-for-like panel.")
+    if news:
+        notes.append(f"{_names(ctx, news)} counts articles, which have no engagements or reach.")
+    if notes:
+        st.caption(" ".join(notes))
+
+
+def note_no_owned_posts(ctx: Context) -> tuple[str, ...]:
+    """On pages about the brand's own posts, say which selected platforms cannot have any for the
+    brand in focus (news: outlets write the articles; Meta: only the organisation's accounts are
+    read); returns them, for note_missing_platforms to leave out."""
+    news = selected(ctx, data.NEWS_PLATFORMS)
+    owned = () if ctx.brand_is_organisation else selected(ctx, data.OWNED_PLATFORMS)
+    if news:
+        st.caption(f"{_names(ctx, news)} left out here: articles are written by outlets, not by a "
+                   "brand's own accounts.")
+    if owned:
+        st.caption(f"{_names(ctx, owned)}: only the organisation's own Page and account are read, "
+                   f"so there are no posts by {ctx.brand} there.")
+    return news + owned
+
+
+def marts_available(ctx: Context, names: tuple[str, ...], what: str) -> bool:
+    """Say which of the marts are missing, or lack columns this page reads (a warehouse
+    published by an older build); True when `what` can be shown."""
+    missing = data.missing_marts(ctx.snap, names)
+    if missing:
+        tables = ", ".join(f"`marts.{name}`" for name in missing)
+        plural = len(missing) > 1
+        st.warning(f"The published warehouse has no {tables} table{'s' if plural else ''} yet (it "
+                   f"was built before {what} were added), so {what} cannot be shown. They appear once "
+                   f"a nightly run publishes {'them' if plural else 'it'}; no restart needed.",
+                   icon=":material/database:")
+        return False
+    lacking = data.missing_columns(ctx.snap, names)
+    if lacking:
+        named = "; ".join(f"`marts.{table}` has no {', '.join(f'`{c}`' for c in columns)}"
+                          for table, columns in lacking.items())
+        st.warning(f"The published warehouse was built by an older version of the {what} marts: "
+                   f"{named}. They appear once a nightly run publishes the current ones.",
+                   icon=":material/database:")
+        return False
+    return True
 
 
 def download(frame: pd.DataFrame, ctx: Context, name: str) -> None:
@@ -243,25 +323,27 @@ def metric(where, label: str, value: str, delta: str | None = None, **kwargs) ->
                  delta_description="vs previous period" if delta is not None else None, **kwargs)
 
 
-def comparison_panels(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """panel_daily() of this period and the one before, on the platforms they compare; no
-    rows (so no changes shown) when there is no comparison."""
-    comparison = ctx.comparison
+def comparison_panels(ctx: Context, scope: data.Scope | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """panel_daily() of this period and the one before, on the platforms they compare (of the
+    sidebar's scope, or another); no rows (so no changes shown) when there is no comparison."""
+    comparison = ctx.comparison if scope is None else ctx.compare(scope)
     if comparison is None:
-        empty = data.panel_daily(ctx.snap, ctx.scope).iloc[0:0]
+        empty = data.panel_daily(ctx.snap, scope or ctx.scope).iloc[0:0]
         return empty, empty
     return data.panel_daily(ctx.snap, comparison.now), data.panel_daily(ctx.snap, comparison.before)
 
 
-def comparison_note(ctx: Context) -> None:
-    """Say what the changes compare with, or why there are none."""
-    comparison = ctx.comparison
+def comparison_note(ctx: Context, scope: data.Scope | None = None) -> None:
+    """Say what the changes compare with, or why there are none (for the sidebar's scope, or
+    another one a section compares on)."""
+    comparison = ctx.comparison if scope is None else ctx.compare(scope)
     before = ctx.scope.previous()
     if comparison is None and not ctx.catalog.covers(before):
         st.caption(f"No changes shown: extraction starts on {fmt.day(ctx.catalog.first_night)}, so "
                    f"the {ctx.scope.days} days before this period are not complete.")
     elif comparison is None:
-        st.caption(f"No changes shown: no selected platform was extracted completely on every night "
+        which = "no selected platform was" if scope is None else f"{_names(ctx, scope.platforms)} was not"
+        st.caption(f"No changes shown: {which} extracted completely on every night "
                    f"of this period and {fmt.period(before.start, before.end)}.")
     elif comparison.left_out:
         kept = ", ".join(ctx.platform_name(p) for p in comparison.now.platforms)

@@ -1,7 +1,9 @@
-"""Facebook Pages connector: our Page's posts, their comments, and the posts tagging the Page.
+"""Facebook Pages connector: our Page's feed (its posts and visitors' posts on it), their
+comments, and the posts tagging the Page.
 
 One accounts shard per night, the Page (`Shard.account` is its id, read with a Page access
-token): `/posts` of the engagement lookback with reactions and comments counted through
+token): `/feed` of the engagement lookback (the Page's own posts and what visitors posted on
+it; `/posts` would leave the visitors out) with reactions and comments counted through
 `.summary(...)`, every post's comments (`filter=stream`: the Page's replies come too, each
 naming its `parent`), then `/tagged`, other people's and Pages' public posts naming ours.
 Graph leaves out what is not there: `shares` while nobody has shared a post, `message` on a
@@ -20,7 +22,7 @@ COMMENT_FIELDS = "id,message,created_time,from{id,name},like_count,comment_count
 
 COMMENTS = Edge("facebook.post.comments", "comments", "post_id", COMMENT_FIELDS,
                 "pages_read_user_content", extra=(("filter", "stream"),))
-POSTS = Edge("facebook.page.posts", "posts", "page_id", POST_FIELDS, "pages_read_engagement",
+POSTS = Edge("facebook.page.posts", "feed", "page_id", POST_FIELDS, "pages_read_engagement",
              window=True, child=COMMENTS, child_count=("comments", "summary", "total_count"))
 TAGGED = Edge("facebook.page.tagged", "tagged", "page_id", POST_FIELDS, "pages_read_user_content",
               window=True)

@@ -4,7 +4,7 @@ A shard is one account of ours (`Shard.account`: the Page id or the Instagram us
 read as a list of phases, each one edge of the account paged to its end; the first phase
 also reads the comments of every item it lists (unless the item's count says it has none):
 
-    facebook:  /{page}/posts (since/until) [-> /{post}/comments] -> /{page}/tagged (since/until)
+    facebook:  /{page}/feed (since/until) [-> /{post}/comments] -> /{page}/tagged (since/until)
     instagram: /{user}/media (since/until) [-> /{media}/comments] -> /{user}/tags
 
 The shard's window is the engagement lookback, so every night re-reads the recent posts and
@@ -34,7 +34,7 @@ give percentages of the app's and the account's hourly allowance: once one reach
 connector pauses before its next request (the BUC estimate if it gives one, else 60 s)
 rather than run into the throttle.
 
-Cursor (the state after a page): {"phase": "posts", "page": {"after": "..."},
+Cursor (the state after a page): {"phase": "feed", "page": {"after": "..."},
 "parents": [post ids whose comments are still to read], "child_page": {"after": "..."},
 "exhausted": true (the phase's edge has no page left)}. `page`/`child_page` hold the
 query parameters `next` changed (the cursor), never the token or the proof.

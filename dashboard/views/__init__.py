@@ -42,6 +42,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "Overview", "", ":material/dashboard:"),
     PageSpec("share_of_voice", "Share of voice", "share_of_voice", ":material/campaign:"),
+    PageSpec("news", "News", "news", ":material/newspaper:"),
     PageSpec("sentiment", "Sentiment", "sentiment", ":material/mood:"),
     PageSpec("engagement", "Engagement", "engagement", ":material/favorite:"),
     PageSpec("campaigns", "Campaigns", "campaigns", ":material/rocket_launch:"),

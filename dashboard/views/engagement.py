@@ -91,10 +91,11 @@ def _heatmap(ctx: Context, cells: pd.DataFrame) -> None:
 def render(ctx: Context) -> None:
     posts = data.post_engagement(ctx.snap, ctx.scope)
     st.caption(f"Posts by {ctx.brand}'s own accounts published in the period (replies left out).")
+    explained = shell.note_no_owned_posts(ctx)
     if posts.empty:
         st.info(f"No posts by {ctx.brand}'s accounts in this period.", icon=":material/info:")
     else:
-        shell.note_missing_platforms(ctx, posts.platform, "posts")
+        shell.note_missing_platforms(ctx, posts.platform, "posts", explained)
         _headline(ctx, posts)
         by_platform, by_type = st.columns(2, gap="large")
         with by_platform:

@@ -1,8 +1,11 @@
-"""Overview: the brand's headline KPIs against the previous period of the same length, and the
-data-health panel that says whether the published night passed every quality check and which
-platforms came in partial, so a reader knows how far to trust the figures beside it."""
+"""Overview: the brand's headline KPIs against the previous period of the same length, its news
+coverage (articles, news share of voice, news-spike days), and the data-health panel that says
+whether the published night passed every quality check and which platforms came in partial, so
+a reader knows how far to trust the figures beside it."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import altair as alt
 import pandas as pd
@@ -28,6 +31,42 @@ def _kpis(ctx: Context) -> None:
                  fmt.point_change(same.mention_sov, before.mention_sov),
                  help="The brand's mentions / all mentions of the competitor panel.")
     shell.comparison_note(ctx)
+    shell.note_panel_reach(ctx)
+
+
+def _spike_days(spikes: pd.DataFrame) -> str:
+    if spikes.empty:
+        return "No news spike in this period."
+    days = ", ".join(f"{fmt.day(pd.Timestamp(r.date_day).date())} ({fmt.count(r.mentions)} articles)"
+                     for r in spikes.itertuples())
+    return f"News spike{'s' if len(spikes) > 1 else ''}: {days}."
+
+
+def _news(ctx: Context) -> None:
+    """Articles about the brand against the previous period, its share of the panel's articles,
+    and the days the alert mart flagged a news spike."""
+    if not set(data.NEWS_PLATFORMS) & set(ctx.catalog.platforms.platform):
+        return  # a warehouse built before news was read
+    st.subheader("News coverage")
+    news = shell.selected(ctx, data.NEWS_PLATFORMS)
+    if not news:
+        st.caption("News is not selected in the sidebar.")
+        return
+    scope, brand = replace(ctx.scope, platforms=news, all_platforms=False), ctx.scope.brand_id
+    now = metrics.brand_totals(data.panel_daily(ctx.snap, scope), brand)
+    same, before = (metrics.brand_totals(p, brand) for p in shell.comparison_panels(ctx, scope))
+    alerts = data.sentiment_alerts(ctx.snap, scope)
+    spikes = alerts[alerts.alert_kind == "news_spike"]
+    cols = st.columns(3)
+    shell.metric(cols[0], "News articles", fmt.count(now.mentions),
+                 fmt.change(same.mentions, before.mentions),
+                 help="Articles naming the brand, from the configured feeds and GDELT's search.")
+    shell.metric(cols[1], "News share of voice", fmt.percent(now.mention_sov),
+                 fmt.point_change(same.mention_sov, before.mention_sov),
+                 help="The brand's articles / all articles about the competitor panel.")
+    shell.metric(cols[2], "News spike days", fmt.count(spikes.date_day.nunique()),
+                 help="Days with far more articles than the weeks before (the sentiment-alert mart).")
+    st.caption(f"{_spike_days(spikes)} Every article with its outlet and tone: the News page.")
 
 
 def _gate(ctx: Context) -> None:
@@ -96,6 +135,7 @@ def render(ctx: Context) -> None:
     with left:
         st.subheader(f"{ctx.brand} at a glance")
         _kpis(ctx)
+        _news(ctx)
         st.subheader("Mentions per day")
         _daily_mentions(ctx)
     with right:

@@ -71,29 +71,6 @@ def _location_scale(names: list[str]) -> alt.Scale:
     return alt.Scale(domain=names, range=[shell.PALETTE[i % len(shell.PALETTE)] for i in range(len(names))])
 
 
-def _unavailable(ctx: Context, names: tuple[str, ...], what: str) -> bool:
-    """Say which of the marts are missing, or lack columns this page reads (a warehouse
-    published by an older build); True when `what` can be shown."""
-    missing = data.missing_marts(ctx.snap, names)
-    if missing:
-        tables = ", ".join(f"`marts.{name}`" for name in missing)
-        plural = len(missing) > 1
-        st.warning(f"The published warehouse has no {tables} table{'s' if plural else ''} yet (it "
-                   f"was built before {what} were added), so {what} cannot be shown. They appear once "
-                   f"a nightly run publishes {'them' if plural else 'it'}; no restart needed.",
-                   icon=":material/database:")
-        return False
-    lacking = data.missing_columns(ctx.snap, names)
-    if lacking:
-        named = "; ".join(f"`marts.{table}` has no {', '.join(f'`{c}`' for c in columns)}"
-                          for table, columns in lacking.items())
-        st.warning(f"The published warehouse was built by an older version of the {what} marts: "
-                   f"{named}. They appear once a nightly run publishes the current ones.",
-                   icon=":material/database:")
-        return False
-    return True
-
-
 # -- reviews -------------------------------------------------------------------------------------
 
 
@@ -302,7 +279,7 @@ def _no_reviewed_locations(ctx: Context, locations: pd.DataFrame) -> None:
 
 
 def _reviews(ctx: Context) -> None:
-    if not _unavailable(ctx, data.REVIEW_MARTS, "reviews"):
+    if not shell.marts_available(ctx, data.REVIEW_MARTS, "reviews"):
         return
     locations = data.review_locations(ctx.snap, ctx.scope)
     reviewed = locations[locations.gbp_location.notna()]
@@ -348,7 +325,7 @@ def _measure_order(measures: pd.DataFrame) -> list[str]:
 
 
 def _hcahps(ctx: Context) -> None:
-    if not _unavailable(ctx, (data.HCAHPS_MART,), "HCAHPS benchmarks"):
+    if not shell.marts_available(ctx, (data.HCAHPS_MART,), "HCAHPS benchmarks"):
         return
     bench = data.hcahps_benchmarks(ctx.snap)
     if bench.empty:

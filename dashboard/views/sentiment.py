@@ -1,6 +1,6 @@
 """Sentiment: the brand's daily net sentiment with the days the alert mart flagged (a drop, a
-rise or a spike of negative mentions against the trailing baseline), the mention mix behind
-it, and how the competitors compare over the same period."""
+rise or a spike of negative mentions against the trailing baseline, or a spike of news
+articles), the mention mix behind it, and how the competitors compare over the same period."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ import streamlit as st
 
 from dashboard import data, metrics, shell
 from dashboard import format as fmt
-from dashboard.shell import Context
+from dashboard.shell import ALERT_LABELS, Context
 
-ALERT_LABELS = {"net_sentiment_drop": "Net sentiment drop", "net_sentiment_rise": "Net sentiment rise",
-                "negative_volume_spike": "Negative-volume spike"}
 NET_SENTIMENT = st.column_config.NumberColumn("Net sentiment", format="%+.2f")
 
 

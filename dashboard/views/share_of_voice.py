@@ -55,6 +55,7 @@ def render(ctx: Context) -> None:
         st.info("No mentions of the competitor panel in this period.", icon=":material/info:")
         return
     shell.note_missing_platforms(ctx, data.platform_mentions(ctx.snap, ctx.scope).platform, "mentions")
+    shell.note_panel_reach(ctx)
     st.subheader(f"Share of voice by {BASIS_LABELS[ctx.basis].lower()}, whole period")
     _period_shares(ctx, panel)
     st.subheader("Over time")

@@ -1,11 +1,11 @@
 """raw__facebook_posts: one row per post in the night's current Facebook pages of our Page:
-its own posts (/posts, filtered on the shard's window by since/until) and posts by others
-that tag it (/tagged, no time filter: only "not after the fetch").
+its feed (/feed: its own posts and visitors' posts on it, filtered on the shard's window by
+since/until) and posts by others that tag it (/tagged, also filtered by since/until).
 
-Contract: ids `<page id>_<post id>`; created_time present; the reactions and comments
-summaries present (they come only when the request asks `.summary(true)`: a missing one
-means the fields lost their modifier and engagement would read as zero); counts
-non-negative; our own posts carry `from`.
+Contract: ids `<page or author id>_<post id>`; created_time present; the reactions and
+comments summaries present (they come only when the request asks `.summary(true)`: a missing
+one means the fields lost their modifier and engagement would read as zero); counts
+non-negative. (`from` is absent on a person's post, whichever edge it came from.)
 """
 
 from __future__ import annotations
@@ -32,14 +32,13 @@ def items(endpoint: str, body: Any) -> list[Any]:
 
 def rows(endpoint: str, body: Any, page: PageContext) -> list[dict[str, Any]]:
     tagged = endpoint == "facebook.page.tagged"
-    window = c.fetched_window(page) if tagged else c.shard_window(page)
+    window = c.shard_window(page)
     return [{
         "post_id": as_str(dig(post, "id")),
         "published_at": iso_utc(dig(post, "created_time")),
         "has_text": has_text(dig(post, "message")),
         "is_tagged": tagged,
-        # a user's post that tags the Page comes without `from`; our own posts never do
-        "has_author": tagged or as_str(dig(post, "from", "id")) is not None,
+        "has_author": as_str(dig(post, "from", "id")) is not None,
         "reaction_count": as_int(dig(post, "reactions", "summary", "total_count")),
         "comment_count": as_int(dig(post, "comments", "summary", "total_count")),
         "share_count": as_int(dig(post, "shares", "count")),  # absent when 0
@@ -56,7 +55,6 @@ def expectations(config: LoadedConfig) -> list:
     return [
         *c.not_null("post_id", "published_at", "reaction_count", "comment_count"),
         c.matches("post_id", r"^[0-9]+_[0-9]+$"),
-        *c.all_true("has_author"),
         *c.inside_window(),
         *c.non_negative("reaction_count", "comment_count", "share_count"),
         c.volume_band(),

@@ -217,7 +217,7 @@ class MetaWorld:
 
     def posts(self, kind: str, since_ms: int | None, until_ms: int | None, now_ms: int) -> list[Post]:
         """kind's posts published in [since, until) by now, newest first. Kinds: fb_posts,
-        fb_tagged, ig_media, ig_tags."""
+        fb_visitor (people's posts on our Page), fb_tagged, ig_media, ig_tags."""
         lo = max(START_MS, since_ms if since_ms is not None else START_MS)
         hi = min(now_ms + 1, until_ms if until_ms is not None else now_ms + 1)
         found = [p for day in range(hi // DAY_MS, lo // DAY_MS - 1, -1) for p in self.day(kind, day)
@@ -363,6 +363,20 @@ class MetaWorld:
                               (), rng.randrange(0, 12)))
         return posts
 
+    def _fb_visitor(self, rng: random.Random, day: int) -> list[Post]:
+        """People's posts on our Page's wall: in its feed, never in /posts; no `from` (Graph
+        names a person only to themselves)."""
+        posts = []
+        for slot, ms in enumerate(self._times(rng, day, (0, 0, 0, 1, 1, 2), (6, 23))):
+            num = self._id("124", day, slot, "fb-visitor")
+            author = self.person("facebook", rng.randrange(2000))
+            text = rng.choice(VISITOR_POSTS).format(org=self.org)
+            reactions = int(rng.lognormvariate(1.5, 0.8)) + 1
+            posts.append(Post(f"{self.page_id}_{num}", ms << 8 | slot, ms, text, "mobile_status_update",
+                              None, author, reactions, 0, rng.uniform(2, 24), (), False,
+                              f"https://www.facebook.com/{self.page_id}/posts/{num}", (), 0))
+        return posts
+
     def _ig_media(self, rng: random.Random, day: int) -> list[Post]:
         posts = []
         for slot, ms in enumerate(self._times(rng, day, (1, 1, 1, 2), (8, 20))):
@@ -434,7 +448,7 @@ class MetaWorld:
 
 
 DRAW: dict[str, Callable[[MetaWorld, random.Random, int], list[Post]]] = {
-    "fb_posts": MetaWorld._fb_posts, "fb_tagged": MetaWorld._fb_tagged,
+    "fb_posts": MetaWorld._fb_posts, "fb_visitor": MetaWorld._fb_visitor, "fb_tagged": MetaWorld._fb_tagged,
     "ig_media": MetaWorld._ig_media, "ig_tags": MetaWorld._ig_tags,
 }
 

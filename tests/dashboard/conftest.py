@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from carepulse.publish import publish, record_gate
 from dashboard.views import PAGES, PageSpec
 from tests.conftest import ROOT
+from tests.dashboard import news_world as news_world_rows
 from tests.dashboard import reviews_world as reviews_world_marts
 from tests.dashboard.oracle import Oracle, Period
 
@@ -59,6 +60,11 @@ def frame(at: AppTest, name: str):
     found = [block.dataframe[0].value for block in at.container if block.key in keys]
     assert found, f"no table or chart data named {name!r}: {[block.key for block in at.container]}"
     return found[0]
+
+
+def news_day(at: AppTest):
+    """The News page's day picker (its key names the period and the default day)."""
+    return next(d for d in at.date_input if (d.key or "").startswith("news_day"))
 
 
 def texts(at: AppTest) -> str:
@@ -169,5 +175,46 @@ def reviews_oracle(reviews_world) -> Oracle:
 def editable_reviews(reviews_world, tmp_path, monkeypatch) -> EditableWorld:
     """An editable copy of the reviews world (to take tables away or empty them)."""
     copy = EditableWorld(reviews_world.home, tmp_path / "home")
+    monkeypatch.setenv("CAREPULSE_HOME", str(copy.home))
+    return copy
+
+
+# -- the news page's world: the reviews world with hand-made news rows ---------------------------
+
+ALERT_SETTINGS = ("alert_baseline_days", "alert_k_sigma", "alert_min_mentions", "alert_min_baseline_days",
+                  "news_spike_baseline_days", "news_spike_min_articles")
+
+
+@pytest.fixture(scope="session")
+def news_world(reviews_world, tmp_path_factory) -> EditableWorld:
+    """A copy of the reviews world (so every page has data) whose news rows are replaced by
+    tests/dashboard/news_world.py's, consistently across the marts the dashboard reads (read-only
+    for tests, like `world`)."""
+    copy = EditableWorld(reviews_world.home, tmp_path_factory.mktemp("news") / "home")
+    oracle = copy.oracle
+    settings = dict(zip(ALERT_SETTINGS, oracle.rows(
+        f"select {', '.join(ALERT_SETTINGS)} from marts.fct_sentiment_alerts_daily limit 1")[0], strict=True))
+    newest = oracle.one("select max(night) from marts.fct_data_health_nightly")
+    version = oracle.one("select max(panel_version) from marts.dim_brands")
+    rows = news_world_rows.build(newest, oracle.panel(), version, settings)
+    copy.publish("run-news", *rows.statements, frames=rows.frames)
+    return copy
+
+
+@pytest.fixture
+def news_app(news_world, monkeypatch) -> Callable[..., AppTest]:
+    monkeypatch.setenv("CAREPULSE_HOME", str(news_world.home))
+    return open_app
+
+
+@pytest.fixture
+def news_oracle(news_world) -> Oracle:
+    return news_world.oracle
+
+
+@pytest.fixture
+def editable_news(news_world, tmp_path, monkeypatch) -> EditableWorld:
+    """An editable copy of the news world (to take tables or rows away)."""
+    copy = EditableWorld(news_world.home, tmp_path / "home")
     monkeypatch.setenv("CAREPULSE_HOME", str(copy.home))
     return copy

@@ -17,6 +17,8 @@ import duckdb
 from carepulse import sources
 from dashboard import format as fmt
 
+NEWS = [name for name, source in sources.SOURCES.items() if source.reach == "news"]
+
 
 @dataclass(frozen=True)
 class Period:
@@ -94,11 +96,13 @@ class Oracle:
         total = sum(value for _, value in rows)
         return {brand: value / total for brand, value in rows} if total else {}
 
-    def alert_days(self, period: Period, brand: str, platform: str = "all") -> int:
+    def alert_days(self, period: Period, brand: str) -> int:
+        """Days of the brand's cross-platform alerts and of its news spikes (which the alert
+        mart judges on the news platform's row only)."""
         return self.one("select count(distinct date_day) from marts.fct_sentiment_alerts_daily "
-                        "where brand_id = $brand and platform = $platform and is_alert "
-                        "and date_day between $start and $end", brand=brand, platform=platform,
-                        **period.params)
+                        "where brand_id = $brand and is_alert and date_day between $start and $end "
+                        "and (platform = 'all' or (platform in (select unnest($news)) "
+                        "and alert_kind = 'news_spike'))", brand=brand, news=NEWS, **period.params)
 
     # -- engagement ------------------------------------------------------------------------------
 
@@ -119,11 +123,14 @@ class Oracle:
         return getattr(self, f"_headline_{page}")(period, brand)
 
     def _headline_overview(self, period: Period, brand: str) -> dict[str, str]:
-        mine = self.brand_mentions(period, brand)
+        mine, news = self.brand_mentions(period, brand), self.news_figures(period, brand)
         return {"Mentions": fmt.count(mine["mentions"]),
                 "Engagements on mentions": fmt.count(mine["engagements"]),
                 "Net sentiment": fmt.signed(mine["net_sentiment"]),
-                "Share of voice (mentions)": fmt.percent(self.shares(period).get(brand))}
+                "Share of voice (mentions)": fmt.percent(self.shares(period).get(brand)),
+                "News articles": fmt.count(news["articles"]),
+                "News share of voice": fmt.percent(news["share"]),
+                "News spike days": fmt.count(news["spike_days"])}
 
     def _headline_share_of_voice(self, period: Period, brand: str) -> dict[str, str]:
         shares = self.shares(period)
@@ -200,3 +207,36 @@ class Oracle:
                 "Median time to reply": fmt.hours(mine["median"]),
                 "Answered within 7 days": fmt.percent(mine["within"]),
                 "Negative, unanswered": fmt.count(mine["unanswered_negative"])}
+
+    # -- news (articles from fct_mentions row by row; outlets and credibility from the article mart)
+
+    def news_counts(self, period: Period) -> dict[tuple[str, object], int]:
+        """(brand_id, day) -> the panel brand's articles that day."""
+        return {(brand, day): n for brand, day, n in self.rows(
+            "select m.brand_id, m.mention_date, count(*) from marts.fct_mentions m "
+            "join marts.dim_brands b on b.brand_id = m.brand_id and b.is_panel_member "
+            "where m.platform in (select unnest($news)) and m.mention_date between $start and $end "
+            "group by all", news=NEWS, **period.params)}
+
+    def news_figures(self, period: Period, brand: str) -> dict:
+        counts = self.news_counts(period)
+        articles = sum(n for (b, _), n in counts.items() if b == brand)
+        total = sum(counts.values())
+        outlets, low = self.rows(
+            "select count(distinct outlet), count(distinct post_key) filter "
+            "(where source_credibility = 'low_credibility') from marts.fct_news_articles "
+            "where brand_id = $brand and mention_date between $start and $end",
+            brand=brand, **period.params)[0]
+        spikes = self.one(
+            "select count(distinct date_day) from marts.fct_sentiment_alerts_daily where brand_id = $brand "
+            "and platform in (select unnest($news)) and is_alert and alert_kind = 'news_spike' "
+            "and date_day between $start and $end", brand=brand, news=NEWS, **period.params)
+        return {"articles": articles, "share": articles / total if total else None, "outlets": outlets,
+                "low_credibility": low, "spike_days": spikes}
+
+    def _headline_news(self, period: Period, brand: str) -> dict[str, str]:
+        news = self.news_figures(period, brand)
+        return {"Articles": fmt.count(news["articles"]), "News share of voice": fmt.percent(news["share"]),
+                "Outlets": fmt.count(news["outlets"]),
+                "Low-credibility articles": fmt.count(news["low_credibility"]),
+                "News spike days": fmt.count(news["spike_days"])}

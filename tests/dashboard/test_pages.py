@@ -4,13 +4,14 @@ warehouse's own figures (worked out independently by the oracle) for the sidebar
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 import pandas as pd
 import pytest
 
 from dashboard import format as fmt
 from dashboard.views import PAGES
-from tests.dashboard.conftest import frame, metrics_of, page, texts
+from tests.dashboard.conftest import frame, metrics_of, news_day, page, texts
 from tests.dashboard.oracle import Period
 
 pytestmark = pytest.mark.slow  # needs the published_world fixture (one pipeline run per session)
@@ -27,8 +28,9 @@ def test_sidebar_defaults_to_the_last_7_days_and_the_organisation(app, oracle):
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.module)
 def test_page_headline_figures_match_the_warehouse(request, spec):
-    # the reviews page reads marts the pipeline does not build yet: its world adds them
-    world = "reviews_" if spec.module == "reviews" else ""
+    # the reviews page reads marts the pipeline does not build yet: its world adds them; the news
+    # page's world has hand-made articles with every case (tests/dashboard/news_world.py)
+    world = {"reviews": "reviews_", "news": "news_"}.get(spec.module, "")
     app, oracle = request.getfixturevalue(f"{world}app"), request.getfixturevalue(f"{world}oracle")
     at = app(spec)
     period, brand = oracle.default_period(), oracle.organisation()
@@ -383,3 +385,133 @@ def test_reviews_page_on_the_pipeline_s_own_marts(app, oracle):
     elif oracle.one("select count(*) from marts.fct_reviews"):
         expected = oracle.headline("reviews", oracle.default_period(), oracle.organisation())
         assert {label: metrics_of(at).get(label) for label in expected} == expected
+
+
+
+# -- news (on the news world: tests/dashboard/news_world.py) -------------------------------------
+
+CREDIBILITY = {"low_credibility": "⚠ low credibility", "authoritative": "authoritative",
+               "fact_checker": "fact-checker", "unknown": "not listed"}
+MATCHES = {"alias": "brand named in the text", "query": "GDELT full-text search"}
+
+
+class Article(NamedTuple):
+    brand: str
+    headline: str
+    outlet: str
+    domain: str
+    credibility: str
+    lang: str
+    tone: float | None
+    label: str
+    compound: float
+    matched: str
+    url: str
+    undated: bool
+
+
+def _articles_of(oracle, day, brands=None) -> list[Article]:
+    return [Article(*row) for row in oracle.rows(
+        "select b.brand_name, a.headline, a.outlet, a.source_domain, a.source_credibility, a.lang, "
+        "a.gdelt_tone, a.adjusted_label, a.adjusted_compound::double, a.matched_on, a.article_url, a.undated "
+        "from marts.fct_news_articles a join marts.dim_brands b using (brand_id) "
+        "where a.mention_date = $d and b.is_panel_member "
+        "and ($brands is null or list_contains($brands, a.brand_id))", d=day, brands=brands)]
+
+
+def _listed(table) -> list[tuple[str, str]]:
+    return sorted(zip(table.Brand, table.Link, strict=True))
+
+
+def test_news_lists_the_newest_day_s_articles_with_outlet_credibility_and_both_tones(news_app, news_oracle):
+    at = news_app(page("news"))
+    oracle, newest = news_oracle, news_oracle.default_period().end
+    assert news_day(at).value == newest  # the latest night with articles
+    table = frame(at, "news_articles")
+    expected = _articles_of(oracle, newest)
+    assert _listed(table) == sorted((a.brand, a.url) for a in expected)
+    rows = table.set_index(["Brand", "Link"])
+    for a in expected:
+        row = rows.loc[(a.brand, a.url)]
+        assert (row["Headline (redacted)"], row.Outlet, row.Domain, row.Credibility, row.Language,
+                row["VADER label"], row["Matched on"], row.Undated) == (
+            a.headline, a.outlet, a.domain, CREDIBILITY[a.credibility], a.lang, a.label, MATCHES[a.matched],
+            a.undated)
+        assert row["VADER compound"] == pytest.approx(a.compound)
+        assert pd.isna(row["GDELT tone bin"]) if a.tone is None else row["GDELT tone bin"] == a.tone
+    # the world's cases, each on the newest night: every one of them is listed
+    assert {"low_credibility", "authoritative"} <= {a.credibility for a in expected}
+    assert any(a.tone is None for a in expected) and any(a.matched == "query" for a in expected)
+    assert any(a.undated for a in expected) and any(a.lang != "en" for a in expected)
+    assert (table.groupby("Link").Brand.nunique() > 1).any()  # one article, listed under both brands
+    warning = " ".join(w.value for w in at.warning)
+    low = {a.domain for a in expected if a.credibility == "low_credibility"}
+    assert all(fmt.text(domain) in warning for domain in low)
+
+
+def test_news_per_day_counts_every_brand_and_marks_the_spikes(news_app, news_oracle):
+    at = news_app(page("news"))
+    oracle, period = news_oracle, news_oracle.default_period()
+    daily = frame(at, "news_daily")
+    names = dict(oracle.panel())
+    counts = oracle.news_counts(period)
+    assert len(daily) == len(names) * period_days(period)
+    assert {(r.Brand, r.Day.date()): r.Articles for r in daily.itertuples()} == {
+        (name, period.start + timedelta(days=n)): counts.get((brand, period.start + timedelta(days=n)), 0)
+        for brand, name in names.items() for n in range(period_days(period))}
+    spikes = oracle.rows(
+        "select b.brand_name, a.date_day from marts.fct_sentiment_alerts_daily a join marts.dim_brands b "
+        "using (brand_id) where a.platform = 'news' and a.is_alert and a.alert_kind = 'news_spike' "
+        "and a.date_day between $start and $end", **period.params)
+    assert len(spikes) == 2  # the organisation's and a competitor's
+    marked = daily[daily.Alert != ""]
+    assert sorted(zip(marked.Brand, marked.Day.dt.date, strict=True)) == sorted(spikes)
+    assert (marked.Alert == "News spike").all()
+    quiet = daily.groupby(daily.Day.dt.date).Articles.sum()
+    assert (quiet == 0).any(), "the news world has a day in the period without any article"
+
+
+def test_news_follows_the_brand_filter_and_the_chosen_day(news_app, news_oracle):
+    oracle, period = news_oracle, news_oracle.default_period()
+    competitor = next(b for b, _ in oracle.panel() if b != oracle.organisation())
+    at = news_app(page("news"))
+    at.multiselect(key="news_brands").set_value([competitor]).run()
+    table = frame(at, "news_articles")
+    expected = _articles_of(oracle, period.end, [competitor])
+    assert _listed(table) == sorted((a.brand, a.url) for a in expected)
+    assert set(frame(at, "news_daily").Brand) == {oracle.brand_name(competitor)}
+    earlier = period.end - timedelta(days=1)
+    at.multiselect(key="news_brands").set_value([b for b, _ in oracle.panel()]).run()
+    news_day(at).set_value(earlier).run()
+    assert not at.exception
+    listed = _listed(frame(at, "news_articles"))
+    assert listed == sorted((a.brand, a.url) for a in _articles_of(oracle, earlier))
+
+
+def test_news_coverage_compares_with_the_night_before_on_overview_and_news_page(news_app, news_oracle):
+    oracle, brand = news_oracle, news_oracle.organisation()
+    last = oracle.one("select max(night) from marts.fct_data_health_nightly")
+    at = news_app(page("overview"), period=Period(last, last))
+    now, before = (oracle.news_figures(Period(d, d), brand) for d in (last, last - timedelta(days=1)))
+    shown = {m.label: m for m in at.metric}
+    assert shown["News articles"].value == fmt.count(now["articles"])
+    assert shown["News articles"].delta == fmt.change(now["articles"], before["articles"])
+    assert shown["News share of voice"].delta == fmt.point_change(now["share"], before["share"])
+    page_shown = {m.label: m for m in news_app(page("news"), period=Period(last, last)).metric}
+    assert (page_shown["Articles"].value, page_shown["Articles"].delta) == (
+        shown["News articles"].value, shown["News articles"].delta)
+    assert page_shown["News share of voice"].delta == shown["News share of voice"].delta
+    at = news_app(page("overview"), period=Period(last - timedelta(days=1), last))
+    spike = oracle.rows("select date_day, mentions from marts.fct_sentiment_alerts_daily where brand_id = $b "
+                        "and platform = 'news' and alert_kind = 'news_spike'", b=brand)
+    assert len(spike) == 1 and metrics_of(at)["News spike days"] == "1"
+    assert f"News spike: {fmt.day(spike[0][0])} ({spike[0][1]} articles)" in texts(at)
+
+
+def test_a_news_spike_is_a_sentiment_alert_with_every_platform_selected(news_app, news_oracle):
+    at = news_app(page("sentiment"))
+    alerts = frame(at, "sentiment_alerts")
+    spikes = alerts[alerts.Alert == "News spike"]
+    assert len(spikes) == 1 and spikes.Platform.tolist() == ["News"]
+    daily = frame(at, "sentiment_daily")
+    assert "News spike" in daily.set_index(daily.Day.dt.date).Alert[spikes.Day.iloc[0]]

@@ -11,7 +11,7 @@ import pytest
 from carepulse import sources
 from dashboard import format as fmt
 from dashboard.views import PAGES
-from tests.dashboard.conftest import frame, metrics_of, open_app, page, texts
+from tests.dashboard.conftest import frame, metrics_of, news_day, open_app, page, texts
 from tests.dashboard.oracle import Period
 
 
@@ -82,7 +82,8 @@ def test_no_platform_selected_asks_for_one(app):
 
 @pytest.mark.slow
 def test_a_platform_without_posts_in_the_period_is_named(app, oracle):
-    """Pick a platform and a single day on which the brand's accounts published nothing there."""
+    """Pick a platform and a single day on which the brand's accounts published nothing there (news
+    has no accounts: the page says so apart)."""
     brand = oracle.organisation()
     found = oracle.rows(
         "select d.date_day, p.platform from marts.dim_dates d cross join marts.dim_platforms p "
@@ -92,7 +93,8 @@ def test_a_platform_without_posts_in_the_period_is_named(app, oracle):
         "  and e.platform = p.platform and e.published_date = d.date_day and e.entity_type = 'post') "
         "and exists (select 1 from marts.fct_post_engagement_daily e where e.brand_id = $b "
         "  and e.platform <> p.platform and e.published_date = d.date_day and e.entity_type = 'post') "
-        "order by 1 desc, 2 limit 1", b=brand, social=list(sources.SOCIAL), **oracle.default_period().params)
+        "order by 1 desc, 2 limit 1", b=brand, social=list(sources.ACCOUNTS),
+        **oracle.default_period().params)
     assert found, "the published world should have a day some platform has no owned post on"
     day, platform = found[0]
     others = [p for p in oracle.platform_names() if p != platform]
@@ -136,7 +138,8 @@ def test_changes_compare_only_platforms_complete_on_every_night_of_both_periods(
     assert mentions.delta == fmt.change(now["mentions"], before["mentions"])
     everything_before = oracle.brand_mentions(Period(first, first), brand)
     assert mentions.delta != fmt.change(shown["mentions"], everything_before["mentions"])
-    assert "compare Bluesky, Mastodon, Reddit, YouTube only: X not extracted completely" in texts(at)
+    kept = ", ".join(oracle.platform_names()[p] for p in sorted(others))
+    assert f"compare {kept} only: X not extracted completely" in texts(at)
 
 
 def test_no_change_is_shown_when_no_platform_was_complete_on_both_sides(editable):
@@ -244,3 +247,73 @@ def test_a_day_without_reviews_still_lists_the_waiting_negative_reviews(editable
     waiting = frame(at, "reviews_unanswered_negative")
     assert len(waiting) and (waiting.Status == "waiting, written before the period").all()
     assert "No review with stars in this period." in texts(at)
+
+
+
+# -- news and the platforms that are not read alike ---------------------------------------------
+
+
+@pytest.mark.slow
+def test_news_page_in_a_warehouse_older_than_the_news_mart_names_it(editable):
+    editable.publish("run-before-news", "drop table marts.fct_news_articles")
+    at = open_app(page("news"))
+    shown = texts(at)
+    assert "`marts.fct_news_articles`" in shown and "built before news articles were added" in shown
+    assert not at.metric and not at.dataframe
+    at.switch_page(page("overview").script).run()  # the overview's news coverage reads other marts
+    assert not at.exception and "News articles" in metrics_of(at)
+
+
+@pytest.mark.slow
+def test_news_page_names_the_columns_an_older_build_of_the_mart_lacks(editable):
+    editable.publish("run-old-news", "alter table marts.fct_news_articles drop column gdelt_tone")
+    at = open_app(page("news"))
+    assert "`marts.fct_news_articles` has no `gdelt_tone`" in texts(at)
+    assert not at.metric
+
+
+@pytest.mark.slow
+def test_news_page_says_when_no_article_was_read_yet(editable):
+    editable.publish("run-no-news", "delete from marts.fct_news_articles")
+    at = open_app(page("news"))
+    assert "No news articles in the warehouse yet" in texts(at)
+    assert not at.metric and not at.dataframe
+
+
+@pytest.mark.slow
+def test_news_page_on_a_day_and_in_a_period_without_articles(news_app, news_oracle):
+    oracle, period = news_oracle, news_oracle.default_period()
+    days = [period.end - timedelta(days=n) for n in range((period.end - period.start).days + 1)]
+    quiet = next(day for day in days if not any(d == day for _, d in oracle.news_counts(period)))
+    at = news_app(page("news"))
+    news_day(at).set_value(quiet).run()
+    assert f"No articles about the chosen brands on {fmt.day(quiet)}" in texts(at)
+    assert f"with articles about them: {fmt.day(period.end)}" in texts(at)
+    assert len(frame(at, "news_daily"))  # the period's chart stays
+    at = news_app(page("news"), period=Period(quiet, quiet))
+    assert f"No articles about the panel in this period; the newest is from {fmt.day(period.end)}" in (
+        texts(at))
+    assert metrics_of(at)["Articles"] == "0" and metrics_of(at)["News share of voice"] == "–"
+
+
+@pytest.mark.slow
+def test_news_page_ignores_the_platform_filter_and_the_overview_follows_it(news_app, news_oracle):
+    others = [p for p in news_oracle.platform_names() if p != "news"]
+    at = news_app(page("news"), platforms=others)
+    assert metrics_of(at) == news_oracle.headline("news", news_oracle.default_period(),
+                                                  news_oracle.organisation())
+    at = news_app(page("overview"), platforms=others)
+    assert "News is not selected in the sidebar." in texts(at) and "News articles" not in metrics_of(at)
+
+
+@pytest.mark.slow
+def test_engagement_says_why_news_and_meta_have_no_posts_of_the_brand(app, oracle):
+    at = app(page("engagement"), platforms=["news"])
+    shown = texts(at)
+    assert "News left out here: articles are written by outlets" in shown
+    assert "No posts by" in shown and "No hour-of-week data" in shown and "No posts from News" not in shown
+    competitor = next(b for b, _ in oracle.panel() if b != oracle.organisation())
+    at = app(page("engagement"), brand=competitor)
+    shown = texts(at)
+    assert "Facebook and Instagram: only the organisation's own Page and account are read" in shown
+    assert "No posts from Facebook" not in shown

@@ -92,6 +92,8 @@ FB = {
                 author=PAGE,
             ),
             fb_post("2", N1, 12, None, reactions=3, comments=0, author=PAGE),
+            # a person's post on the Page's feed: no `from`
+            fb_post("8", N1, 16, "Three hours in the waiting room and still no doctor", reactions=1, comments=0),
         ],
         "tagged": [
             fb_post(
@@ -475,6 +477,7 @@ def test_tagged_posts_and_media_are_mentions_of_us(built):
     )
     assert got[f"facebook:post:{PAGE_ID}_7"]["brand_id"] == "lakemont"
     assert got["instagram:media:1809"]["matched_on"] == "handle"
+    assert got[f"facebook:post:{PAGE_ID}_8"]["matched_on"] == "handle"  # a visitor's post on our feed
     assert f"facebook:post:{PAGE_ID}_1" not in got  # our own post is not a mention of us
 
 

@@ -124,12 +124,13 @@ def night_flow() -> list[httpx.Response]:
 # -- a night, recorded ------------------------------------------------------------------------
 
 
-def test_posts_then_each_posts_comments_then_tagged():
+def test_feed_then_each_posts_comments_then_tagged():
     r = rig(*night_flow())
     pages = r.pages()
     v = "/v26.0"
-    assert r.paths() == [f"{v}/{PAGE_ID}/posts", f"{v}/{POST_A}/comments", f"{v}/{POST_A}/comments",
-                         f"{v}/{PAGE_ID}/posts", f"{v}/{POST_C}/comments", f"{v}/{POST_C}/comments",
+    # the feed, not /posts: visitors' posts on the Page are there too
+    assert r.paths() == [f"{v}/{PAGE_ID}/feed", f"{v}/{POST_A}/comments", f"{v}/{POST_A}/comments",
+                         f"{v}/{PAGE_ID}/feed", f"{v}/{POST_C}/comments", f"{v}/{POST_C}/comments",
                          f"{v}/{PAGE_ID}/tagged"]  # post B counts no comment: none asked for
     posts = {"fields": POST_FIELDS, **WINDOW, "limit": "100", "appsecret_proof": PROOF}
     comments = {"fields": COMMENT_FIELDS, "filter": "stream", "limit": "100", "appsecret_proof": PROOF}
@@ -146,11 +147,11 @@ def test_posts_then_each_posts_comments_then_tagged():
         "facebook.page.posts", "facebook.post.comments", "facebook.post.comments", "facebook.page.posts",
         "facebook.post.comments", "facebook.post.comments", "facebook.page.tagged"]
     assert [p.records for p in pages] == [2, 2, 1, 1, 0, 1, 2]
-    assert pages[0].cursor == {"phase": "posts", "page": {"after": "QVFIUnpYb2RfLXh3bFdtQQ"},
+    assert pages[0].cursor == {"phase": "feed", "page": {"after": "QVFIUnpYb2RfLXh3bFdtQQ"},
                                "parents": [POST_A]}
     assert pages[1].cursor == {**pages[0].cursor, "child_page": {"after": "QVFIUmFBQkNEMTI0"}}
-    assert pages[2].cursor == {"phase": "posts", "page": {"after": "QVFIUnpYb2RfLXh3bFdtQQ"}}
-    assert pages[3].cursor == {"phase": "posts", "exhausted": True, "parents": [POST_C]}
+    assert pages[2].cursor == {"phase": "feed", "page": {"after": "QVFIUnpYb2RfLXh3bFdtQQ"}}
+    assert pages[3].cursor == {"phase": "feed", "exhausted": True, "parents": [POST_C]}
     assert pages[4].cursor == {**pages[3].cursor, "child_page": {"after": "QVFIUmJQcml2YWN5"}}
     assert pages[5].cursor == {"phase": "tagged"}
     assert pages[6].cursor is None
@@ -182,7 +183,7 @@ def test_pages_record_the_object_and_no_secret():
         stored = p.url + json.dumps(p.params) + json.dumps(p.cursor) + json.dumps(p.headers)
         assert "appsecret_proof" not in p.url and "access_token" not in p.url
         assert not any(s in stored for s in (TOKEN, SECRET, PROOF))
-    assert pages[0].url.startswith(f"{BASE}/v26.0/{PAGE_ID}/posts?fields=")
+    assert pages[0].url.startswith(f"{BASE}/v26.0/{PAGE_ID}/feed?fields=")
     assert all(r.sent(i)["appsecret_proof"] == PROOF for i in range(len(pages)))
 
 

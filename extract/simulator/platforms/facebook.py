@@ -1,14 +1,15 @@
-"""Facebook Graph API: our Page's posts, the posts tagging it, and their comments.
+"""Facebook Graph API: our Page's feed, the posts tagging it, and their comments.
 
 Served (any `v<major>.<minor>` prefix, or none):
-`GET /{page-id}/posts` and `GET /{page-id}/tagged` (`since`/`until` as unix seconds or a
+`GET /{page-id}/feed` (the Page's posts and people's posts on it), `GET /{page-id}/posts`
+(the Page's own) and `GET /{page-id}/tagged` (`since`/`until` as unix seconds or a
 date, [since, until); newest first) and `GET /{post-id}/comments` (`filter=stream`: replies
 too, each with `parent`; else top-level only; oldest first). Pages of `limit` (1-100,
 default 25) with opaque `after` cursors; `paging.next` is absent on the last page.
 
 What is generated, and the Graph quirks served, are in extract/simulator/meta.py; here is
 only what Facebook's objects look like. A post's `from` is the Page itself, or another Page
-tagging ours; a person's post that tags the Page has no `from` (Graph gives it to its
+tagging ours; a person's post that tags the Page, or that they wrote on it, has no `from` (Graph gives it to its
 creator only), nor do people's comments, while the Page's own replies carry it.
 `reactions` and `comments` asked for as fields carry a `summary` only when asked:
 `reactions.summary(total_count).limit(0)`, `comments.summary(true).limit(0)`. `shares` is
@@ -45,7 +46,7 @@ class Facebook(GraphPlatform):
     buc_type = "pages"
     throttle_code = 80001
     edges: ClassVar[dict[str, str]] = {
-        "posts": "facebook.page.posts", "tagged": "facebook.page.tagged",
+        "posts": "facebook.page.posts", "feed": "facebook.page.posts", "tagged": "facebook.page.tagged",
         "comments": "facebook.post.comments"}
     permissions: ClassVar[dict[str, str]] = {
         "facebook.page.posts": "pages_read_engagement",
@@ -61,11 +62,15 @@ class Facebook(GraphPlatform):
     def posts(self, req: Request) -> Response:
         return self._feed(req, "fb_posts")
 
+    def feed(self, req: Request) -> Response:
+        """The Page's own posts and the people's posts on it."""
+        return self._feed(req, "fb_posts", "fb_visitor")
+
     def tagged(self, req: Request) -> Response:
         return self._feed(req, "fb_tagged")
 
     def comments(self, req: Request) -> Response:
-        post = self.meta.find("fb_posts", self.target(req))
+        post = self.meta.find("fb_posts", self.target(req)) or self.meta.find("fb_visitor", self.target(req))
         if post is None:
             return self.no_object(req, self.target(req))
         fields = self.fields(req, COMMENT_FIELDS, COMMENT_DEFAULT, "Comment")
@@ -80,7 +85,7 @@ class Facebook(GraphPlatform):
                           lambda c: project(self.comment_doc(post, c, req.now_ms), fields),
                           descending=False, gap=gap)
 
-    def _feed(self, req: Request, kind: str) -> Response:
+    def _feed(self, req: Request, *kinds: str) -> Response:
         if self.target(req) != self.meta.page_id:
             return self.no_object(req, self.target(req))
         fields = self.fields(req, POST_FIELDS, POST_DEFAULT, "PagePost")
@@ -89,7 +94,8 @@ class Facebook(GraphPlatform):
         window = self.window(req)
         if isinstance(window, Response):
             return window
-        found = self.meta.posts(kind, *window, req.now_ms)
+        found = sorted((p for kind in kinds for p in self.meta.posts(kind, *window, req.now_ms)),
+                       key=lambda p: -p.key)
         return self.paged(req, [(p.key, p) for p in found],
                           lambda p: self.post_doc(p, fields, req.now_ms), descending=True)
 

@@ -354,3 +354,16 @@ def test_page_faults_keep_every_item(sim, http, kind):
         assert faulty[1]["data"] == [] and ids(faulty) == ids(clean)
     else:
         assert faulty[2]["data"][0] == faulty[1]["data"][0] and len(ids(faulty)) == len(ids(clean)) + 1
+
+
+def test_the_feed_adds_visitors_posts_to_the_pages_own(http):
+    query = {"fields": POST_FIELDS, "since": SINCE, "until": UNTIL, "limit": 100}
+    feed = [p for page in walk(http, f"/facebook/v26.0/{PAGE}/feed", FB, query) for p in page["data"]]
+    own = [p for page in walk(http, f"/facebook/v26.0/{PAGE}/posts", FB, query) for p in page["data"]]
+    visitors = [p for p in feed if p["id"] not in {o["id"] for o in own}]
+    assert {o["id"] for o in own} < {p["id"] for p in feed} and visitors
+    # a person's post on the Page: on its feed (its id is the Page's), without `from`
+    assert all(p["id"].startswith(f"{PAGE}_") and "from" not in p for p in visitors)
+    assert all(o["from"]["id"] == PAGE for o in own)
+    stamps = [_epoch(p["created_time"]) for p in feed]
+    assert stamps == sorted(stamps, reverse=True)

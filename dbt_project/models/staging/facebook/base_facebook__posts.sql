@@ -1,6 +1,7 @@
 {{ config(materialized='table', database='parse') }}
 {#- Parsed once per build into the scratch database (see the staging README): one row per post
-    of our Page (/posts) or by someone else tagging it (/tagged) per snapshot night, text still
+    on our Page's feed (/feed: its own posts and visitors' posts on it) or by someone else
+    tagging it (/tagged) per snapshot night, text still
     verbatim (stg_facebook__posts redacts it). Deduplicated within each night to the latest
     run; is_latest marks the copy stg_facebook__posts keeps. -#}
 {%- set post = json_document('post') %}

@@ -4,7 +4,8 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail'
 ) }}
--- One row per post of our Facebook Page or by someone tagging it (its latest snapshot), text
+-- One row per post on our Facebook Page's feed (ours, or a visitor's) or by someone tagging it
+-- (its latest snapshot), text
 -- redacted, tagged people's names removed, author pseudonymised unless public (our Page is).
 -- Posts whose text still shows an identifier after redaction are not loaded (stg_quarantine).
 with {{ privacy_screen_ctes('base_facebook__posts') }},
@@ -26,11 +27,12 @@ mention_rows as (
 
     union all
 
-    -- ... and our Page for every post read from its /tagged edge (a photo tag is not in the text)
+    -- ... and our Page for every post tagging it (a photo tag is not in the text) or written on
+    -- its feed by someone else (a visitor's post: no `from` for a person)
     select screened.post_key, our_page.handle_normalized, our_page.handle_normalized, cast(null as varchar)
     from screened
     cross join our_page
-    where screened.is_tagged
+    where screened.is_tagged or screened.native_author_id is distinct from our_page.handle_normalized
 ),
 
 mentioned as (
