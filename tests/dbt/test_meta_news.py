@@ -93,7 +93,7 @@ FB = {
             ),
             fb_post("2", N1, 12, None, reactions=3, comments=0, author=PAGE),
             # a person's post on the Page's feed: no `from`
-            fb_post("8", N1, 16, "Three hours in the waiting room and still no doctor", reactions=1, comments=0),
+            fb_post("8", N1, 16, "Three hours in the waiting room, no doctor yet", reactions=1, comments=0),
         ],
         "tagged": [
             fb_post(

@@ -9,8 +9,9 @@ default 25) with opaque `after` cursors; `paging.next` is absent on the last pag
 
 What is generated, and the Graph quirks served, are in extract/simulator/meta.py; here is
 only what Facebook's objects look like. A post's `from` is the Page itself, or another Page
-tagging ours; a person's post that tags the Page, or that they wrote on it, has no `from` (Graph gives it to its
-creator only), nor do people's comments, while the Page's own replies carry it.
+tagging ours; a person's post that tags the Page, or that they wrote on it, has no `from`
+(Graph gives it to its creator only), nor do people's comments, while the Page's own
+replies carry it.
 `reactions` and `comments` asked for as fields carry a `summary` only when asked:
 `reactions.summary(total_count).limit(0)`, `comments.summary(true).limit(0)`. `shares` is
 absent while nobody has shared a post, `message` on a photo-only one.
