@@ -221,23 +221,23 @@ def _reproduce(row: dict, mentions: list[dict], spec: Traceable) -> dict[str, di
                 "match": int(row[c] or 0) == int(recomputed[c])} for c in spec.measures}
 
 
-def _staging_model(platform: str, entity_type: str | None) -> str:
-    """The staging model of the entity, as the source registry declares it."""
+def _staging_model(platform: str, entity_type: str | None) -> tuple[str, str]:
+    """The staging model of the entity and its key column, as the source registry declares them."""
     from carepulse.sources import SOURCES
 
-    entities = {e.name: e.staged_model for e in SOURCES[platform].entities}
+    entities = {e.name: (e.staged_model, e.key) for e in SOURCES[platform].entities}
     return entities.get(entity_type or "post") or entities["post"]
 
 
 def _attach_staging(con, mentions: list[dict]) -> None:
     """The staging rows of each mention's post, and whether one was parsed from the cited file."""
-    by_model: dict[str, list[dict]] = {}
+    by_model: dict[tuple[str, str], list[dict]] = {}
     for m in mentions:
         by_model.setdefault(_staging_model(m["platform"], m["entity_type"]), []).append(m)
-    for model, group in by_model.items():
+    for (model, key), group in by_model.items():
         keys = sorted({m["post_key"] for m in group})
-        rows = con.execute(f"select post_key, _source_file from staging.{model} "
-                           f"where post_key in (select unnest(?))", [keys]).fetchall()
+        rows = con.execute(f"select {key}, _source_file from staging.{model} "
+                           f"where {key} in (select unnest(?))", [keys]).fetchall()
         files: dict[str, set[str]] = {}
         for post_key, source_file in rows:
             files.setdefault(post_key, set()).add(source_file)

@@ -100,16 +100,20 @@ def _db(home: Path) -> Path:
     return home / "warehouse" / "candidate.duckdb"
 
 
+BUILD_BOOKKEEPING = ("_loaded_in_build", "_moved_from_published_at")
+
+
 def content(db: Path) -> dict[str, str]:
-    """An ordered digest of every table and view of the layers, without _loaded_in_build (the
-    build that wrote a row, which differs by construction)."""
+    """An ordered digest of every table and view of the layers, without the build bookkeeping
+    that differs by construction: _loaded_in_build (the build that wrote a row) and
+    _moved_from_published_at (the date a build moved a row from)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         tables = con.execute("select table_schema, table_name from information_schema.tables "
                              f"where table_schema in {LAYERS} order by 1, 2").fetchall()
         out = {}
         for schema, table in tables:
-            rows = con.execute(f"select columns(lambda c: c <> '_loaded_in_build') "
+            rows = con.execute(f"select columns(lambda c: c not in {BUILD_BOOKKEEPING}) "
                                f"from {schema}.{table}").fetchall()
             out[f"{schema}.{table}"] = sorted(map(repr, rows))
         return out

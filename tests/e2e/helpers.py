@@ -20,6 +20,9 @@ CANARY = {
     "bluesky": "e2e-canary.bsky.social:e2e-canary-app-pass-3333",
     "x": "e2e-canary-bearer-token-XYZ-654321",
     "gbp": "e2e-canary-gbp-client:e2e-canary-gbp-secret-8888:sim-refresh-e2e-canary-9999",
+    "facebook": "EAAe2eCanaryFbToken4444:e2ecanaryfbappsecret5555",
+    "instagram": "IGQe2eCanaryIgToken6666:e2ecanaryigappsecret7777",
+    "news": "e2e-canary-newsdesk@example.org",  # a contact address, not a secret (not grepped)
 }
 PSEUDONYM_KEY = "e2e-pseudonym-key-0123456789abcdef"
 # X recent search reaches 7 days back from the real clock, so the nights are recent
@@ -76,7 +79,9 @@ def secret_leaks(scanned: list[Path]) -> list[tuple[Path, str]]:
     events and a Data Docs page, or it proves nothing."""
     assert any("lineage" in str(p) for p in scanned), "no OpenLineage event was written: the scan is vacuous"
     assert any(p.name == "index.html" for p in scanned), "no Data Docs page was written"
-    # the secret part of each credential (a Reddit client id or Bluesky handle is an identity)
-    secrets = {name: secret.rsplit(":", 1)[-1].encode() for name, secret in CANARY.items()}
+    # the secret part of each credential (a Reddit client id or Bluesky handle is an identity);
+    # a Meta credential is two secrets (token and app secret); the news contact is none
+    secrets = {name: secret.rsplit(":", 1)[-1].encode() for name, secret in CANARY.items() if name != "news"}
+    secrets |= {f"{name} token": CANARY[name].split(":", 1)[0].encode() for name in ("facebook", "instagram")}
     secrets["pseudonym key"] = PSEUDONYM_KEY.encode()
     return [(p, name) for p in scanned for name, secret in secrets.items() if secret in p.read_bytes()][:5]

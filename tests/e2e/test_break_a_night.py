@@ -105,6 +105,8 @@ def test_a_night_that_has_not_ended_is_refused(world, concurrent, offset):
 
 def test_a_night_no_platform_delivers_fails_saying_so(world, concurrent):
     world["sim"].faults.add("*", {"kind": "expired_token", "times": 1_000_000})
+    # the news needs no credential: its feeds and GDELT are down instead
+    world["sim"].faults.add("news", {"kind": "server_error", "status": 503, "times": 1_000_000})
     try:
         proc = cli(world, "run", "--date", FAILED.isoformat())
     finally:

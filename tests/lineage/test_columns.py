@@ -264,6 +264,9 @@ def test_native_metrics_keep_their_json_paths(sweep):
         "source.carepulse.raw_zone.mastodon_pages:body[*].favourites_count",
         "source.carepulse.raw_zone.bluesky_pages:body.posts[*].likeCount",
         "source.carepulse.raw_zone.x_pages:body.data[*].public_metrics.like_count",
+        # Facebook likes are its reactions (every kind); Instagram's likes, where not hidden
+        "source.carepulse.raw_zone.facebook_pages:body.data[*].reactions.summary.total_count",
+        "source.carepulse.raw_zone.instagram_pages:body.data[*].like_count",
     }
 
 

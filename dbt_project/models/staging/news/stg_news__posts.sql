@@ -6,17 +6,18 @@
 ) }}
 -- One row per news article (its latest snapshot): title and summary redacted, the outlet
 -- (its domain) as author, the brands whose GDELT search found it on any night, GDELT's tone
--- bin of the first night it rated it. An
--- article without a date keeps the first night it was seen, whichever order the nights are
--- built in. Articles whose text still shows an identifier after redaction are not loaded
--- (stg_quarantine).
+-- bin of the first night it rated it. An article without a date keeps the first night it was
+-- seen. All three hold whichever order the nights are built in: a backfilled older night's
+-- copy does not replace the stored later one, but what it adds (a brand, an earlier tone or
+-- first sighting) is written into it. Articles whose text still shows an identifier after
+-- redaction are not loaded (stg_quarantine).
 with {{ privacy_screen_ctes('base_news__articles') }},
 
 authors as (
     select * from {{ ref('stg_news__authors') }}
 ),
 
-loaded as (
+batch_copies as (
     select
         screened.post_key,
         'news' as platform,
@@ -28,6 +29,15 @@ loaded as (
         coalesce(screened.published_at, screened.first_seen_at) as published_at,
         {%- endif %}
         screened.published_at is null as undated,
+        -- the date the stored row had when this one moves it (a backfill dates an undated item
+        -- earlier): int_build_dates rebuilds that date too
+        {%- if is_incremental() %}
+        case when stored.published_at <> coalesce(screened.published_at,
+                                                  least(stored.published_at, screened.first_seen_at))
+             then stored.published_at end as _moved_from_published_at,
+        {%- else %}
+        cast(null as timestamp) as _moved_from_published_at,
+        {%- endif %}
         {{ author_key('news', 'screened.source_domain') }} as author_key,
         authors.author_id,
         authors.author_handle,
@@ -60,6 +70,34 @@ loaded as (
     left join authors on authors.author_key = {{ author_key('news', 'screened.source_domain') }}
     {%- if is_incremental() %}
     left join {{ this }} as stored on stored.post_key = screened.post_key
+    {%- endif %}
+),
+
+loaded as (
+    select * from batch_copies
+    {%- if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as stored
+        where stored.post_key = batch_copies.post_key and {{ seen('stored') }} > {{ seen('batch_copies') }}
+    )
+
+    union all
+
+    -- an older night's copy (a backfill): the stored later copy stays, with what the older
+    -- night adds (its seen() is the stored one's, so merge_latest keeps it)
+    select stored.* replace (
+        case when stored.undated then least(stored.published_at, batch_copies.published_at)
+             else stored.published_at end as published_at,
+        case when stored.undated and batch_copies.published_at < stored.published_at
+             then stored.published_at end as _moved_from_published_at,
+        batch_copies.query_brand_ids as query_brand_ids,
+        batch_copies.gdelt_tone as gdelt_tone,
+        batch_copies.gdelt_tone_night as gdelt_tone_night,
+        {{ sql_string(build_id()) }} as _loaded_in_build
+    )
+    from {{ this }} as stored
+    inner join batch_copies
+        on batch_copies.post_key = stored.post_key and {{ seen('stored') }} > {{ seen('batch_copies') }}
     {%- endif %}
 )
 
