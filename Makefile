@@ -5,7 +5,7 @@ export UV_COMPILE_BYTECODE := 1
 export CAREPULSE_HOME ?= $(CURDIR)/data
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: install demo demo-scheduler test test-scheduler test-fast lint bench-extract bench-transform bench-reviews bench-dag-parse simulate dashboard browser services clean
+.PHONY: install demo demo-scheduler test test-scheduler test-fast lint bench-extract bench-transform bench-reviews bench-news bench-dag-parse simulate dashboard browser services clean
 
 install:  ## install uv if missing, then the locked environment with the deploy extra (bytecode compiled)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -55,6 +55,10 @@ bench-transform: install  ## one 100k-mention night (transform, marts gate, publ
 bench-reviews: install  ## one night of Google reviews (new + re-read) over 100k and 1M reviews of history: review-mart seconds
 	mkdir -p $(CAREPULSE_HOME)
 	$(RUN) python bench/reviews.py --histories 100000,1000000 --json $(CAREPULSE_HOME)/bench-reviews.json
+
+bench-news: install  ## one night of news and Facebook items over 100k and 1M items of history: seconds per model
+	mkdir -p $(CAREPULSE_HOME)
+	$(RUN) python bench/news.py --histories 100000,1000000 --json $(CAREPULSE_HOME)/bench-news.json
 
 simulate: install
 	$(RUN) carepulse simulate
