@@ -6,14 +6,15 @@ then three nights (the first run's backfill) with the production default dbt mod
 task per model. Tasks are forked by the LocalExecutor and supervised, as in production, not run
 inside the test's process as under dag.test().
 
-The published marts must equal what `carepulse run` (one in-process `dbt build`) publishes for
-the same nights from the same simulator, and the sealed evidence must carry every Cosmos task's
-dbt results, enough to trace a published number to its raw evidence.
+The published marts must equal what one in-process `dbt build` publishes from the same landed
+pages, and the sealed evidence must carry every Cosmos task's dbt results, enough to trace a
+published number to its raw evidence.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -21,10 +22,9 @@ from datetime import timedelta
 import pytest
 
 from carepulse.config import load_config
-from extract.simulator.server import SimulatorServer
 from tests.conftest import CONFIG, ROOT
 from tests.deploy import scheduler
-from tests.e2e.helpers import N1, N2, child_env, mart_content, night_clock, secret_leaks
+from tests.e2e.helpers import N1, N2, child_env, mart_content, secret_leaks
 
 # a whole night under a real scheduler: `make test-scheduler`, CI's second step
 pytestmark = [pytest.mark.slow, pytest.mark.scheduler, pytest.mark.timeout(1800)]
@@ -40,18 +40,19 @@ def night(tmp_path_factory) -> scheduler.StackRun:
 
 
 @pytest.fixture(scope="module")
-def single_build(tmp_path_factory):
-    """The same nights from the same simulator, published by `carepulse run` (one dbt build)."""
+def single_build(tmp_path_factory, night):
+    """The same landed pages, published by one in-process `dbt build` (`carepulse transform`,
+    `validate`, `publish`). The raw zone is the scheduler run's own copy: extraction is not a
+    pure function of the night (a feed read conditionally lands a 304 after an earlier read),
+    and nights that ran in another order would land other pages."""
     home = tmp_path_factory.mktemp("single") / "home"
-    cfg = load_config(CONFIG)
-    env = dict(child_env(cfg), CAREPULSE_HOME=str(home))
-    with SimulatorServer(cfg.config, seed=SEED, mentions_per_night=VOLUME, port=0) as sim:
-        sim.set_clock(night_clock(NIGHTS[-1]))
-        env["CAREPULSE_SIMULATOR_URL"] = sim.url
-        proc = subprocess.run([sys.executable, "-m", "carepulse.cli", "run", "--start", NIGHTS[0].isoformat(),
-                               "--end", NIGHTS[-1].isoformat()], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    shutil.copytree(night.home / "raw", home / "raw")
+    env = dict(child_env(load_config(CONFIG)), CAREPULSE_HOME=str(home))
+    last = NIGHTS[-1].isoformat()
+    for step in (["transform", "--date", last], ["validate", "--date", last], ["publish"]):
+        proc = subprocess.run([sys.executable, "-m", "carepulse.cli", *step], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, (step, proc.stdout[-3000:] + proc.stderr[-3000:])
     return home
 
 
