@@ -34,6 +34,7 @@ import math
 import random
 import re
 import threading
+from abc import abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -602,8 +603,9 @@ class GraphPlatform(Platform):
         self.reset()
 
     @property
+    @abstractmethod
     def owner_id(self) -> str:
-        raise NotImplementedError
+        """The Page or account id this platform serves (the owner a BUC header names)."""
 
     def reset(self) -> None:
         super().reset()
