@@ -33,6 +33,11 @@ from carepulse.sources import NAMES as PLATFORMS  # the source registry
 Platform = Literal[PLATFORMS]  # type: ignore[valid-type]
 DEFAULT_CONFIG = "config/monitoring.yml"
 
+# Languages people write to and about a US health system in; any ISO 639-1 code lingua knows may
+# be configured (fewer languages: faster and surer detection).
+DEFAULT_LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl", "pl", "ru", "zh", "ja", "ko", "vi",
+                     "tl", "ar", "hi")
+
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
@@ -228,6 +233,31 @@ class Analysis(_Model):
     micro_influencer_followers: int = Field(default=10_000, ge=1)
     macro_influencer_followers: int = Field(default=100_000, ge=1)
     mega_influencer_followers: int = Field(default=1_000_000, ge=1)
+    # languages the detector chooses among (ISO 639-1); VADER scores English texts only
+    languages: list[str] = Field(default_factory=lambda: list(DEFAULT_LANGUAGES), min_length=1)
+    language_min_distance: float = Field(
+        default=0.1, ge=0, lt=1, description="the detector's margin between its first and second "
+        "language below which it does not decide (the platform's language, if any, is used)")
+    # patient-experience aspects: a day against the previous aspect_baseline_days
+    aspect_baseline_days: int = Field(default=28, ge=3, le=365)
+    aspect_spike_min_negative: int = Field(default=5, ge=1, description="fewer negative mentions: no spike")
+    aspect_spike_ratio: float = Field(default=3.0, gt=1, description="negative mentions against the "
+                                      "baseline's daily mean")
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        from lingua import Language
+
+        known = {language.iso_code_639_1.name.lower() for language in Language.all()}
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise ValueError(f"unknown ISO 639-1 language code(s) {unknown} (e.g. 'en', 'es', 'zh')")
+        if "en" not in value:
+            raise ValueError("'en' must be among the languages: sentiment is scored for English texts")
+        if len(set(value)) != len(value):
+            raise ValueError("a language is listed more than once")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -245,6 +275,9 @@ class Analysis(_Model):
     def _tiers_ascend(self) -> Analysis:
         if self.alert_min_baseline_days > self.alert_baseline_days:
             raise ValueError("alert_min_baseline_days cannot exceed alert_baseline_days")
+        if self.aspect_baseline_days > self.alert_baseline_days:
+            raise ValueError("aspect_baseline_days cannot exceed alert_baseline_days (the aspect mart "
+                             "reads that many days before each day)")
         if self.news_spike_baseline_days > self.alert_baseline_days:
             raise ValueError("news_spike_baseline_days cannot exceed alert_baseline_days (the alerts "
                              "mart reads that many days before each day)")
@@ -252,6 +285,104 @@ class Analysis(_Model):
                 < self.mega_influencer_followers):
             raise ValueError("influencer follower thresholds must ascend: micro < macro < mega")
         return self
+
+
+class CopyPaste(_Model):
+    """Near-identical texts from several accounts in a short window: one voice, not many."""
+
+    enabled: bool = True
+    similarity: float = Field(default=0.8, gt=0, le=1, description="estimated Jaccard similarity of "
+                              "word shingles above which two texts are near-identical")
+    window_minutes: int = Field(default=60, ge=1, le=1440)
+    min_accounts: int = Field(default=5, ge=2, description="distinct accounts in the window")
+    min_words: int = Field(default=6, ge=1, description="shorter texts (\"thank you!\") are never copies")
+
+
+class Bots(_Model):
+    """Automated-account signals from what the platforms return; `min_signals` of them exclude."""
+
+    enabled: bool = True
+    new_account_days: int = Field(default=30, ge=1, description="account younger than this at posting")
+    max_posts_per_day: float = Field(default=72.0, gt=0, description="lifetime posts per day of age")
+    min_following: int = Field(default=1000, ge=1, description="mass-follow shape: following at least "
+                               "this many ...")
+    max_follower_ratio: float = Field(default=0.05, gt=0, description="... with followers/following below this")
+    duplicate_share: float = Field(default=0.5, gt=0, le=1, description="share of the account's posts "
+                                   "in copy-paste clusters")
+    min_signals: int = Field(default=2, ge=1, le=4)
+
+
+class Screening(_Model):
+    copy_paste: CopyPaste = Field(default_factory=CopyPaste)
+    bots: Bots = Field(default_factory=Bots)
+
+
+AlertKind = Literal["sentiment", "news_spike", "aspect_spike", "data_health"]
+ALERT_KINDS: tuple[str, ...] = ("sentiment", "news_spike", "aspect_spike", "data_health")
+
+
+class EmailChannel(_Model):
+    """SMTP delivery: one message per alert, and the daily digest to `digest_recipients`."""
+
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username_env: EnvVarName | None = None
+    password_env: EnvVarName | None = None
+    sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    recipients: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(default_factory=list)
+    digest_recipients: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(default_factory=list)
+    kinds: list[AlertKind] = Field(default_factory=lambda: list(ALERT_KINDS))
+
+
+class WebhookChannel(_Model):
+    """A Slack-compatible incoming webhook; its URL is a secret, so the config names its variable."""
+
+    id: Slug
+    url_env: EnvVarName
+    kinds: list[AlertKind] = Field(default_factory=lambda: list(ALERT_KINDS))
+
+
+class Alerts(_Model):
+    """Delivery of the published night's alerts; off until a channel is configured."""
+
+    enabled: bool = False
+    email: EmailChannel | None = None
+    webhooks: list[WebhookChannel] = Field(default_factory=list)
+    max_attempts: int = Field(default=5, ge=1, le=50, description="per alert and channel, across nights")
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _channel_when_enabled(self) -> Alerts:
+        if self.enabled and self.email is None and not self.webhooks:
+            raise ValueError("enabled but no channel: configure alerts.email or alerts.webhooks")
+        ids = [w.id for w in self.webhooks]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a webhook id is used more than once")
+        return self
+
+
+class DashboardAccess(_Model):
+    """Login to the dashboard through Streamlit's OpenID Connect support (st.login).
+
+    Off for the local demo (the dashboard listens on loopback only). In production the
+    provider's client secret and cookie secret come from Streamlit's secrets file, written from
+    the environment (docs/operations.md)."""
+
+    login: bool = False
+    allowed_users: list[str] = Field(default_factory=list, description="e-mail addresses (case-insensitive)")
+    allowed_groups: list[str] = Field(default_factory=list)
+    groups_claim: str = Field(default="groups", min_length=1, description="the ID-token claim listing groups")
+
+    @model_validator(mode="after")
+    def _someone_allowed(self) -> DashboardAccess:
+        if self.login and not (self.allowed_users or self.allowed_groups):
+            raise ValueError("login is on but nobody is allowed: list allowed_users or allowed_groups")
+        return self
+
+
+class Dashboard(_Model):
+    access: DashboardAccess = Field(default_factory=DashboardAccess)
 
 
 class Hcahps(_Model):
@@ -313,6 +444,9 @@ class MonitoringConfig(_Model):
     analysis: Analysis = Field(default_factory=Analysis)
     benchmarks: Benchmarks = Field(default_factory=Benchmarks)
     news: News = Field(default_factory=News)
+    screening: Screening = Field(default_factory=Screening)
+    alerts: Alerts = Field(default_factory=Alerts)
+    dashboard: Dashboard = Field(default_factory=Dashboard)
 
     @property
     def brands(self) -> list[Brand]:
