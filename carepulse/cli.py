@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from carepulse import paths, space
+from carepulse.cli_alerts import alerts_app
 from carepulse.cli_audit import audit_app, lineage_app
 from carepulse.config import ConfigError, LoadedConfig, load_config
 from carepulse.demo import fill_demo_credentials, print_summary
@@ -28,6 +29,7 @@ config_app = typer.Typer(help="Check the monitoring config.", no_args_is_help=Tr
 app.add_typer(config_app, name="config")
 app.add_typer(lineage_app, name="lineage")
 app.add_typer(audit_app, name="audit")
+app.add_typer(alerts_app, name="alerts")
 console = Console(stderr=True)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="config file (default "

@@ -291,8 +291,8 @@ class CopyPaste(_Model):
     """Near-identical texts from several accounts in a short window: one voice, not many."""
 
     enabled: bool = True
-    similarity: float = Field(default=0.8, gt=0, le=1, description="estimated Jaccard similarity of "
-                              "word shingles above which two texts are near-identical")
+    similarity: float = Field(default=0.7, gt=0, le=1, description="estimated Jaccard similarity of "
+                              "the texts' words and word pairs above which two texts are near-identical")
     window_minutes: int = Field(default=60, ge=1, le=1440)
     min_accounts: int = Field(default=5, ge=2, description="distinct accounts in the window")
     min_words: int = Field(default=6, ge=1, description="shorter texts (\"thank you!\") are never copies")
@@ -308,7 +308,7 @@ class Bots(_Model):
                                "this many ...")
     max_follower_ratio: float = Field(default=0.05, gt=0, description="... with followers/following below this")
     duplicate_share: float = Field(default=0.5, gt=0, le=1, description="share of the account's posts "
-                                   "in copy-paste clusters")
+                                   "within the copy-paste window that are in copy-paste bursts")
     min_signals: int = Field(default=2, ge=1, le=4)
 
 
@@ -322,7 +322,9 @@ ALERT_KINDS: tuple[str, ...] = ("sentiment", "news_spike", "aspect_spike", "data
 
 
 class EmailChannel(_Model):
-    """SMTP delivery: one message per alert, and the daily digest to `digest_recipients`."""
+    """SMTP delivery: one message per alert to `recipients`, and one digest per night to
+    `digest_recipients` (either list may be empty, not both). The password is a secret, so the
+    config names its variable (and the login's variable beside it)."""
 
     host: str = Field(min_length=1)
     port: int = Field(default=587, ge=1, le=65535)
@@ -333,6 +335,14 @@ class EmailChannel(_Model):
     recipients: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(default_factory=list)
     digest_recipients: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(default_factory=list)
     kinds: list[AlertKind] = Field(default_factory=lambda: list(ALERT_KINDS))
+
+    @model_validator(mode="after")
+    def _someone_to_tell(self) -> EmailChannel:
+        if not self.recipients and not self.digest_recipients:
+            raise ValueError("no recipients and no digest_recipients: the channel would send nothing")
+        if (self.username_env is None) != (self.password_env is None):
+            raise ValueError("username_env and password_env go together (SMTP login needs both)")
+        return self
 
 
 class WebhookChannel(_Model):
@@ -350,6 +360,8 @@ class Alerts(_Model):
     email: EmailChannel | None = None
     webhooks: list[WebhookChannel] = Field(default_factory=list)
     max_attempts: int = Field(default=5, ge=1, le=50, description="per alert and channel, across nights")
+    max_age_days: int = Field(default=3, ge=0, le=90, description="alerts of days older than this before "
+                              "the published night are not sent (turning delivery on does not send history)")
     timeout_s: float = Field(default=10.0, gt=0, le=120)
 
     @model_validator(mode="after")

@@ -1,5 +1,5 @@
 """The nightly chain as steps: plan -> extract -> validate raw -> transform -> validate marts
--> publish. The Airflow DAG calls each step from its own task; `carepulse run` calls them in
+-> publish -> deliver alerts. The Airflow DAG calls each step from its own task; `carepulse run` calls them in
 order in one process. Steps take and return only paths, ids and counts (what XCom carries).
 """
 
@@ -283,6 +283,15 @@ def publish(home: Path, audit: Path, nights: Iterable[date] = ()) -> dict:
             "manifests": sealed["manifests"]}
 
 
+def deliver_alerts(loaded: LoadedConfig, home: Path, night: date, say=log.info) -> dict:
+    """After publish: send the night's alerts once per channel (notify/). Reads the published
+    file only, and never raises: a failure is kept in the delivery ledger and audit/alerts.jsonl,
+    and the alerts wait for the next run; the night stays published."""
+    from notify.deliver import deliver
+
+    return deliver(loaded.config.alerts, home, night, say=say).as_dict()
+
+
 def recover(home: Path, say=log.warning) -> None:
     """Before a writer starts: finish or undo a publish that a dead process left half done."""
     from carepulse.publish import recover as recover_publish
@@ -297,7 +306,8 @@ def recover(home: Path, say=log.warning) -> None:
 
 def run_chain(loaded: LoadedConfig, home: Path, nights: list[date], run_id: str, *,
               policy_factory=None, say=log.info) -> dict[str, Any]:
-    """extract -> validate raw -> transform -> validate marts -> publish, as the DAG does.
+    """extract -> validate raw -> transform -> validate marts -> publish -> deliver alerts, as
+    the DAG does.
 
     Platforms extract in parallel threads (each over the nights in order); any gate failure
     raises with the published warehouse untouched.
@@ -330,6 +340,9 @@ def run_chain(loaded: LoadedConfig, home: Path, nights: list[date], run_id: str,
     say(f"marts gate passed ({marts_gate['suites']} suites)")
     published = publish(home, audit, nights)
     say(f"published {published['published']} (sha256 {published['sha256'][:12]}); evidence sealed")
+    delivered = deliver_alerts(loaded, home, nights[-1], say=say)
+    if not delivered["enabled"]:
+        say("alerts: delivery off (alerts.enabled is false)")
     return {"run_id": run_id, "audit": str(audit), "extraction": runs,
             "records": sum(r["records"] for r in extracted), "transform": built,
-            "published": published}
+            "published": published, "alerts": delivered}

@@ -6,9 +6,10 @@ Every night at 02:00 UTC, for the UTC day before: plan the extraction shards fro
 respects its rate limits), write the manifests, check the raw landing contracts (Great
 Expectations), build the candidate warehouse with dbt, check the candidate marts, seal the
 evidence (mart content hashes, dbt artifacts, manifests) in `audit/<run_id>/` and publish the
-candidate atomically (the `carepulse_warehouse` asset). The first run, when nothing is
-published yet, backfills `history_days` nights. A failed check fails the run and leaves the
-published warehouse byte-for-byte as it was.
+candidate atomically (the `carepulse_warehouse` asset), then deliver the published night's
+alerts (e-mail, webhooks; once per alert and channel, see `notify/`). The first run, when
+nothing is published yet, backfills `history_days` nights. A failed check fails the run and
+leaves the published warehouse byte-for-byte as it was; a failed delivery never fails it.
 
 Tasks are thin calls into `carepulse.nightly`; they pass paths, ids and counts through XCom.
 Every task that writes DuckDB runs in the one-slot `duckdb_writer` pool. The run holds the
@@ -181,6 +182,23 @@ def publish(jobs: list[dict]) -> dict:
     return result
 
 
+@task
+def deliver_alerts(jobs: list[dict]) -> dict:
+    """Send the published night's alerts once per channel. Only reads the published file (no
+    writer pool, no writer lock: the delivery ledger has its own lock) and never fails the
+    night: errors are kept in the ledger and audit/alerts.jsonl, the alerts wait for the next run."""
+    from carepulse import nightly
+    from carepulse.alerts import record_alert
+    from carepulse.config import ConfigError
+
+    try:
+        loaded = _loaded()
+    except ConfigError as exc:  # the file changed since the night began: report, do not fail
+        record_alert(_home(), "deliver_alerts", exc)
+        return {"enabled": None, "error": "config unreadable; see audit/alerts.jsonl"}
+    return nightly.deliver_alerts(loaded, _home(), _nights(jobs)[-1])
+
+
 @task_group
 def extract(jobs) -> None:
     """One mapped task per platform and night; the platform's pool caps its concurrency."""
@@ -221,7 +239,8 @@ def social_listening_nightly():
     jobs >> refresh_benchmarks() >> raw_gate
     built = dbt_models(raw_gate, jobs)
     marts_gate = validate_marts(jobs, raw_gate)
-    built >> marts_gate >> publish(jobs)
+    published = publish(jobs)
+    built >> marts_gate >> published >> deliver_alerts(jobs)  # runs only when publish succeeded
 
 
 social_listening_nightly()

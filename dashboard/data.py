@@ -16,7 +16,7 @@ Why it is shaped like this:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -58,6 +58,7 @@ class Scope:
     platforms: tuple[str, ...]
     brand_id: str
     all_platforms: bool = True
+    languages: tuple[str, ...] | None = None  # ISO 639-1 codes; None: every language, unfiltered
 
     @property
     def days(self) -> int:
@@ -66,12 +67,11 @@ class Scope:
     def previous(self) -> Scope:
         """The period of the same length just before this one."""
         end = self.start - timedelta(days=1)
-        return Scope(end - timedelta(days=self.days - 1), end, self.platforms, self.brand_id,
-                     self.all_platforms)
+        return replace(self, start=end - timedelta(days=self.days - 1), end=end)
 
     def params(self) -> dict:
         return {"start": self.start, "end": self.end, "platforms": list(self.platforms),
-                "brand": self.brand_id, "days": self.days,
+                "brand": self.brand_id, "days": self.days, "languages": list(self.languages or ()),
                 # fct_sentiment_alerts_daily has a cross-platform row ('all') per brand and day
                 "alert_platforms": ["all"] if self.all_platforms else list(self.platforms)}
 
@@ -86,6 +86,7 @@ class Catalog:
     last_day: date | None
     first_night: date | None  # first and newest nights extracted (data health)
     latest_night: date | None
+    languages: tuple[str, ...] = ()  # of the mentions, most mentioned first; () before detection
 
     def covers(self, scope: Scope) -> bool:
         """Every night of the period was extracted (so it can stand as a comparison)."""
@@ -116,11 +117,12 @@ def _fetch(snap: Snapshot, queries: tuple[tuple[str, tuple], ...]) -> list[pd.Da
         con.close()
 
 
-def _run(snap: Snapshot, *queries: tuple[str, Scope | None]) -> list[pd.DataFrame]:
-    """Run (sql, scope) pairs on one connection; each query gets the parameters it names."""
+def _run(snap: Snapshot, *queries: tuple[str, Scope | dict | None]) -> list[pd.DataFrame]:
+    """Run (sql, scope) pairs on one connection; each query gets the parameters it names (from
+    the scope, or a dict of them)."""
     batch = []
     for sql, scope in queries:
-        available = scope.params() if scope else {}
+        available = scope.params() if isinstance(scope, Scope) else (scope or {})
         names = sorted(set(re.findall(r"\$(\w+)", sql)))
         batch.append((sql, tuple((name, available[name]) for name in names)))
     return _fetch(snap, tuple(batch))
@@ -163,16 +165,36 @@ select
 """
 
 
+# the languages the sidebar offers: most mentioned first, undetermined last
+LANGUAGES_SQL = """
+select language, count(*) as mentions
+from marts.fct_mentions
+group by language
+order by language = 'und', mentions desc, language
+"""
+
+
 def catalog(snap: Snapshot) -> Catalog:
     brands, platforms, bounds = _run(snap, (BRANDS_SQL, None), (PLATFORMS_SQL, None),
                                      (BOUNDS_SQL, None))
     row = bounds.iloc[0]
+    languages = (tuple(_run(snap, (LANGUAGES_SQL, None))[0].language)
+                 if screened_mentions(snap) else ())
     return Catalog(brands, platforms, _day(row.first_day), _day(row.last_day), _day(row.first_night),
-                   _day(row.latest_night))
+                   _day(row.latest_night), languages)
 
 
 # -- share of voice and sentiment ----------------------------------------------------------------
 
+# fct_mentions columns of language detection and screening, and what fct_share_of_voice_daily
+# counts of them; a warehouse published before them has neither
+MENTION_SCREENING_COLUMNS = ("language", "not_scored_reason", "is_excluded")
+SOV_SCREENING_COLUMNS = ("not_scored_mentions", "excluded_mentions")
+
+# Per day x panel brand, from the share-of-voice mart. `{screening}` adds its not-scored and
+# excluded counts (NULL before a build had them). The mart publishes sentiment-weighted SoV only
+# as a per-platform ratio; to add platforms and days up, `weights` sums each mention's weight as
+# the mart does (`{weight}`, over `{kept}` mentions).
 PANEL_DAILY_SQL = """
 with sov as (
     select
@@ -183,20 +205,18 @@ with sov as (
         sum(reach)::bigint as reach,
         sum(positive_mentions)::bigint as positive_mentions,
         sum(neutral_mentions)::bigint as neutral_mentions,
-        sum(negative_mentions)::bigint as negative_mentions
+        sum(negative_mentions)::bigint as negative_mentions,
+        {screening}
     from marts.fct_share_of_voice_daily
     where mention_date between $start and $end and list_contains($platforms, platform)
     group by all
 ),
 
--- the mart publishes sentiment-weighted SoV only as a per-platform ratio; to add platforms
--- and days up, sum each mention's documented weight (1 + adjusted compound) / 2 instead
 weights as (
     select
         mentions.mention_date as date_day,
         mentions.brand_id,
-        sum(cast((1 + coalesce(mentions.adjusted_compound, 0)) / 2 as decimal(18, 6)))::double
-            as sentiment_weight
+        coalesce(sum({weight}) filter (where {kept}), 0)::double as sentiment_weight
     from marts.fct_mentions as mentions
     inner join marts.dim_brands as brands
         on brands.brand_id = mentions.brand_id and brands.is_panel_member
@@ -209,6 +229,62 @@ select sov.*, coalesce(weights.sentiment_weight, 0) as sentiment_weight
 from sov
 left join weights using (date_day, brand_id)
 order by date_day, brand_id
+"""
+
+# The same figures for the chosen languages only, from fct_mentions row by row as the
+# share-of-voice mart counts them (that mart has no language): kept mentions count, excluded
+# ones apart, and every panel brand has a row on each day with a panel mention.
+PANEL_DAILY_LANGUAGES_SQL = """
+with panel as (
+    select brand_id
+    from marts.dim_brands
+    where is_panel_member
+),
+
+mentions as (
+    select
+        mentions.mention_date as date_day, mentions.brand_id, mentions.engagements, mentions.reach,
+        mentions.adjusted_label, mentions.adjusted_compound, mentions.is_excluded
+    from marts.fct_mentions as mentions
+    inner join panel on panel.brand_id = mentions.brand_id
+    where mentions.mention_date between $start and $end
+        and list_contains($platforms, mentions.platform) and list_contains($languages, mentions.language)
+),
+
+counts as (
+    select
+        date_day,
+        brand_id,
+        count(*) filter (where not is_excluded) as mentions,
+        coalesce(sum(engagements) filter (where not is_excluded), 0) as engagements,
+        coalesce(sum(reach) filter (where not is_excluded), 0) as reach,
+        count(*) filter (where not is_excluded and adjusted_label = 'positive') as positive_mentions,
+        count(*) filter (where not is_excluded and adjusted_label = 'neutral') as neutral_mentions,
+        count(*) filter (where not is_excluded and adjusted_label = 'negative') as negative_mentions,
+        count(*) filter (where not is_excluded and adjusted_label = 'not_scored') as not_scored_mentions,
+        count(*) filter (where is_excluded) as excluded_mentions,
+        coalesce(sum(cast((1 + adjusted_compound) / 2 as decimal(18, 6))) filter (where not is_excluded), 0)
+            as sentiment_weight
+    from mentions
+    group by all
+)
+
+select
+    days.date_day,
+    panel.brand_id,
+    coalesce(counts.mentions, 0)::bigint as mentions,
+    coalesce(counts.engagements, 0)::bigint as engagements,
+    coalesce(counts.reach, 0)::bigint as reach,
+    coalesce(counts.positive_mentions, 0)::bigint as positive_mentions,
+    coalesce(counts.neutral_mentions, 0)::bigint as neutral_mentions,
+    coalesce(counts.negative_mentions, 0)::bigint as negative_mentions,
+    coalesce(counts.not_scored_mentions, 0)::bigint as not_scored_mentions,
+    coalesce(counts.excluded_mentions, 0)::bigint as excluded_mentions,
+    coalesce(counts.sentiment_weight, 0)::double as sentiment_weight
+from (select distinct date_day from mentions) as days
+cross join panel
+left join counts on counts.date_day = days.date_day and counts.brand_id = panel.brand_id
+order by days.date_day, panel.brand_id
 """
 
 ALERTS_SQL = """
@@ -235,11 +311,45 @@ where mention_date between $start and $end and list_contains($platforms, platfor
 group by platform
 """
 
+PLATFORM_MENTIONS_LANGUAGES_SQL = """
+select mentions.platform, count(*) as mentions
+from marts.fct_mentions as mentions
+inner join marts.dim_brands as brands on brands.brand_id = mentions.brand_id and brands.is_panel_member
+where mentions.mention_date between $start and $end and list_contains($platforms, mentions.platform)
+    and list_contains($languages, mentions.language) and not mentions.is_excluded
+group by mentions.platform
+"""
+
+
+def screened_mentions(snap: Snapshot) -> bool:
+    """The warehouse has language detection and screening (fct_mentions' columns and the
+    share-of-voice mart's counts of them)."""
+    lacking = missing_columns(snap, ("fct_mentions", "fct_share_of_voice_daily"))
+    return not lacking and not missing_marts(snap, ("fct_mentions", "fct_share_of_voice_daily"))
+
+
+def _panel_daily_sql(screened: bool) -> str:
+    if screened:
+        return PANEL_DAILY_SQL.format(
+            screening="sum(not_scored_mentions)::bigint as not_scored_mentions,\n"
+                      "        sum(excluded_mentions)::bigint as excluded_mentions",
+            # texts VADER does not score (another language) weigh nothing, as in the mart
+            weight="cast((1 + mentions.adjusted_compound) / 2 as decimal(18, 6))",
+            kept="not mentions.is_excluded")
+    # a build before screening: unscored texts weighed 0.5, every mention counted
+    return PANEL_DAILY_SQL.format(
+        screening="null::bigint as not_scored_mentions, null::bigint as excluded_mentions",
+        weight="cast((1 + coalesce(mentions.adjusted_compound, 0)) / 2 as decimal(18, 6))", kept="true")
+
 
 def panel_daily(snap: Snapshot, scope: Scope) -> pd.DataFrame:
-    """One row per day x panel brand over the selected platforms: volumes, sentiment counts
-    and the numerator of each share-of-voice basis (`SOV_BASES`)."""
-    return _run(snap, (PANEL_DAILY_SQL, scope))[0]
+    """One row per day x panel brand over the selected platforms (and languages): volumes,
+    sentiment counts, the mentions not scored (another language) and excluded (copy-paste,
+    bots; NULL before screening) and the numerator of each share-of-voice basis (`SOV_BASES`)."""
+    screened = screened_mentions(snap)
+    if scope.languages is not None and screened:
+        return _run(snap, (PANEL_DAILY_LANGUAGES_SQL, scope))[0]
+    return _run(snap, (_panel_daily_sql(screened), scope))[0]
 
 
 def sentiment_alerts(snap: Snapshot, scope: Scope) -> pd.DataFrame:
@@ -249,8 +359,10 @@ def sentiment_alerts(snap: Snapshot, scope: Scope) -> pd.DataFrame:
 
 
 def platform_mentions(snap: Snapshot, scope: Scope) -> pd.DataFrame:
-    """Panel mentions per selected platform in the period (to name platforms without data)."""
-    return _run(snap, (PLATFORM_MENTIONS_SQL, scope))[0]
+    """Panel mentions per selected platform in the period, in the chosen languages (to name
+    platforms without data)."""
+    by_language = scope.languages is not None and screened_mentions(snap)
+    return _run(snap, (PLATFORM_MENTIONS_LANGUAGES_SQL if by_language else PLATFORM_MENTIONS_SQL, scope))[0]
 
 
 # -- engagement ----------------------------------------------------------------------------------
@@ -506,6 +618,18 @@ MART_COLUMNS = {
     "fct_hcahps_benchmarks": ("brand_id", "brand_name", "is_own", "location_id", "ccn", "facility_name",
                               "measure_id", "question", "answer_description", "star_rating",
                               "answer_percent", "completed_surveys", "period_start", "period_end"),
+    "fct_mentions": MENTION_SCREENING_COLUMNS,
+    "fct_share_of_voice_daily": SOV_SCREENING_COLUMNS,
+    "dim_aspects": ("aspect_id", "aspect_name", "domain", "hcahps_measure_id", "definition"),
+    "fct_aspect_sentiment_daily": (
+        "aspect_day_key", "activity_date", "brand_id", "location_id", "aspect_id", "aspect_name", "domain",
+        "mentions", "positive_mentions", "negative_mentions", "neutral_mentions", "net_sentiment",
+        "baseline_days", "baseline_mentions_mean", "baseline_negative_mean", "baseline_net_sentiment",
+        "net_sentiment_change", "is_spike"),
+    "fct_mention_aspects": (
+        "mention_aspect_key", "post_key", "brand_id", "location_id", "aspect_id", "mention_date", "platform",
+        "entity_type", "polarity", "sentence_compound", "matched_phrase", "negated", "sentence_redacted",
+        "is_excluded"),
     "fct_news_articles": ("mention_key", "post_key", "brand_id", "mention_date", "published_at", "undated",
                           "outlet", "source_domain", "source_credibility", "source_country", "lang",
                           "headline", "article_url", "matched_on", "gdelt_tone", "adjusted_compound",
@@ -803,3 +927,127 @@ def news_extent(snap: Snapshot) -> tuple[int, date | None]:
     """How many article rows the warehouse holds, and the newest article date."""
     row = _run(snap, (NEWS_EXTENT_SQL, None))[0].iloc[0]
     return int(row.articles), _day(row.newest)
+
+
+# -- patient-experience aspects ------------------------------------------------------------------
+
+ASPECT_MARTS = ("dim_aspects", "fct_aspect_sentiment_daily", "fct_mention_aspects")
+ALL_LOCATIONS = "all"  # the daily mart's row of a brand across every source (social and reviews)
+ASPECT_BASELINE_DAYS = 28  # changes compare with the days before the period, as the mart's do
+
+# per aspect: the period's mentions by polarity and spike days, and the same sums over the
+# baseline window before the period (days before the aspect data starts do not count)
+ASPECT_PERIOD_SQL = """
+with daily as (
+    select *
+    from marts.fct_aspect_sentiment_daily
+    where brand_id = $brand and location_id = $location and activity_date between $baseline_start and $end
+),
+
+first_day as (
+    select min(activity_date) as day
+    from marts.fct_aspect_sentiment_daily
+    where brand_id = $brand and location_id = $location
+),
+
+sums as (
+    select
+        aspect_id,
+        coalesce(sum(mentions) filter (where activity_date >= $start), 0) as mentions,
+        coalesce(sum(positive_mentions) filter (where activity_date >= $start), 0) as positive_mentions,
+        coalesce(sum(negative_mentions) filter (where activity_date >= $start), 0) as negative_mentions,
+        coalesce(sum(neutral_mentions) filter (where activity_date >= $start), 0) as neutral_mentions,
+        count(*) filter (where activity_date >= $start and is_spike) as spike_days,
+        coalesce(sum(mentions) filter (where activity_date < $start), 0) as baseline_mentions,
+        coalesce(sum(positive_mentions) filter (where activity_date < $start), 0) as baseline_positive,
+        coalesce(sum(negative_mentions) filter (where activity_date < $start), 0) as baseline_negative
+    from daily
+    group by aspect_id
+)
+
+select
+    aspects.aspect_id, aspects.aspect_name, aspects.domain, aspects.hcahps_measure_id, aspects.definition,
+    coalesce(sums.mentions, 0)::bigint as mentions,
+    coalesce(sums.positive_mentions, 0)::bigint as positive_mentions,
+    coalesce(sums.negative_mentions, 0)::bigint as negative_mentions,
+    coalesce(sums.neutral_mentions, 0)::bigint as neutral_mentions,
+    coalesce(sums.spike_days, 0)::bigint as spike_days,
+    coalesce(sums.baseline_mentions, 0)::bigint as baseline_mentions,
+    coalesce(sums.baseline_positive, 0)::bigint as baseline_positive,
+    coalesce(sums.baseline_negative, 0)::bigint as baseline_negative,
+    greatest(date_diff('day', greatest($baseline_start::date, first_day.day), $start::date), 0) as baseline_days
+from marts.dim_aspects as aspects
+cross join first_day
+left join sums on sums.aspect_id = aspects.aspect_id
+order by aspects.aspect_id
+"""
+
+ASPECT_DAILY_SQL = """
+select
+    activity_date, mentions::bigint as mentions, positive_mentions::bigint as positive_mentions,
+    negative_mentions::bigint as negative_mentions, neutral_mentions::bigint as neutral_mentions,
+    net_sentiment::double as net_sentiment, baseline_negative_mean::double as baseline_negative_mean,
+    is_spike
+from marts.fct_aspect_sentiment_daily
+where brand_id = $brand and location_id = $location and aspect_id = $aspect
+    and activity_date between $start and $end
+order by activity_date
+"""
+
+# redacted sentences only (the mart never holds the raw text): negative first, newest first
+ASPECT_EXAMPLES_SQL = """
+select
+    mention_date, platform, entity_type, location_id, polarity,
+    sentence_compound::double as sentence_compound, matched_phrase, negated, sentence_redacted
+from marts.fct_mention_aspects
+where brand_id = $brand and aspect_id = $aspect and mention_date between $start and $end
+    and not is_excluded and ($location = 'all' or location_id = $location)
+order by polarity <> 'negative', mention_date desc, sentence_compound, mention_aspect_key
+limit $limit
+"""
+
+ASPECT_LOCATIONS_SQL = """
+select distinct location_id
+from marts.fct_aspect_sentiment_daily
+where brand_id = $brand and location_id <> 'all'
+order by location_id
+"""
+
+ASPECT_EXTENT_SQL = """
+select count(*) as rows, max(activity_date) as newest
+from marts.fct_aspect_sentiment_daily
+"""
+
+
+def _aspect_params(scope: Scope, location: str, **extra: object) -> dict:
+    return {**scope.params(), "location": location,
+            "baseline_start": scope.start - timedelta(days=ASPECT_BASELINE_DAYS), **extra}
+
+
+def aspect_period(snap: Snapshot, scope: Scope, location: str) -> pd.DataFrame:
+    """One row per aspect (every one in dim_aspects) for the brand in focus at `location` (a
+    location id, or ALL_LOCATIONS): the period's mentions by polarity and spike days, and the
+    sums over the ASPECT_BASELINE_DAYS before it (`baseline_days` of them with aspect data)."""
+    return _run(snap, (ASPECT_PERIOD_SQL, _aspect_params(scope, location)))[0]
+
+
+def aspect_daily(snap: Snapshot, scope: Scope, location: str, aspect: str) -> pd.DataFrame:
+    """The daily rows of one aspect in the period (days without mentions may have none)."""
+    return _run(snap, (ASPECT_DAILY_SQL, _aspect_params(scope, location, aspect=aspect)))[0]
+
+
+def aspect_examples(snap: Snapshot, scope: Scope, location: str, aspect: str, limit: int = 8) -> pd.DataFrame:
+    """Up to `limit` redacted sentences where the aspect was found, negative ones first; screened
+    copies and bot posts left out."""
+    return _run(snap, (ASPECT_EXAMPLES_SQL, _aspect_params(scope, location, aspect=aspect, limit=limit)))[0]
+
+
+def aspect_locations(snap: Snapshot, scope: Scope) -> tuple[str, ...]:
+    """The locations of the brand in focus with a row of their own (their reviews)."""
+    return tuple(_run(snap, (ASPECT_LOCATIONS_SQL, scope))[0].location_id)
+
+
+def aspect_extent(snap: Snapshot) -> tuple[int, date | None]:
+    """How many daily aspect rows the warehouse holds, and the newest day."""
+    row = _run(snap, (ASPECT_EXTENT_SQL, None))[0].iloc[0]
+    return int(row.rows), _day(row.newest)

@@ -119,6 +119,19 @@ def period(start: date, end: date) -> str:
     return f"{day(start)} – {day(end)} ({days} day{'s' if days != 1 else ''})"
 
 
+# ISO 639-1 codes the language detector is configured with by default, and 'und'
+LANGUAGE_NAMES = {
+    "en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese", "it": "Italian",
+    "nl": "Dutch", "pl": "Polish", "ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Korean",
+    "vi": "Vietnamese", "tl": "Tagalog", "ar": "Arabic", "hi": "Hindi", "und": "Undetermined",
+}
+
+
+def language(code: str) -> str:
+    """An ISO 639-1 code as its English name ('es' -> 'Spanish'); a code not listed as itself."""
+    return LANGUAGE_NAMES.get(code, code)
+
+
 _MARKDOWN = "\\`*_{}[]()<>#+-.!|~$:"
 
 

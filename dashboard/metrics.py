@@ -69,10 +69,10 @@ def shares(panel: pd.DataFrame, basis: str, *, by_day: bool) -> pd.DataFrame:
 
 
 def daily_sentiment(panel: pd.DataFrame, brand_id: str) -> pd.DataFrame:
-    """The brand's daily positive / neutral / negative mentions and net sentiment."""
+    """The brand's daily positive / neutral / negative / not-scored mentions and net sentiment."""
     mine = panel[panel.brand_id == brand_id]
     out = mine[["date_day", "mentions", "positive_mentions", "neutral_mentions",
-                "negative_mentions"]].reset_index(drop=True)
+                "negative_mentions", "not_scored_mentions"]].reset_index(drop=True)
     out["net_sentiment"] = [net_sentiment(p, n) for p, n in
                             zip(out.positive_mentions, out.negative_mentions, strict=True)]
     return out
@@ -301,3 +301,25 @@ def replies_by_location(reviews: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[
         "location_name", "reviews", "replied", "replied_share", "replies_deleted", "within_target",
         "within_target_share", "median_hours", "median_hours_min", "median_hours_max"])
+
+
+# -- patient-experience aspects ------------------------------------------------------------------
+
+
+def aspect_changes(aspects: pd.DataFrame, period_days: int) -> pd.DataFrame:
+    """aspect_period() with net sentiment now and over the baseline window (ratios of sums), its
+    change in points, and negative mentions per day now against the window's, as a relative
+    change (None without a baseline: a window with no day of data, or no negative mention)."""
+    out = aspects.copy()
+    out["net_sentiment"] = [net_sentiment(p, n) for p, n in
+                            zip(out.positive_mentions, out.negative_mentions, strict=True)]
+    out["baseline_net_sentiment"] = [net_sentiment(p, n) for p, n in
+                                     zip(out.baseline_positive, out.baseline_negative, strict=True)]
+    out["net_sentiment_change"] = [None if now is None or before is None else now - before for now, before
+                                   in zip(out.net_sentiment, out.baseline_net_sentiment, strict=True)]
+    out["negative_per_day"] = out.negative_mentions / period_days
+    out["baseline_negative_per_day"] = [ratio(n, d) for n, d in
+                                        zip(out.baseline_negative, out.baseline_days, strict=True)]
+    out["negative_change"] = [None if before is None else ratio(now - before, before) for now, before
+                              in zip(out.negative_per_day, out.baseline_negative_per_day, strict=True)]
+    return out

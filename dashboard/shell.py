@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import audit, data
+from dashboard import audit, data, metrics
 from dashboard import format as fmt
 from dashboard.views import spec_for
 
@@ -130,6 +130,7 @@ def _scope_inputs(catalog: data.Catalog) -> tuple[data.Scope, str]:
     names = dict(zip(offered.platform, offered.platform_name, strict=True))
     chosen = st.multiselect("Platforms", platforms, default=platforms, format_func=names.get,
                             key="platforms")
+    languages = _language_input(catalog)
     brands = catalog.brands
     own = brands.index[brands.is_organisation].tolist()
     brand = st.selectbox("Brand in focus", list(brands.brand_id), index=own[0] if own else 0,
@@ -138,7 +139,21 @@ def _scope_inputs(catalog: data.Catalog) -> tuple[data.Scope, str]:
     basis = st.radio("Share-of-voice basis", list(BASIS_LABELS), format_func=BASIS_LABELS.get,
                      key="basis", help="What a brand's share of the competitor panel is a share of.")
     ordered = tuple(p for p in platforms if p in chosen)
-    return data.Scope(start, end, ordered, brand, all_platforms=len(ordered) == len(platforms)), basis
+    return data.Scope(start, end, ordered, brand, all_platforms=len(ordered) == len(platforms),
+                      languages=languages), basis
+
+
+def _language_input(catalog: data.Catalog) -> tuple[str, ...] | None:
+    """The languages chosen; None when every one is (no filter, the marts' own figures), or when
+    the warehouse predates language detection (nothing offered)."""
+    offered = list(catalog.languages)
+    if not offered:
+        return None
+    chosen = st.multiselect("Languages", offered, default=offered, format_func=fmt.language, key="languages",
+                            help="The language each mention is written in (detected offline). Filters "
+                                 "the mention figures of the overview, share of voice and sentiment; "
+                                 "VADER scores English only, so other languages add volume, not sentiment.")
+    return None if set(chosen) == set(offered) else tuple(code for code in offered if code in chosen)
 
 
 def _gate_badge(gate: audit.GateStatus) -> None:
@@ -165,6 +180,8 @@ def sidebar(home: Path, snap: data.Snapshot | None) -> Context | None:
         scope, basis = _scope_inputs(catalog)
     if not scope.platforms:
         return _empty("Select at least one platform in the sidebar.")
+    if scope.languages == ():
+        return _empty("Select at least one language in the sidebar.")
     ctx = Context(home, snap, catalog, scope, basis, gate)
     st.session_state[CONTEXT_KEY] = ctx
     return ctx
@@ -204,8 +221,17 @@ def run_page(render: Callable[[Context], None], page_file: str) -> None:
         return
     platforms = ", ".join(ctx.platform_name(p) for p in ctx.scope.platforms)
     st.caption(f"{fmt.period(ctx.scope.start, ctx.scope.end)} · {platforms} · "
-               f"brand in focus: **{ctx.brand}**")
+               f"brand in focus: **{ctx.brand}**{_languages_note(ctx, spec.follows_languages)}")
     render(ctx)
+
+
+def _languages_note(ctx: Context, follows: bool) -> str:
+    """The chosen languages, when the sidebar filters them (and whether this page can)."""
+    if ctx.scope.languages is None:
+        return ""
+    if not follows:
+        return " · the language filter does not apply to this page (its marts have no language)"
+    return " · languages: " + ", ".join(fmt.language(code) for code in ctx.scope.languages)
 
 
 def note_missing_platforms(ctx: Context, present: Iterable[str], what: str,
@@ -331,6 +357,25 @@ def comparison_panels(ctx: Context, scope: data.Scope | None = None) -> tuple[pd
         empty = data.panel_daily(ctx.snap, scope or ctx.scope).iloc[0:0]
         return empty, empty
     return data.panel_daily(ctx.snap, comparison.now), data.panel_daily(ctx.snap, comparison.before)
+
+
+def screening_note(ctx: Context, panel: pd.DataFrame, brand_id: str | None = None) -> None:
+    """How many of the brand's mentions VADER did not score (another language) and how many
+    were left out as copy-paste clusters or bot accounts, with their shares."""
+    mine = panel[panel.brand_id == (brand_id or ctx.scope.brand_id)]
+    if mine.not_scored_mentions.isna().all():
+        st.caption("Language detection and copy-paste / bot screening came after this warehouse was "
+                   "built: every mention counts and is scored. Their figures appear once a nightly run "
+                   "publishes them.")
+        return
+    kept, not_scored = int(mine.mentions.sum()), int(mine.not_scored_mentions.sum())
+    excluded = int(mine.excluded_mentions.sum())
+    st.caption(
+        f"Not scored for sentiment: **{fmt.count(not_scored)}** of {fmt.count(kept)} mentions "
+        f"({fmt.percent(metrics.ratio(not_scored, kept))}) are in a language VADER does not read; they "
+        f"count in volume and share of voice, not in net sentiment. Excluded: **{fmt.count(excluded)}** "
+        f"more ({fmt.percent(metrics.ratio(excluded, kept + excluded))} of all found) were left out of "
+        "share of voice and sentiment as copy-paste clusters or bot accounts.")
 
 
 def comparison_note(ctx: Context, scope: data.Scope | None = None) -> None:

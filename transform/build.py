@@ -82,6 +82,8 @@ def write_config_json(loaded: LoadedConfig, home: Path) -> Path:
 # What shapes the warehouse's content besides the raw zone (the config is added per build).
 SHAPING = [DBT_DIR / "dbt_project.yml", DBT_DIR / "models", DBT_DIR / "macros", DBT_DIR / "seeds",
            ROOT / "transform" / "privacy.py", ROOT / "transform" / "sentiment.py",
+           ROOT / "transform" / "language.py", ROOT / "transform" / "aspects.py",
+           ROOT / "transform" / "screening.py",
            ROOT / "transform" / "duckdb_plugin.py", ROOT / "transform" / "lexicons"]
 
 

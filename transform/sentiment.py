@@ -608,38 +608,63 @@ def score_table(rows: pa.Table, workers: int | None = None, *,
                 pool_min_texts: int = POOL_MIN_TEXTS) -> pa.Table:
     """The int_sentiment_scores rows for an Arrow table of (text_hash, text_redacted), in its order.
 
-    Compounds stay float64 arrays (VADER's 4-place values) until one Arrow cast to DECIMAL(5,4),
-    exact for every 4-place value; labels come from the same thresholds as `label`, vectorised.
+    With `language` (and `language_source`, `language_version`) columns, only the texts of a
+    scored language (transform.language) are scored; the others keep NULL compounds and the
+    label `not_scored` with `not_scored_reason = 'language'`. Without them every text is scored.
+    Compounds stay float64 arrays (VADER's 4-place values) until one Arrow cast to
+    DECIMAL(5,4), exact for every 4-place value; labels come from the same thresholds as
+    `label`, vectorised.
     """
+    import numpy as np
     import pyarrow as pa  # only the parent builds tables; workers never import Arrow
     import pyarrow.compute as pc
 
+    from transform.language import SCORED_LANGUAGES
+
     texts = rows.column("text_redacted").to_pylist()
-    stock, adjusted = score_arrays(texts, workers, pool_min_texts=pool_min_texts)
-    decimal = pa.decimal128(5, 4)
     n = rows.num_rows
-    return pa.table({
+    names = rows.column_names
+    if "language" in names:
+        languages = rows.column("language").to_pylist()
+        scored = np.array([lang in SCORED_LANGUAGES for lang in languages], dtype=bool)
+    else:
+        scored = np.ones(n, dtype=bool)
+    stock = np.full(n, np.nan)
+    adjusted = np.full(n, np.nan)
+    picked = np.flatnonzero(scored)
+    stock[picked], adjusted[picked] = score_arrays([texts[i] for i in picked], workers,
+                                                   pool_min_texts=pool_min_texts)
+    decimal = pa.decimal128(5, 4)
+    columns = {
         "text_hash": rows.column("text_hash").cast(pa.string()),
         "lexicon_version": pa.repeat(pa.scalar(LEXICON_VERSION, pa.string()), n),
         "vader_version": pa.repeat(pa.scalar(VADER_VERSION, pa.string()), n),
-        "stock_compound": pc.cast(pa.array(stock, pa.float64()), decimal),
-        "adjusted_compound": pc.cast(pa.array(adjusted, pa.float64()), decimal),
-        "stock_label": _labels(stock),
-        "adjusted_label": _labels(adjusted),
-    })
+        "stock_compound": pc.cast(pa.array(stock, pa.float64(), mask=~scored), decimal),
+        "adjusted_compound": pc.cast(pa.array(adjusted, pa.float64(), mask=~scored), decimal),
+        "stock_label": _labels(stock, scored),
+        "adjusted_label": _labels(adjusted, scored),
+        "not_scored_reason": pa.array([None if s else "language" for s in scored], pa.string()),
+    }
+    for name in ("language", "language_source", "language_version"):
+        if name in names:
+            columns[name] = rows.column(name).cast(pa.string())
+    return pa.table(columns)
 
 
-_LABELS = ("negative", "neutral", "positive")
+_LABELS = ("negative", "neutral", "positive", "not_scored")
 
 
-def _labels(values: np.ndarray) -> pa.Array:
-    """`label` for an array of 4-place compounds (already rounded, so the same comparisons)."""
+def _labels(values: np.ndarray, scored: np.ndarray | None = None) -> pa.Array:
+    """`label` for an array of 4-place compounds (already rounded, so the same comparisons);
+    `not_scored` where `scored` is False."""
     import numpy as np
     import pyarrow as pa
 
     codes = np.ones(len(values), dtype=np.int8)  # neutral
     codes[values >= POSITIVE_THRESHOLD] = 2
     codes[values <= NEGATIVE_THRESHOLD] = 0
+    if scored is not None:
+        codes[~scored] = 3
     return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int8()), pa.array(_LABELS)).dictionary_decode()
 
 

@@ -24,6 +24,7 @@ class PageSpec:
     title: str
     url_path: str  # '' for the default page, served at '/'
     icon: str
+    follows_languages: bool = False  # its figures come from fct_mentions, which has a language
 
     @property
     def path(self) -> Path:
@@ -40,15 +41,17 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("overview", "Overview", "", ":material/dashboard:"),
-    PageSpec("share_of_voice", "Share of voice", "share_of_voice", ":material/campaign:"),
+    PageSpec("overview", "Overview", "", ":material/dashboard:", follows_languages=True),
+    PageSpec("share_of_voice", "Share of voice", "share_of_voice", ":material/campaign:",
+             follows_languages=True),
     PageSpec("news", "News", "news", ":material/newspaper:"),
-    PageSpec("sentiment", "Sentiment", "sentiment", ":material/mood:"),
+    PageSpec("sentiment", "Sentiment", "sentiment", ":material/mood:", follows_languages=True),
     PageSpec("engagement", "Engagement", "engagement", ":material/favorite:"),
     PageSpec("campaigns", "Campaigns", "campaigns", ":material/rocket_launch:"),
     PageSpec("community", "Community", "community", ":material/forum:"),
     PageSpec("misinformation", "Misinformation watch", "misinformation", ":material/report:"),
     PageSpec("reviews", "Reviews & reputation", "reviews", ":material/reviews:"),
+    PageSpec("aspects", "What patients talk about", "aspects", ":material/record_voice_over:"),
 )
 
 

@@ -1,4 +1,5 @@
-"""Overview: the brand's headline KPIs against the previous period of the same length, its news
+"""Overview: the brand's headline KPIs against the previous period of the same length (with how
+many of its mentions were not scored for language or excluded as copy-paste or bots), its news
 coverage (articles, news share of voice, news-spike days), and the data-health panel that says
 whether the published night passed every quality check and which platforms came in partial, so
 a reader knows how far to trust the figures beside it."""
@@ -17,7 +18,8 @@ from dashboard.shell import Context
 
 
 def _kpis(ctx: Context) -> None:
-    now = metrics.brand_totals(data.panel_daily(ctx.snap, ctx.scope), ctx.scope.brand_id)
+    panel = data.panel_daily(ctx.snap, ctx.scope)
+    now = metrics.brand_totals(panel, ctx.scope.brand_id)
     same, before = (metrics.brand_totals(p, ctx.scope.brand_id) for p in shell.comparison_panels(ctx))
     first, second = st.columns(2), st.columns(2)
     shell.metric(first[0], "Mentions", fmt.count(now.mentions), fmt.change(same.mentions, before.mentions))
@@ -31,6 +33,7 @@ def _kpis(ctx: Context) -> None:
                  fmt.point_change(same.mention_sov, before.mention_sov),
                  help="The brand's mentions / all mentions of the competitor panel.")
     shell.comparison_note(ctx)
+    shell.screening_note(ctx, panel)
     shell.note_panel_reach(ctx)
 
 

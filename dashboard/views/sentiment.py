@@ -26,8 +26,9 @@ def _headline(ctx: Context, panel: pd.DataFrame, alerts: pd.DataFrame) -> None:
     shell.metric(cols[2], "Negative mentions", fmt.count(now.negative),
                  fmt.change(same.negative, before.negative), delta_color="inverse")
     shell.metric(cols[3], "Alert days", fmt.count(alerts.date_day.nunique()),
-                 help="Days the sentiment-alert mart flagged for this brand.")
+                 help="Days the sentiment-alert mart flagged for this brand (every language).")
     shell.comparison_note(ctx)
+    shell.screening_note(ctx, panel)
 
 
 def _net_sentiment_chart(base: alt.Chart) -> alt.LayerChart:
@@ -41,12 +42,12 @@ def _net_sentiment_chart(base: alt.Chart) -> alt.LayerChart:
     return (line + markers).properties(height=260)
 
 
-def _label_mix_chart(base: alt.Chart) -> alt.Chart:
-    """Positive, neutral and negative mentions per day, stacked."""
-    labels = ["Positive", "Neutral", "Negative"]
+def _label_mix_chart(base: alt.Chart, labels: list[str]) -> alt.Chart:
+    """Positive, neutral and negative mentions per day (and those not scored), stacked."""
+    colours = {"Positive": "#2ca02c", "Neutral": "#bbbbbb", "Negative": "#d62728", "Not scored": "#9ecae1"}
     return base.transform_fold(labels, as_=["Label", "Mentions"]).mark_bar().encode(
         y=alt.Y("Mentions:Q", stack=True),
-        color=alt.Color("Label:N", scale=alt.Scale(domain=labels, range=["#2ca02c", "#bbbbbb", "#d62728"]),
+        color=alt.Color("Label:N", scale=alt.Scale(domain=labels, range=[colours[k] for k in labels]),
                         legend=alt.Legend(orient="top", title=None)),  # keeps the days under the line's
         tooltip=["Day:T", "Label:N", "Mentions:Q"]).properties(height=220)
 
@@ -59,11 +60,16 @@ def _trend(ctx: Context, panel: pd.DataFrame, alerts: pd.DataFrame) -> None:
         "Day": daily.date_day, "Net sentiment": daily.net_sentiment.astype(float),
         "Positive": daily.positive_mentions, "Neutral": daily.neutral_mentions,
         "Negative": daily.negative_mentions, "Alert": [kinds.get(d, "") for d in daily.date_day]})
+    labels = ["Positive", "Neutral", "Negative"]
+    if daily.not_scored_mentions.notna().any():  # a build with language detection
+        shown.insert(4, "Not scored", daily.not_scored_mentions.astype(int))
+        labels.append("Not scored")
     # one band per day on both charts, so the alert markers sit above their day's bar
     day = alt.X("yearmonthdate(Day):O", title=None, axis=alt.Axis(format="%a %d %b", labelAngle=0))
     base = alt.Chart(shown).encode(x=day)
     st.altair_chart(_net_sentiment_chart(base), width="stretch")
-    shell.chart(_label_mix_chart(base), shown, ctx, "sentiment_daily", shell.formats([], [], NET_SENTIMENT))
+    shell.chart(_label_mix_chart(base, labels), shown, ctx, "sentiment_daily",
+                shell.formats([], [], NET_SENTIMENT))
 
 
 def _alerts(ctx: Context, alerts: pd.DataFrame) -> None:

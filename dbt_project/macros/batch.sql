@@ -130,6 +130,25 @@
 {%- endmacro %}
 
 
+{#- fct_mentions: the posts whose screening verdict this build changed though their unified row
+    is older (a copy-paste burst that grew across midnight, a backfilled night). -#}
+{% macro rescreened_posts() -%}
+    select post_key from {{ ref('int_post_screening') }} where {{ in_batch() }}
+{%- endmacro %}
+
+{% macro or_rescreened(column='post_key') -%}
+    {%- if is_incremental() %}
+    or {{ column }} in ({{ rescreened_posts() }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro forget_rescreened_posts() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where post_key in ({{ rescreened_posts() }})
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- Date-keyed marts: a build rewrites the dates in int_build_dates (their rows are dropped
     first, so a date that lost every row loses its rows too). -#}
 {% macro forget_build_dates(column) -%}
@@ -209,6 +228,14 @@
 
 
 {#- Those days and the `days_setting` days before each: what their baselines read. -#}
+{#- Pre hook of a trailing-window mart that stores only days with data: drop the days it rewrites. -#}
+{% macro forget_days_after_build_dates(column, days_setting) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where {{ column }} in ({{ days_after_build_dates(days_setting) }})
+    {%- endif -%}
+{%- endmacro %}
+
+
 {% macro days_with_baselines(target_days, days_setting) -%}
     select distinct target.date_day - cast(step.k as integer) as date_day
     from {{ target_days }} as target

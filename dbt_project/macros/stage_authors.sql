@@ -172,6 +172,9 @@ select
     following_count,
     post_count,
     case when is_public then account_created_at end as account_created_at,
+    -- the day alone for every account: bot screening needs an account's age, and a creation
+    -- day identifies nobody once the platform id is pseudonymised
+    cast(account_created_at as date) as account_created_day,
     snapshot_date,
     {{ lineage_columns() }},
     {{ batch_columns() }},

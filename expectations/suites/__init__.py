@@ -41,6 +41,8 @@ MARTS = (
     "marts__fct_review_replies",
     "marts__fct_location_rating_daily",
     "marts__fct_news_articles",
+    "marts__fct_mention_aspects",
+    "marts__fct_aspect_sentiment_daily",
     "marts__reconciliation",
 )
 

@@ -75,9 +75,10 @@ class SimulatorServer:
     """The simulator on a background thread; `port=0` picks a free port."""
 
     def __init__(self, config: MonitoringConfig, *, seed: int = 7, mentions_per_night: int = 1500,
-                 host: str = "127.0.0.1", port: int = 0, clock: datetime | None = None):
+                 host: str = "127.0.0.1", port: int = 0, clock: datetime | None = None,
+                 spam: bool = True):
         self.config = config
-        self.world = World(config, seed=seed, mentions_per_night=mentions_per_night)
+        self.world = World(config, seed=seed, mentions_per_night=mentions_per_night, spam=spam)
         self.faults = FaultPlan()
         self.stats = Stats()
         self._clock_lock = threading.Lock()
@@ -308,15 +309,18 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve(config: MonitoringConfig, host: str = "127.0.0.1", port: int = 8765, seed: int = 7,
-          mentions_per_night: int = 1500, faults_spec: str | None = None) -> None:
-    """Run the simulator in the foreground until interrupted (the `carepulse simulate` CLI)."""
+          mentions_per_night: int = 1500, faults_spec: str | None = None,
+          spam: bool = True) -> None:
+    """Run the simulator in the foreground until interrupted (the `carepulse simulate` CLI).
+
+    spam=False serves the world without planted bot bursts and copy-paste campaigns."""
     server = SimulatorServer(config, seed=seed, mentions_per_night=mentions_per_night, host=host,
-                             port=port)
+                             port=port, spam=spam)
     server.world.freeze_gc = True  # this process is only the simulator (see World.freeze_gc)
     if faults_spec:
         server.faults.replace(FaultPlan.parse(faults_spec))
-    log.info("simulator listening on %s (seed=%d, %d mentions/night)", server.url, seed,
-             mentions_per_night)
+    log.info("simulator listening on %s (seed=%d, %d mentions/night, spam %s)", server.url, seed,
+             mentions_per_night, "on" if spam else "off")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

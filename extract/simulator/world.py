@@ -1,6 +1,7 @@
 """The simulated social world: authors, posts, comments and engagement, all deterministic.
 
-Everything is a pure function of (seed, config, mentions_per_night) and the day asked for.
+Everything is a pure function of (seed, config, mentions_per_night, spam) and the day asked
+for.
 A platform's posts for one UTC day are generated lazily from `random.Random` seeded with
 (seed, platform, day, stream) and kept in a small LRU, so a night of 100k mentions costs a
 second or two and only the days a client actually reads are ever built.
@@ -8,7 +9,8 @@ second or two and only the days a client actually reads are ever built.
 Two streams per (platform, day):
   - "owned": the organisation's and competitors' own posts, plus the patient questions the
     owned accounts answer (tiny, so account lookups never build the big stream);
-  - "mentions": the public chatter (brand and topic mentions).
+  - "mentions": the public chatter (brand and topic mentions), plus on x, bluesky and mastodon
+    the planted inauthentic activity (below).
 
 Every post has an integer `key` = (ms << 12) | low, unique per platform and increasing with
 time, with `low` always even. Platform ids (X/Mastodon snowflakes, Reddit base36, Bluesky
@@ -17,6 +19,15 @@ key T", and an odd neighbour of T names the same position with a different spell
 by the empty-page fault so a client never sees the cursor it sent come back).
 
 Engagement grows after posting: count(now) = final * (1 - exp(-age_hours / tau)).
+
+Inauthentic activity (`spam=True`, the default) is planted so that screening can be tested
+against ground truth (`World.planted`). On x, bluesky and mastodon, each aligned block of five
+days holds one bot-burst day and one other copy-paste day: a burst is 15-30 near-copies of one
+spam template about one brand, within 30 minutes, each from a distinct fresh bot account (pool
+indices from BOT_BASE up, which natural posts never draw); a copy-paste campaign is 6-12
+ordinary pool accounts posting near-copies of one advocacy text within 45 minutes. Planted
+posts come from their own generators and take milliseconds no natural post holds, so the
+natural posts of every day are the same with spam on or off.
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ import gc
 import hashlib
 import math
 import random
+import re
 import threading
 import unicodedata
 from bisect import bisect_right
@@ -59,6 +71,10 @@ B32 = "abcdefghijklmnopqrstuvwxyz234567"
 B32_SORT = "234567abcdefghijklmnopqrstuvwxyz"
 B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 STREAM_MENTIONS, STREAM_OWNED = 0, 1
+SPAM_PLATFORMS = ("x", "bluesky", "mastodon")  # the ones that serve account age and counts
+BOT_BURST, COPY_PASTE = "bot_burst", "copy_paste"  # planted kinds, also the posts' `cat`
+BOT_BASE = 100_000_000  # pool indices from here are bots: nine digits, like default handles
+BOT_SLOTS = 32  # bot index = BOT_BASE + day * BOT_SLOTS + position in that day's burst
 FLAG_COMMENTS_OFF, FLAG_LIKES_HIDDEN, FLAG_SENSITIVE = 1, 2, 4
 
 
@@ -223,6 +239,12 @@ BIO_MACRO = ("Health journalist", "Wellness creator, 1M+ across platforms", "TV 
 BIO_NEWS = ("Local news, weather and traffic", "Breaking health news", "Metro desk")
 NEWS_NAMES = ("Metro Health Desk", "Lakeside Daily", "Channel 7 News", "Valley Gazette",
               "City Wire", "Health Beat")
+# Bots: throwaway names, a handle stem plus nine digits (as sign-up forms suggest), no real bio.
+BOT_STEMS = ("user", "promo", "deals", "daily", "info", "best", "win", "cash", "hlth", "vibe")
+BOT_NAMES = ("Health Deals", "Daily Wellness", "Promo Hub", "Best Offers", "Wellness Tips",
+             "Free Stuff Daily", "Giveaway Queen", "Deal Finder")
+BIO_BOT = ("Follow for daily giveaways", "DM for promo", "", "Wellness | Deals | Lifestyle",
+           "100% follow back", "Health tips & free stuff", "")
 
 
 @dataclass(eq=False, slots=True)
@@ -231,7 +253,7 @@ class Author:
 
     platform: str
     idx: int
-    kind: str  # person | clinician | micro | macro | news | owned
+    kind: str  # person | clinician | micro | macro | news | owned | bot
     handle: str  # as the platform spells it (YouTube "@Name", Bluesky "x.bsky.social")
     name: str
     bio: str
@@ -247,6 +269,7 @@ class Author:
     remote: str | None = None  # Mastodon: home instance of a remote account
     handle_lc: str = ""
     uid: str = ""  # the platform id, once `World.author_id` has computed it
+    post_rate: float = 0.0  # bots: posts a day since created_ms, however young the account
 
     @property
     def owned(self) -> bool:
@@ -256,6 +279,8 @@ class Author:
         return max(0, int(self.followers0 * (1 + self.growth * (ms - T_REF_MS) / YEAR_MS)))
 
     def statuses_at(self, ms: int) -> int:
+        if self.post_rate:  # a bot's count is its age times its rate, so posts/day stays high
+            return max(1, int(self.post_rate * (ms - self.created_ms) / DAY_MS))
         return max(1, int(self.statuses0 * (1 + 0.3 * (ms - T_REF_MS) / YEAR_MS)))
 
     @property
@@ -359,6 +384,29 @@ class Comment:
     phi: tuple[str, ...] = ()
     replies: list[Comment] = field(default_factory=list)
     parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Planted:
+    """Ground truth for one planted post (see `World.planted`).
+
+    `post_id` is the id as the platform serves it: the X tweet id, the Mastodon status id,
+    the Bluesky at:// uri. `group` names the burst or campaign (one per platform and day), so
+    the posts sharing it are the cluster screening should find.
+    """
+
+    platform: str
+    day: int
+    kind: str  # bot_burst | copy_paste
+    group: str
+    brand_id: str
+    key: int
+    ms: int
+    post_id: str
+    author: Author
+    author_id: str
+    handle: str
+    text: str
 
 
 # -- content ----------------------------------------------------------------------------------
@@ -581,6 +629,40 @@ COMMENT_TEMPLATES = {
 OWNER_REPLIES = ("Thanks for asking! Walk-ins are welcome at all our clinics.",
                  "Hi! Please call our patient line and we'll help you right away.",
                  "Thank you so much for the kind words!")
+# Inauthentic activity: one template per burst or campaign, every copy varied a little as spam
+# tools and "copy and share" posts vary it. {b}: a brand form; [a|b]: a word some copies swap;
+# {link}: the burst's link; the emoji and hashtag come and go per copy.
+SPAM_TEMPLATES = (
+    "Urgent: {b} patients can [claim|get] a $750 refund today, only a few spots left, "
+    "check the link {link}",
+    "{b} doesn't want you to know this one [weird|simple] trick to wipe out medical debt "
+    "for good {link}",
+    "Win a free health check at {b}! Follow, repost and tag three [friends|people] to enter "
+    "the giveaway",
+    "Doctors at {b} are [shocked|stunned] by this detox tea, lose ten pounds in ten days, "
+    "order now {link}",
+    "Cheap prescriptions with no waiting room, [way|much] cheaper than the {b} pharmacy, "
+    "DM us now!",
+)
+SPAM_TAGS = ("#giveaway", "#FreeMoney", "#health", "#wellness", "#deals")
+SPAM_EMOJI = ("💰", "🎁", "🔥", "✅", "👉", "💊")
+SPAM_DOMAINS = ("claim-refund.example", "free-health-check.example", "detox-deal.example")
+COPY_TEMPLATES = (  # (template, the campaign's hashtag); long, as petitions are
+    ("Tell {b} to stop cutting [night-shift|overnight] nurses. Patients deserve safe staffing "
+     "and nurses deserve a break! Sign the petition and share it with everyone you know",
+     "#SafeStaffing"),
+    ("{b} plans to close its maternity ward next spring. [Families|Mothers] in our town deserve "
+     "care close to home, so please call them today and say no!", "#KeepMaternityOpen"),
+    ("I stand with the nurses at {b}. Fair contracts now, because safe staffing saves "
+     "[lives|patients] and tired nurses cannot keep covering double shifts!",
+     "#NursesDeserveBetter"),
+    ("Surprise bills from {b} have to end. Demand [fair|honest] prices before treatment, not "
+     "months later, and share this post so they hear us!", "#PatientsFirst"),
+    ("Keep the {b} pediatric clinic open! Our kids [need|deserve] care close to home, not an "
+     "hour away on the highway. Please share and call the board", "#CareNotCuts"),
+)
+COPY_EMOJI = ("💙", "✊", "🙏", "📢")
+_SWAP = re.compile(r"\[([^\]|]+)\|([^\]]+)\]")
 DIURNAL = (3, 2, 2, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 9, 9, 8, 8, 7, 6, 5, 4)
 _DIURNAL_CUM = [sum(DIURNAL[: i + 1]) / sum(DIURNAL) for i in range(24)]
 _FIELDS = Formatter()
@@ -861,6 +943,65 @@ def _phi_value(kind: str, r) -> str:
     return f"{number} {street}"
 
 
+# -- inauthentic activity ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One platform-day's planted burst or campaign, before its posts are written."""
+
+    kind: str  # bot_burst | copy_paste
+    brand: int  # index into config.brands
+    times: tuple[int, ...]  # sorted raw times; placed apart from the day's other posts
+
+
+def _spread(raw: list[int] | tuple[int, ...], taken: set[int], start: int) -> list[int]:
+    """Sorted times made strictly increasing and kept off `taken`: ids must be unique."""
+    out = []
+    prev = start - 1
+    for ms in raw:
+        if ms <= prev:
+            ms = prev + 1
+        while ms in taken:
+            ms += 1
+        prev = ms
+        out.append(ms)
+    return out
+
+
+def _plant_surface(brand: _BrandForms, r) -> str:
+    """How one burst writes its brand: name, alias or hashtag (what brand matching finds)."""
+    u = r()
+    if u < 0.3 and brand.aliases:
+        return brand.aliases[int(r() * len(brand.aliases))]
+    if u < 0.5 and brand.tags:
+        return brand.tags[int(r() * len(brand.tags))]
+    return brand.name
+
+
+def _near_copy(r, template: str, values: dict[str, str], emoji: list[str], tag: str) -> str:
+    """One copy of a planted template: sometimes one word swapped, sometimes the punctuation
+    changed, the burst's hashtag and an emoji each there or not. Any two copies of a group
+    share 82% or more of their distinct words (one swap slot per template), few are identical."""
+    slots = _SWAP.findall(template)
+    swap = int(r() * len(slots)) if slots and r() < 0.25 else -1
+    seen = iter(range(len(slots)))
+    text = _SWAP.sub(lambda m: m.group(2) if next(seen) == swap else m.group(1), template)
+    text = text.format_map(values)
+    u = r()
+    if u < 0.15 and "!" in text:
+        text = text.replace("!", "!!", 1)
+    elif u < 0.3 and "!" in text:
+        text = text.replace("!", ".", 1)
+    elif u < 0.4 and "," in text:
+        text = text.replace(",", "", 1)
+    if r() < 0.5:
+        text = f"{text} {tag}"
+    if r() < 0.6:
+        text = f"{text} {emoji[int(r() * len(emoji))]}"
+    return _tidy(text)
+
+
 # -- the world --------------------------------------------------------------------------------
 
 
@@ -868,10 +1009,14 @@ class World:
     """Deterministic posts, authors and comments for every platform and day."""
 
     def __init__(self, config: MonitoringConfig, *, seed: int = 7, mentions_per_night: int = 1500,
-                 cache_posts: int = 2_000_000):
+                 cache_posts: int = 2_000_000, spam: bool = True):
         self.config = config
         self.seed = seed
         self.mentions_per_night = mentions_per_night
+        self.spam = spam  # plant bot bursts and copy-paste campaigns (see the module docstring)
+        if spam and max(self.pool_size(p) for p in SPAM_PLATFORMS) > BOT_BASE:
+            raise ValueError(f"mentions_per_night={mentions_per_night:,} needs more pool "
+                             f"indices than bots leave free (below {BOT_BASE:,})")
         self.cache_posts = cache_posts
         self._lock = threading.RLock()
         self._days: OrderedDict[tuple[str, int, int], list[Post]] = OrderedDict()
@@ -880,6 +1025,7 @@ class World:
         self._author_salt = {p: stable_seed(seed, "author", p) for p in PLATFORMS}
         self._seeds: dict[tuple[str, str], int] = {}
         self._first_ms: dict[tuple[str, int], int] = {}
+        self._plans: dict[tuple[str, int], _Plan] = {}  # days without one are not kept
         self._authors_by_id: dict[tuple[str, str], Author] = {}  # ids served so far
         self._comments: OrderedDict[int, list[Comment]] = OrderedDict()
         self._composers = {p: Composer(config, p) for p in PLATFORMS}
@@ -897,7 +1043,8 @@ class World:
     # -- sizes --------------------------------------------------------------------------------
 
     def daily_count(self, platform: str, day: int) -> int:
-        """Mentions on `platform` for `day`: its share of the night, +-8%, quieter weekends."""
+        """Natural mentions on `platform` for `day`: its share of the night, +-8%, quieter
+        weekends. The day's mentions stream also holds the planted posts (`planted`)."""
         base = self.mentions_per_night * SHARES[platform]
         noise = 0.92 + (splitmix(stable_seed(self.seed, platform, day)) % 1000) / 1000 * 0.16
         weekend = 0.9 if date_of(day).weekday() >= 5 else 1.0
@@ -944,6 +1091,8 @@ class World:
         return got
 
     def _make_author(self, platform: str, idx: int) -> Author:
+        if idx >= BOT_BASE:
+            return self._make_bot(platform, idx)
         h = splitmix(self._author_salt[platform] ^ idx)
         h2 = splitmix(h)
         fi, li = h % len(FIRST), (h >> 8) % len(LAST)
@@ -966,6 +1115,40 @@ class World:
         )
         author.handle_lc = handle.lstrip("@").lower()
         return author
+
+    def _make_bot(self, platform: str, idx: int) -> Author:
+        """Bot `idx`: created 1-18 days before its burst, mass-following, hardly followed,
+        posting hundreds of times a day; unverified, generic name and handle."""
+        day = (idx - BOT_BASE) // BOT_SLOTS
+        plan = self._plan(platform, day)
+        if plan is None:
+            raise KeyError(f"no bot {idx} on {platform}")  # callers check `_is_bot` first
+        h = splitmix(self._author_salt[platform] ^ idx)
+        h2 = splitmix(h)
+        if h % 3:
+            stem, name = BOT_STEMS[(h >> 8) % len(BOT_STEMS)], BOT_NAMES[(h >> 16) % len(BOT_NAMES)]
+        else:
+            stem, name = FIRST_ASCII[(h >> 8) % len(FIRST)].lower(), FIRST[(h >> 8) % len(FIRST)]
+        digits = str(idx)
+        handle = {"x": stem[: 15 - len(digits)] + digits,
+                  "bluesky": f"{stem}{digits}.bsky.social"}.get(platform, stem + digits)
+        author = Author(
+            platform=platform, idx=idx, kind="bot", handle=handle, name=name,
+            bio=BIO_BOT[(h2 >> 56) % len(BIO_BOT)], followers0=(h2 >> 8) % 41, growth=0.0,
+            following=1500 + (h2 >> 16) % 3501, statuses0=0, verified=False,
+            verified_type="none", created_ms=plan.times[0] - DAY_MS - (h >> 24) % (17 * DAY_MS),
+            lang="en", post_rate=220 + (h2 >> 32) % 381,
+        )
+        author.handle_lc = handle.lower()
+        return author
+
+    def _is_bot(self, platform: str, idx: int) -> bool:
+        """Whether pool index `idx` is a bot of some day's burst (bots exist only for theirs)."""
+        if not BOT_BASE <= idx < 1 << 30 or not self.spam:  # ids hold 30 bits of index
+            return False
+        day, slot = divmod(idx - BOT_BASE, BOT_SLOTS)
+        plan = self._plan(platform, day)
+        return plan is not None and plan.kind == BOT_BURST and slot < len(plan.times)
 
     def author_by_handle(self, platform: str, handle: str) -> Author | None:
         """Resolve a handle as users type it: '@x', 'u/x', 'x@instance', case-insensitively."""
@@ -994,7 +1177,7 @@ class World:
         if not digits:
             return None
         idx = int(local[-digits:])
-        if idx >= self.pool_size(platform):
+        if idx >= self.pool_size(platform) and not self._is_bot(platform, idx):
             return None
         author = self.author(platform, idx)
         return author if author.handle_lc == text else None
@@ -1008,7 +1191,7 @@ class World:
         kind, idx = payload >> 30, payload & ((1 << 30) - 1)
         if kind == 1:
             return self._owned[platform].get(idx)
-        if kind == 0 and idx < self.pool_size(platform):
+        if kind == 0 and (idx < self.pool_size(platform) or self._is_bot(platform, idx)):
             return self.author(platform, idx)
         return None
 
@@ -1139,6 +1322,7 @@ class World:
         key = (platform, day)
         got = self._first_ms.get(key)
         if got is None:
+            owned = self.stream_posts(platform, day, STREAM_OWNED)
             with self._lock:
                 mentions = self._days.get((platform, day, STREAM_MENTIONS))
             if mentions is not None:
@@ -1146,7 +1330,11 @@ class World:
             else:
                 times = self._mention_times(self._mention_rng(platform, day), platform, day)
                 got = times[0] if times else (day + 1) * DAY_MS
-            owned = self.stream_posts(platform, day, STREAM_OWNED)
+                plan = self._plan(platform, day)
+                if plan is not None:  # planted times depend on where the natural ones landed
+                    taken = {p.ms for p in owned}
+                    taken.update(_spread(times, taken, day * DAY_MS))
+                    got = min(got, _spread(plan.times, taken, plan.times[0])[0])
             got = self._first_ms[key] = min([got] + [p.ms for p in owned])
         return got
 
@@ -1168,19 +1356,13 @@ class World:
         rng = self._mention_rng(platform, day)
         r = rng.random
         start = day * DAY_MS
-        raw = self._mention_times(rng, platform, day)  # nudged apart below: times only grow
-        taken = {p.ms for p in owned}
+        owned_ms = {p.ms for p in owned}
+        times = _spread(self._mention_times(rng, platform, day), owned_ms, start)
         composer = self._composers[platform]
         pool = self.pool_size(platform)
         author_of = self.author
         posts: list[Post] = []
-        prev = start - 1
-        for i, ms in enumerate(raw):
-            if ms <= prev:
-                ms = prev + 1
-            while ms in taken:
-                ms += 1
-            prev = ms
+        for i, ms in enumerate(times):
             author = author_of(platform, int(pool * r() ** 1.7))
             text, lang, cat, brands, topic, campaign, link = composer.mention(r, day)
             phi: tuple[str, ...] = ()
@@ -1191,6 +1373,12 @@ class World:
                                campaign, link, phi, sentence)
             post.idx = i
             posts.append(post)
+        plan = self._plan(platform, day)
+        if plan is not None:  # merged after the natural posts are final, so they never change
+            posts.extend(self._gen_planted(platform, day, plan, owned_ms.union(times)))
+            posts.sort(key=_by_key)
+            for i, post in enumerate(posts):
+                post.idx = i  # DayText indexes a stream by `idx`
         return posts
 
     def _low(self, platform: str, r) -> int:
@@ -1348,6 +1536,70 @@ class World:
     def _campaign(self, campaign_id: str) -> Campaign:
         return next(c for c in self.config.campaigns if c.id == campaign_id)
 
+    # -- planted inauthentic activity ---------------------------------------------------------
+
+    def _plan(self, platform: str, day: int) -> _Plan | None:
+        """The burst or campaign planted on `platform` that day (kind, brand, raw times), or None.
+
+        Each aligned block of five days holds one burst day and one other campaign day, at
+        places drawn per block: about one day in five each, yet a two-week window always holds
+        two to four of each (independent draws would leave some demo windows without any).
+        """
+        if not self.spam or platform not in SPAM_PLATFORMS:
+            return None
+        key = (platform, day)
+        got = self._plans.get(key)
+        if got is not None:
+            return got
+        h = stable_seed(self.seed, "plant", platform, day // 5)
+        burst_at = h % 5
+        copy_at = (burst_at + 1 + (h >> 8) % 4) % 5
+        plan = None
+        if day % 5 in (burst_at, copy_at):
+            kind = BOT_BURST if day % 5 == burst_at else COPY_PASTE
+            r = random.Random(stable_seed(self.seed, platform, day, "plan")).random
+            brand = int(r() * len(self.config.brands))
+            if kind == BOT_BURST:  # spans stay a minute under the limit: nudges add milliseconds
+                size, span = 15 + int(r() * 16), int((5 + r() * 24) * 60_000)
+            else:
+                size, span = 6 + int(r() * 7), int((15 + r() * 29) * 60_000)
+            start = day * DAY_MS + HOUR_MS + int(r() * 21 * HOUR_MS)
+            plan = self._plans[key] = _Plan(kind, brand, tuple(sorted(
+                start + int(r() * span) for _ in range(size))))  # racing threads agree
+        return plan
+
+    def _gen_planted(self, platform: str, day: int, plan: _Plan, taken: set[int]) -> list[Post]:
+        """The plan's posts, from their own generator, at milliseconds outside `taken`."""
+        rng = random.Random(stable_seed(self.seed, platform, day, "planted"))
+        r = rng.random
+        forms = self._composers[platform].brands[plan.brand]
+        surface = _plant_surface(forms, r)
+        link = None
+        if plan.kind == BOT_BURST:
+            template = SPAM_TEMPLATES[int(r() * len(SPAM_TEMPLATES))]
+            tag, emoji = SPAM_TAGS[int(r() * len(SPAM_TAGS))], rng.sample(SPAM_EMOJI, 2)
+            if "{link}" in template:
+                domain = SPAM_DOMAINS[int(r() * len(SPAM_DOMAINS))]
+                link = f"https://{domain}/{to_alphabet(rng.getrandbits(31), 6, B36)}"
+            authors = [self.author(platform, BOT_BASE + day * BOT_SLOTS + j)
+                       for j in range(len(plan.times))]
+        else:
+            template, tag = COPY_TEMPLATES[int(r() * len(COPY_TEMPLATES))]
+            emoji = rng.sample(COPY_EMOJI, 2)
+            chosen: dict[int, Author] = {}  # ordinary people, each once
+            while len(chosen) < len(plan.times):
+                author = self.author(platform, int(self.pool_size(platform) * r()))
+                if author.kind == "person":
+                    chosen.setdefault(author.idx, author)
+            authors = list(chosen.values())
+        values = {"b": surface, "link": link or ""}
+        posts = []
+        for ms, author in zip(_spread(plan.times, taken, plan.times[0]), authors, strict=True):
+            text = _near_copy(r, template, values, emoji, tag)
+            posts.append(self._shape(platform, rng, ms, author, text, "en", plan.kind,
+                                     (forms.id,), None, None, link, (), ""))
+        return posts
+
     # -- comments (YouTube) -------------------------------------------------------------------
 
     def comments(self, video: Post) -> list[Comment]:
@@ -1434,6 +1686,33 @@ class World:
                         for thread in self.comments(post):
                             found.update(thread.phi)
         return found
+
+    def planted(self, platform: str, day: int | date) -> list[Planted]:
+        """The inauthentic posts planted on `platform` that day (a day number or a date),
+        oldest first: a bot burst, a copy-paste campaign, or nothing (always nothing on
+        reddit and youtube, or with spam=False). They are served like any other mention."""
+        from extract.simulator.platforms.bluesky import tid
+        from extract.simulator.platforms.mastodon import status_id
+        from extract.simulator.platforms.x import tweet_id
+
+        n = day_number(day) if isinstance(day, date) else day
+        if self._plan(platform, n) is None:
+            return []
+        out = []
+        for post in self.stream_posts(platform, n, STREAM_MENTIONS):
+            if post.cat not in (BOT_BURST, COPY_PASTE):
+                continue
+            uid = self.author_id(post.author)
+            if platform == "x":
+                post_id = tweet_id(post)
+            elif platform == "mastodon":
+                post_id = status_id(post)
+            else:
+                post_id = f"at://{uid}/app.bsky.feed.post/{tid(post)}"
+            out.append(Planted(platform, n, post.cat, f"{platform}:{date_of(n)}:{post.cat}",
+                               post.brands[0], post.key, post.ms, post_id, post.author, uid,
+                               post.author.handle, post.text))
+        return out
 
     def stats(self) -> dict[str, Any]:
         with self._lock:

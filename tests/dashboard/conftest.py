@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from carepulse.publish import publish, record_gate
 from dashboard.views import PAGES, PageSpec
 from tests.conftest import ROOT
+from tests.dashboard import aspects_world as aspects_world_marts
 from tests.dashboard import news_world as news_world_rows
 from tests.dashboard import reviews_world as reviews_world_marts
 from tests.dashboard.oracle import Oracle, Period
@@ -27,9 +28,15 @@ def page(module: str) -> PageSpec:
 
 
 def open_app(spec: PageSpec, *, period: Period | None = None, platforms: list[str] | None = None,
-             brand: str | None = None, basis: str | None = None) -> AppTest:
-    """Run the app, set the sidebar, go to the page; fails on any uncaught exception."""
+             brand: str | None = None, basis: str | None = None, languages: list[str] | None = None,
+             user: dict | None = None, secrets: dict | None = None) -> AppTest:
+    """Run the app, set the sidebar, go to the page; fails on any uncaught exception. `user` is
+    what the app reads as `st.user` (the ID-token claims), `secrets` its `st.secrets`."""
     at = AppTest.from_file(str(APP), default_timeout=60)
+    if user is not None:
+        at.user = user
+    if secrets is not None:
+        at.secrets = secrets
     # Speed only: each new AppTest scans every installed package for Streamlit components
     # (~0.5 s); hand over the first scan's result. If this private attribute goes away the
     # tests just get slower.
@@ -40,6 +47,8 @@ def open_app(spec: PageSpec, *, period: Period | None = None, platforms: list[st
         at.date_input[0].set_value((period.start, period.end)).run()
     if platforms is not None:
         at.multiselect(key="platforms").set_value(platforms).run()
+    if languages is not None:
+        at.multiselect(key="languages").set_value(languages).run()
     if brand is not None:
         at.selectbox(key="brand").set_value(brand).run()
     if basis is not None:
@@ -216,5 +225,44 @@ def news_oracle(news_world) -> Oracle:
 def editable_news(news_world, tmp_path, monkeypatch) -> EditableWorld:
     """An editable copy of the news world (to take tables or rows away)."""
     copy = EditableWorld(news_world.home, tmp_path / "home")
+    monkeypatch.setenv("CAREPULSE_HOME", str(copy.home))
+    return copy
+
+
+# -- the aspects page's world: the news world with hand-made patient-experience aspects ----------
+
+
+@pytest.fixture(scope="session")
+def aspects_world(news_world, tmp_path_factory) -> EditableWorld:
+    """A copy of the news world (so every page has data) with the three aspect marts written by
+    tests/dashboard/aspects_world.py (read-only for tests, like `world`)."""
+    copy = EditableWorld(news_world.home, tmp_path_factory.mktemp("aspects") / "home")
+    oracle = copy.oracle
+    organisation = oracle.organisation()
+    competitor = next(brand for brand, _ in oracle.panel() if brand != organisation)
+    sites = [site for (site,) in oracle.rows(
+        "select location_id from marts.dim_locations where brand_id = $b and gbp_location is not null "
+        "order by location_id", b=organisation)]
+    newest = oracle.one("select max(night) from marts.fct_data_health_nightly")
+    marts = aspects_world_marts.build(newest, organisation, competitor, sites)
+    copy.publish("run-aspects", *marts.statements, frames=marts.frames)
+    return copy
+
+
+@pytest.fixture
+def aspects_app(aspects_world, monkeypatch) -> Callable[..., AppTest]:
+    monkeypatch.setenv("CAREPULSE_HOME", str(aspects_world.home))
+    return open_app
+
+
+@pytest.fixture
+def aspects_oracle(aspects_world) -> Oracle:
+    return aspects_world.oracle
+
+
+@pytest.fixture
+def editable_aspects(aspects_world, tmp_path, monkeypatch) -> EditableWorld:
+    """An editable copy of the aspects world (to take tables or rows away)."""
+    copy = EditableWorld(aspects_world.home, tmp_path / "home")
     monkeypatch.setenv("CAREPULSE_HOME", str(copy.home))
     return copy

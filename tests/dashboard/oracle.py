@@ -240,3 +240,31 @@ class Oracle:
                 "Outlets": fmt.count(news["outlets"]),
                 "Low-credibility articles": fmt.count(news["low_credibility"]),
                 "News spike days": fmt.count(news["spike_days"])}
+
+    # -- patient-experience aspects (fct_mention_aspects row by row) -----------------------------
+
+    def aspect_counts(self, period: Period, brand: str, location: str = "all") -> dict[str, dict]:
+        """aspect_id -> positive / negative / neutral kept occurrences of the brand (at one
+        site, or every source)."""
+        rows = self.rows(
+            "select aspect_id, polarity, count(*) from marts.fct_mention_aspects where brand_id = $b "
+            "and mention_date between $start and $end and not is_excluded "
+            "and ($loc = 'all' or location_id = $loc) group by all", b=brand, loc=location, **period.params)
+        out: dict[str, dict] = {}
+        for aspect, polarity, count in rows:
+            out.setdefault(aspect, {"positive": 0, "negative": 0, "neutral": 0})[polarity] = count
+        return out
+
+    def _headline_aspects(self, period: Period, brand: str) -> dict[str, str]:
+        counts = self.aspect_counts(period, brand)
+        names = dict(self.rows("select aspect_id, aspect_name from marts.dim_aspects"))
+        totals = {aspect: sum(c.values()) for aspect, c in counts.items()}
+        top = min(totals, key=lambda a: (-totals[a], names[a]))
+        positive = sum(c["positive"] for c in counts.values())
+        negative = sum(c["negative"] for c in counts.values())
+        spiking = self.one("select count(distinct aspect_id) from marts.fct_aspect_sentiment_daily "
+                           "where brand_id = $b and location_id = 'all' and is_spike "
+                           "and activity_date between $start and $end", b=brand, **period.params)
+        return {"Aspect mentions": fmt.count(sum(totals.values())),
+                "Net sentiment on aspects": fmt.signed((positive - negative) / (positive + negative)),
+                "Most discussed": names[top], "Aspects with a spike": fmt.count(spiking)}

@@ -24,10 +24,10 @@ def browser_binary() -> str:
     return binary
 
 
-def test_every_page_renders_the_warehouse_figures_in_chromium(news_world, browser_binary, tmp_path):
-    # the published world plus the review marts (the pipeline does not build them yet) and the
-    # hand-made news articles
-    world, oracle = news_world.home, news_world.oracle
+def test_every_page_renders_the_warehouse_figures_in_chromium(aspects_world, browser_binary, tmp_path):
+    # the published world plus the review marts (the pipeline does not build them yet), the
+    # hand-made news articles and patient-experience aspects
+    world, oracle = aspects_world.home, aspects_world.oracle
     period, brand = oracle.default_period(), oracle.organisation()
     # the first page is loaded by its URL, and not '/': a fresh server must resolve it too;
     # the others are reached through the sidebar links (their URLs checked on the way)

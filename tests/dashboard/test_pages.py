@@ -29,8 +29,9 @@ def test_sidebar_defaults_to_the_last_7_days_and_the_organisation(app, oracle):
 @pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.module)
 def test_page_headline_figures_match_the_warehouse(request, spec):
     # the reviews page reads marts the pipeline does not build yet: its world adds them; the news
-    # page's world has hand-made articles with every case (tests/dashboard/news_world.py)
-    world = {"reviews": "reviews_", "news": "news_"}.get(spec.module, "")
+    # page's world has hand-made articles with every case (tests/dashboard/news_world.py), the
+    # aspects page's hand-made aspects (tests/dashboard/aspects_world.py)
+    world = {"reviews": "reviews_", "news": "news_", "aspects": "aspects_"}.get(spec.module, "")
     app, oracle = request.getfixturevalue(f"{world}app"), request.getfixturevalue(f"{world}oracle")
     at = app(spec)
     period, brand = oracle.default_period(), oracle.organisation()

@@ -13,7 +13,7 @@ import yaml
 from dashboard import format as fmt
 from dashboard import metrics
 from dashboard.data import Scope
-from dashboard.launch import APP, command
+from dashboard.launch import APP, command, streamlit_argv
 from dashboard.views import PAGES
 from tests.conftest import ROOT
 
@@ -30,12 +30,13 @@ def test_pages_are_served_at_the_urls_the_exposures_name():
 
 def test_launch_command_serves_the_entry_script_with_this_interpreter():
     argv = command(port=8765, address="0.0.0.0", headless=False)
-    assert argv[:5] == [sys.executable, "-m", "streamlit", "run", str(APP)]
-    options = dict(zip(argv[5::2], argv[6::2], strict=True))
+    assert argv[:3] == [sys.executable, "-m", "dashboard.launch"]  # which execs `streamlit run`
+    assert streamlit_argv(argv[3:], {})[:5] == [sys.executable, "-m", "streamlit", "run", str(APP)]
+    options = dict(zip(argv[3::2], argv[4::2], strict=True))
     assert options["--server.port"] == "8765" and options["--server.address"] == "0.0.0.0"
     assert options["--server.headless"] == "false"
     assert options["--browser.gatherUsageStats"] == "false"
-    assert dict(zip(command()[5::2], command()[6::2], strict=True))["--server.address"] == "127.0.0.1"
+    assert dict(zip(command()[3::2], command()[4::2], strict=True))["--server.address"] == "127.0.0.1"
 
 
 @pytest.mark.parametrize("call, expected", [

@@ -12,6 +12,9 @@ where {{ in_batch() }}
 union
 select night from {{ ref('stg_raw__loaded_manifests') }} where {{ in_batch() }}
 union
+-- an older post whose screening verdict this build changed changes its day's counts
+select published_date from {{ ref('int_post_screening') }} where {{ in_batch() }}
+union
 -- the one post whose publication date moves: an undated news item is dated by the first night
 -- it was seen, which a backfill of an older night moves earlier; its former date loses it
 select cast(_moved_from_published_at as date) from {{ ref('stg_news__posts') }}

@@ -7,7 +7,10 @@
 -- One row per date x platform x brand of the locked competitor panel, for every date x
 -- platform with at least one panel mention (brands without mentions that day get zeros):
 -- mentions, engagements, reach, adjusted-sentiment counts, net sentiment and the four
--- shares of voice, each summing to 1 over the panel (docs: share_of_voice).
+-- shares of voice, each summing to 1 over the panel (docs: share_of_voice). Only independent
+-- voices count: mentions excluded as copy-paste copies or bot posts (fct_mentions.is_excluded)
+-- are counted apart (excluded_mentions); mentions in a language VADER does not score count
+-- in mentions and every share but sentiment's (not_scored_mentions).
 -- Ratios are DECIMAL(18, 10), NULL where the denominator is 0.
 -- Incremental: a build rewrites the dates in int_build_dates.
 -- depends_on: {{ ref('int_build_dates') }}
@@ -25,7 +28,8 @@ mentions as (
         fct_mentions.engagements,
         fct_mentions.reach,
         fct_mentions.adjusted_label,
-        fct_mentions.adjusted_compound
+        fct_mentions.adjusted_compound,
+        fct_mentions.is_excluded
     from {{ ref('fct_mentions') }} as fct_mentions
     inner join panel on panel.brand_id = fct_mentions.brand_id
     {{ build_dates_only('fct_mentions.mention_date') }}
@@ -36,14 +40,18 @@ brand_day as (
         mention_date,
         platform,
         brand_id,
-        count(*) as mentions,
-        sum(engagements) as engagements,
-        sum(reach) as reach,
-        sum(case when adjusted_label = 'positive' then 1 else 0 end) as positive_mentions,
-        sum(case when adjusted_label = 'neutral' then 1 else 0 end) as neutral_mentions,
-        sum(case when adjusted_label = 'negative' then 1 else 0 end) as negative_mentions,
-        -- each mention weighs (1 + compound) / 2 in [0, 1]; unscored texts weigh 0.5
-        sum(cast((1 + coalesce(adjusted_compound, 0)) / 2 as decimal(18, 6))) as sentiment_weight
+        count(*) filter (where not is_excluded) as mentions,
+        count(*) filter (where is_excluded) as excluded_mentions,
+        coalesce(sum(engagements) filter (where not is_excluded), 0) as engagements,
+        coalesce(sum(reach) filter (where not is_excluded), 0) as reach,
+        count(*) filter (where not is_excluded and adjusted_label = 'positive') as positive_mentions,
+        count(*) filter (where not is_excluded and adjusted_label = 'neutral') as neutral_mentions,
+        count(*) filter (where not is_excluded and adjusted_label = 'negative') as negative_mentions,
+        count(*) filter (where not is_excluded and adjusted_label = 'not_scored') as not_scored_mentions,
+        -- each scored mention weighs (1 + compound) / 2 in [0, 1]; texts VADER cannot read
+        -- (another language) weigh nothing
+        coalesce(sum(cast((1 + adjusted_compound) / 2 as decimal(18, 6))) filter (where not is_excluded), 0)
+            as sentiment_weight
     from mentions
     group by mention_date, platform, brand_id
 ),
@@ -70,6 +78,8 @@ filled as (
         coalesce(brand_day.positive_mentions, 0) as positive_mentions,
         coalesce(brand_day.neutral_mentions, 0) as neutral_mentions,
         coalesce(brand_day.negative_mentions, 0) as negative_mentions,
+        coalesce(brand_day.not_scored_mentions, 0) as not_scored_mentions,
+        coalesce(brand_day.excluded_mentions, 0) as excluded_mentions,
         coalesce(brand_day.sentiment_weight, 0) as sentiment_weight
     from grid
     left join brand_day
@@ -100,6 +110,8 @@ select
     positive_mentions,
     neutral_mentions,
     negative_mentions,
+    not_scored_mentions,
+    excluded_mentions,
     cast(cast(positive_mentions - negative_mentions as decimal(38, 10)) / nullif(positive_mentions + negative_mentions, 0) as decimal(18, 10)) as net_sentiment,
     cast(cast(mentions as decimal(38, 10)) / nullif(panel_mentions, 0) as decimal(18, 10)) as mention_sov,
     cast(cast(engagements as decimal(38, 10)) / nullif(panel_engagements, 0) as decimal(18, 10)) as engagement_sov,

@@ -3,7 +3,8 @@
 -- complete / partial, the reasons), what was fetched over all runs of the night (pages,
 -- records, malformed pages, requests are per run and not split by platform), what the
 -- warehouse kept from it (posts staged, mentions) and what the privacy screen held back
--- (quarantined), and freshness (when the night was extracted, hours after its interval
+-- (quarantined), the mentions screened out as copy-paste or bots and those in a language
+-- sentiment does not score, and freshness (when the night was extracted, hours after its interval
 -- closed). health_status: ok, partial (a shard did not complete), failed (nothing fetched
 -- although planned) or missing (no run for the night).
 with runs as (
@@ -50,7 +51,12 @@ posts as (
 ),
 
 mentions as (
-    select platform, mention_date as night, count(*) as mentions
+    select
+        platform, mention_date as night, count(*) as mentions,
+        count(*) filter (where is_excluded) as excluded_mentions,
+        count(*) filter (where exclusion_reason = 'copy_paste') as copy_paste_mentions,
+        count(*) filter (where exclusion_reason = 'bot_account') as bot_mentions,
+        count(*) filter (where not_scored_reason = 'language') as not_scored_mentions
     from {{ ref('fct_mentions') }}
     group by platform, mention_date
 ),
@@ -76,6 +82,12 @@ select
     coalesce(shards.malformed_pages, 0) as malformed_pages,
     coalesce(posts.posts_staged, 0) as posts_staged,
     coalesce(mentions.mentions, 0) as mentions,
+    -- screened out of share of voice and sentiment (kept in fct_mentions with the reason)
+    coalesce(mentions.excluded_mentions, 0) as excluded_mentions,
+    coalesce(mentions.copy_paste_mentions, 0) as copy_paste_mentions,
+    coalesce(mentions.bot_mentions, 0) as bot_mentions,
+    -- in a language VADER does not score: counted, not in net sentiment
+    coalesce(mentions.not_scored_mentions, 0) as not_scored_mentions,
     coalesce(quarantined.quarantined_records, 0) as quarantined_records,
     shards.last_extracted_at,
     cast({{ dbt.datediff('shards.interval_end', 'shards.last_extracted_at', 'minute') }} / 60.0

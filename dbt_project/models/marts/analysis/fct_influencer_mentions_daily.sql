@@ -22,8 +22,9 @@ with authors as (
 mentions as (
     select mention_date, brand_id, author_key, engagements, reach, adjusted_label, adjusted_compound
     from {{ ref('fct_mentions') }}
+    where not is_excluded  -- a bot is no influencer, a copy no voice of its own
     {%- if is_incremental() %}
-    where {{ influencer_mentions_read() }}
+    and {{ influencer_mentions_read() }}
     {%- endif %}
 )
 

@@ -40,7 +40,8 @@ needed_days as (
 mentions as (
     select mention_date, platform, brand_id, adjusted_label
     from {{ ref('fct_mentions') }}
-    where mention_date > cast('1900-01-01' as date)
+    -- independent voices only: a bot burst is not a sentiment shift
+    where mention_date > cast('1900-01-01' as date) and not is_excluded
     {{ build_days_only('mention_date', 'needed_days') }}
 ),
 
