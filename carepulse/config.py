@@ -338,10 +338,13 @@ class EmailChannel(_Model):
 
     @model_validator(mode="after")
     def _someone_to_tell(self) -> EmailChannel:
+        problems = []
         if not self.recipients and not self.digest_recipients:
-            raise ValueError("no recipients and no digest_recipients: the channel would send nothing")
+            problems.append("no recipients and no digest_recipients: the channel would send nothing")
         if (self.username_env is None) != (self.password_env is None):
-            raise ValueError("username_env and password_env go together (SMTP login needs both)")
+            problems.append("username_env and password_env go together (SMTP login needs both)")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 

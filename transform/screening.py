@@ -1,8 +1,10 @@
 """Screening of mentions that are not independent voices: copy-paste bursts and bot accounts.
 
-Copy-paste: two texts are near-identical when the estimated Jaccard similarity of their word
-and word-pair sets (MinHash signatures, datasketch, 64 permutations, fixed seed) reaches
-`similarity`; candidate pairs come from MinHash LSH, so nothing compares every pair. A post is
+Copy-paste: two texts are near-identical when the Jaccard similarity of their word and
+word-pair sets reaches `similarity`. Candidate pairs come from MinHash LSH (datasketch, 128
+permutations, fixed seed, banded for a threshold 0.2 below `similarity` so that a true pair is
+rarely missed), and each candidate pair is then measured exactly: nothing compares every pair,
+and no verdict rests on an estimate. A post is
 in a *burst* when some window of `window_minutes` holding it also holds near-identical posts
 from at least `min_accounts` distinct accounts. Within a burst the earliest post is the
 original voice and stays; every later one is excluded as `copy_paste`. Texts shorter than
@@ -36,7 +38,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib.metadata import version as _dist_version
 
-NUM_PERM = 64
+NUM_PERM = 128
+LSH_SLACK = 0.2  # LSH finds candidates this far below the similarity; exact Jaccard decides
 SEED = 1
 DATASKETCH_VERSION = _dist_version("datasketch")
 SCREENING_VERSION = f"screening_v1+datasketch-{DATASKETCH_VERSION}+perm{NUM_PERM}"
@@ -120,15 +123,17 @@ def similar_texts(texts: Sequence[str], settings: Settings) -> dict[int, set[int
     out: dict[int, set[int]] = {i: {i} for i in range(len(texts))}
     if len(texts) < 2:
         return out
-    hashes = MinHash.bulk([list(shingles(words(t))) for t in texts], num_perm=NUM_PERM, seed=SEED)
-    lsh = MinHashLSH(threshold=settings.similarity, num_perm=NUM_PERM)
+    sets = [shingles(words(t)) for t in texts]
+    hashes = MinHash.bulk([list(s) for s in sets], num_perm=NUM_PERM, seed=SEED)
+    lsh = MinHashLSH(threshold=max(0.1, settings.similarity - LSH_SLACK), num_perm=NUM_PERM)
     with lsh.insertion_session() as session:
         for i, mh in enumerate(hashes):
             session.insert(i, mh, check_duplication=False)
     for i, mh in enumerate(hashes):
         for j in lsh.query(mh):
-            if j != i and mh.jaccard(hashes[j]) >= settings.similarity:
+            if j > i and len(sets[i] & sets[j]) >= settings.similarity * len(sets[i] | sets[j]):
                 out[i].add(j)
+                out[j].add(i)
     return out
 
 

@@ -9,8 +9,9 @@ For the night being published (any night, also one backfilled after later ones):
 - raw -> marts: the records the night's manifests count equal fct_data_health_nightly's
   records_fetched;
 - staging -> marts: brand-matched mentions minus brands' own posts equal fct_mentions, and
-  fct_mentions of panel brands equal the mentions in fct_share_of_voice_daily (reviews are
-  matched to their site's brand but have their own marts, not fct_mentions).
+  fct_mentions of panel brands equal the mentions plus the excluded mentions (copy-paste,
+  bots) in fct_share_of_voice_daily (reviews are matched to their site's brand but have their
+  own marts, not fct_mentions).
 The frame holds counts only.
 """
 
@@ -64,7 +65,10 @@ facts as (
     from marts.fct_mentions as f left join marts.dim_brands as b on b.brand_id = f.brand_id
     group by f.platform
 ),
-sov as (select platform, sum(mentions) as n from marts.fct_share_of_voice_daily group by platform)
+sov as (
+    select platform, sum(mentions + excluded_mentions) as n
+    from marts.fct_share_of_voice_daily group by platform
+)
 select platforms.platform,
        coalesce(snapshots.n, 0) + coalesce(held.posts, 0) as staged_posts,
        coalesce(comments.n, 0) + coalesce(held.comments, 0) as staged_comments,
