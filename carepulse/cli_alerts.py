@@ -49,9 +49,8 @@ def alerts_deliver(
     if not loaded.config.alerts.enabled:
         out.print(f"alerts.enabled is false in {loaded.path}: nothing to deliver")
         return
-    summary = deliver(loaded.config.alerts, paths.home(), day, say=out.print)
-    if summary.error:
-        err.print(f"[red]delivery stopped[/red]: {summary.error}")
+    summary = deliver(loaded.config.alerts, paths.home(), day, say=lambda line: out.print(line, markup=False))
+    if summary.error:  # already said, as the last line
         raise typer.Exit(1)
     if any(r.retrying or r.gave_up for r in summary.channels):
         raise typer.Exit(EXIT_UNDELIVERED)

@@ -306,7 +306,8 @@ class Bots(_Model):
     max_posts_per_day: float = Field(default=72.0, gt=0, description="lifetime posts per day of age")
     min_following: int = Field(default=1000, ge=1, description="mass-follow shape: following at least "
                                "this many ...")
-    max_follower_ratio: float = Field(default=0.05, gt=0, description="... with followers/following below this")
+    max_follower_ratio: float = Field(default=0.05, gt=0,
+                                      description="... with followers/following below this")
     duplicate_share: float = Field(default=0.5, gt=0, le=1, description="share of the account's posts "
                                    "within the copy-paste window that are in copy-paste bursts")
     min_signals: int = Field(default=2, ge=1, le=4)

@@ -287,9 +287,17 @@ def deliver_alerts(loaded: LoadedConfig, home: Path, night: date, say=log.info) 
     """After publish: send the night's alerts once per channel (notify/). Reads the published
     file only, and never raises: a failure is kept in the delivery ledger and audit/alerts.jsonl,
     and the alerts wait for the next run; the night stays published."""
-    from notify.deliver import deliver
+    try:
+        from notify.deliver import deliver
 
-    return deliver(loaded.config.alerts, home, night, say=say).as_dict()
+        return deliver(loaded.config.alerts, home, night, say=say).as_dict()
+    except Exception as exc:  # deliver() catches its own errors; this is a broken install
+        from carepulse.alerts import record_alert
+        from carepulse.secrets import mask
+
+        record_alert(home, "deliver_alerts", exc)
+        say(f"alerts: not delivered: {mask(exc)}")
+        return {"enabled": loaded.config.alerts.enabled, "error": mask(f"{type(exc).__name__}: {exc}")}
 
 
 def recover(home: Path, say=log.warning) -> None:
@@ -341,8 +349,6 @@ def run_chain(loaded: LoadedConfig, home: Path, nights: list[date], run_id: str,
     published = publish(home, audit, nights)
     say(f"published {published['published']} (sha256 {published['sha256'][:12]}); evidence sealed")
     delivered = deliver_alerts(loaded, home, nights[-1], say=say)
-    if not delivered["enabled"]:
-        say("alerts: delivery off (alerts.enabled is false)")
     return {"run_id": run_id, "audit": str(audit), "extraction": runs,
             "records": sum(r["records"] for r in extracted), "transform": built,
             "published": published, "alerts": delivered}

@@ -189,11 +189,10 @@ def deliver_alerts(jobs: list[dict]) -> dict:
     night: errors are kept in the ledger and audit/alerts.jsonl, the alerts wait for the next run."""
     from carepulse import nightly
     from carepulse.alerts import record_alert
-    from carepulse.config import ConfigError
 
     try:
         loaded = _loaded()
-    except ConfigError as exc:  # the file changed since the night began: report, do not fail
+    except Exception as exc:  # the file changed since the night began: report, do not fail
         record_alert(_home(), "deliver_alerts", exc)
         return {"enabled": None, "error": "config unreadable; see audit/alerts.jsonl"}
     return nightly.deliver_alerts(loaded, _home(), _nights(jobs)[-1])

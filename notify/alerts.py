@@ -177,17 +177,23 @@ def _sentiment_alert(row: dict) -> Alert:
 
 # -- patient-experience aspect spikes (fct_aspect_sentiment_daily) ----------------------------------
 
+# location_id 'all': the brand over every source (social mentions have no site); else one
+# site's reviews
 ASPECT_SQL = """
 select
     aspects.aspect_day_key, aspects.activity_date, aspects.brand_id,
     coalesce(brands.brand_name, aspects.brand_id) as brand_name,
-    aspects.location_id, aspects.aspect_id, aspects.aspect_name,
+    aspects.location_id,
+    case when aspects.location_id <> 'all' then coalesce(locations.location_name, aspects.location_id)
+    end as location_name,
+    aspects.aspect_id, aspects.aspect_name,
     aspects.mentions::bigint as mentions,
     aspects.negative_mentions::bigint as negative_mentions,
     aspects.net_sentiment::double as net_sentiment,
     aspects.baseline_negative_mean::double as baseline_negative_mean
 from marts.fct_aspect_sentiment_daily as aspects
 left join marts.dim_brands as brands on brands.brand_id = aspects.brand_id
+left join marts.dim_locations as locations on locations.location_id = aspects.location_id
 where aspects.is_spike and aspects.activity_date between $first and $last
 order by aspects.activity_date, aspects.aspect_day_key
 """
@@ -199,11 +205,11 @@ def _aspect_spikes(con: duckdb.DuckDBPyConnection, first: date, last: date) -> l
 
 def _aspect_alert(row: dict) -> Alert:
     baseline = row["baseline_negative_mean"]
-    at = f" at {row['location_id']}" if row["location_id"] else ""
+    at = f" at {row['location_name']}" if row["location_name"] else ""
     title = (f"{row['brand_name']}: negative mentions of {row['aspect_name'].lower()} spiked{at}, "
              f"{row['activity_date']}")
     negative = f"{row['negative_mentions']} (baseline {_num(baseline, '{:.1f}')}/day)"
-    facts = (("Brand", row["brand_name"]), ("Location", row["location_id"] or "all sites"),
+    facts = (("Brand", row["brand_name"]), ("Location", row["location_name"] or "all sources"),
              ("Aspect", row["aspect_name"]), ("Day", row["activity_date"].isoformat()),
              ("Negative mentions", negative), ("Mentions", str(row["mentions"])),
              ("Net sentiment", _num(row["net_sentiment"], "{:+.2f}")))

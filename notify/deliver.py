@@ -33,6 +33,7 @@ from transform.build import published_path
 
 log = logging.getLogger("carepulse.notify")
 STEP = "deliver_alerts"  # the step name in audit/alerts.jsonl
+OFF = "alerts: delivery off (alerts.enabled is false)"
 
 Send = Callable[[Message], "str | None"]
 
@@ -76,21 +77,8 @@ class Delivery:
     error: str | None = None
 
     def header(self) -> str:
-        if not self.enabled:
-            return "alerts: delivery off (alerts.enabled is false)"
-        if self.night is None:
-            return f"alerts: not delivered: {self.error}"
         found = ", ".join(f"{k} {n}" for k, n in self.alerts.items() if n) or "none"
-        text = f"alerts for night {self.night}: {found}; {self.queued} new deliveries queued"
-        return text + (f"; {self.in_doubt} in doubt after an interrupted run" if self.in_doubt else "")
-
-    def lines(self) -> list[str]:
-        lines = [self.header()]
-        lines += [f"  {kind} skipped: {why}" for kind, why in self.skipped.items()]
-        lines += [r.line() for r in self.channels]
-        if self.error and self.night is not None:
-            lines.append(f"alerts: stopped: {self.error}")
-        return lines
+        return f"alerts for night {self.night}: {found}; {self.queued} new deliveries queued"
 
     def as_dict(self) -> dict:
         return {"enabled": self.enabled, "night": self.night.isoformat() if self.night else None,
@@ -102,8 +90,11 @@ class Delivery:
 
 def deliver(cfg: Alerts, home: Path, night: date | None = None, *, say: Callable[[str], None] = log.info,
             lock_wait_s: float = 60.0) -> Delivery:
-    """Deliver the alerts of `night` (default: the newest night published). Never raises."""
+    """Deliver the alerts of `night` (default: the newest night published), saying one line per
+    channel as it goes. Never raises."""
+    say = _never_raising(say)
     if not cfg.enabled:
+        say(OFF)
         return Delivery(enabled=False)
     summary = Delivery(enabled=True)
     try:
@@ -112,7 +103,20 @@ def deliver(cfg: Alerts, home: Path, night: date | None = None, *, say: Callable
     except Exception as exc:  # the night is published: delivery reports, it never fails it
         summary.error = mask(f"{type(exc).__name__}: {exc}")
         record_alert(home, STEP, exc)
+        say(f"alerts: not delivered: {summary.error}")
     return summary
+
+
+def _never_raising(say: Callable[[str], None]) -> Callable[[str], None]:
+    """A progress printer must not stop delivery (a rich console reads "[x]" in an error text as
+    markup and can raise): a line it cannot print goes to the log instead."""
+    def safe(line: str) -> None:
+        try:
+            say(line)
+        except Exception:
+            log.warning("%s", line)
+
+    return safe
 
 
 def _deliver(cfg: Alerts, home: Path, night: date | None, summary: Delivery, say, lock_wait_s: float) -> None:
@@ -135,8 +139,8 @@ def _deliver(cfg: Alerts, home: Path, night: date | None, summary: Delivery, say
             interrupted = outbox.recover_interrupted(cfg.max_attempts)
             summary.in_doubt = len(interrupted)
             for alert_id, channel in interrupted:
-                log.warning("%s on %s: an earlier attempt was interrupted; it may have been delivered",
-                            alert_id, channel)
+                say(f"  in doubt: {alert_id} on {channel}: an earlier run died during its attempt, which "
+                    "may have been delivered; sending it again")
             outbox.give_up_beyond(cfg.max_attempts)
             for channel in channels:
                 result = _send_due(outbox, channel, cfg.timeout_s, cfg.max_attempts, home)

@@ -46,10 +46,10 @@ def digest_email(payload: dict, cfg: EmailChannel) -> EmailMessage:
 
 
 def _body(night: str, alerts: list[Alert], counts: Counter) -> str:
-    lines = [f"CarePulse alerts first seen for the night of {night}.", ""]
+    lines = [f"CarePulse alerts first seen for the night of {night}."]
     if not alerts:
-        lines.append("No sentiment, news, patient-experience or data-health alert fired. This daily "
-                     "message confirms that the night was published and delivery ran.")
+        lines += ["", "No sentiment, news, patient-experience or data-health alert fired. This daily "
+                      "message confirms that the night was published and delivery ran."]
     for kind in ALERT_KINDS:
         if not counts[kind]:
             continue

@@ -149,3 +149,11 @@ def test_chain_order(dag):
 def test_publish_updates_the_warehouse_asset(dag):
     outlets = dag.get_task("publish").outlets
     assert [o.name for o in outlets] == ["carepulse_warehouse"]
+
+
+def test_alerts_are_delivered_after_publish_and_only_when_it_succeeded(dag):
+    deliver = dag.get_task("deliver_alerts")
+    assert "publish" in deliver.upstream_task_ids
+    assert deliver.trigger_rule == "all_success"  # a failed gate or publish sends nothing
+    assert deliver.pool != "duckdb_writer", "it only reads the published file"
+    assert not deliver.downstream_task_ids  # nothing waits on delivery: it cannot hold up the night

@@ -53,6 +53,9 @@ MARTS = {
     "fct_misinformation_watch": "post_key",
     "fct_sentiment_alerts_daily": "sentiment_day_key",
     "fct_data_health_nightly": "health_key",
+    "dim_aspects": "aspect_id",
+    "fct_mention_aspects": "mention_aspect_key",
+    "fct_aspect_sentiment_daily": "aspect_day_key",
 }
 
 
@@ -65,14 +68,14 @@ def night_clock(night) -> datetime:
     return datetime.combine(night + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=2)
 
 
-def content_hashes(db: Path) -> dict[str, str]:
+def content_hashes(db: Path, marts: dict[str, str] | None = None) -> dict[str, str]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         return {mart: con.execute(
             # _loaded_in_build names the build that wrote a row: the content is the rest
             f"select md5(coalesce(string_agg(t::varchar, '|' order by {key}), '')) "
             f"from (select columns(lambda c: c <> '_loaded_in_build') from marts.{mart}) as t").fetchone()[0]
-            for mart, key in MARTS.items()}
+            for mart, key in (marts or MARTS).items()}
     finally:
         con.close()
 
@@ -177,6 +180,7 @@ def test_share_of_voice_reconciles_with_mentions(built):
                    sum(m.engagements) as engagements, sum(m.reach) as reach
             from marts.fct_mentions as m
             join marts.dim_brands as b on b.brand_id = m.brand_id and b.is_panel_member
+            where not m.is_excluded
             group by all
         )
         select * from sov full outer join facts using (mention_date, platform, brand_id)
@@ -185,7 +189,8 @@ def test_share_of_voice_reconciles_with_mentions(built):
            or sov.reach is distinct from facts.reach
     """)
     assert not diff, diff[:5]
-    (total,) = query(built["db"], "select sum(mentions) from marts.fct_share_of_voice_daily")[0]
+    (total,) = query(built["db"], "select sum(mentions + excluded_mentions) "
+                                  "from marts.fct_share_of_voice_daily")[0]
     (facts,) = query(built["db"], "select count(*) from marts.fct_mentions")[0]
     assert total == facts > 100
 

@@ -24,7 +24,8 @@ from transform.build import published_path
 NIGHT = date(2026, 11, 25)
 SMTP_USER, SMTP_PASSWORD = "alerts-bot", "smtp-pw-Quokka-Harbour-Lantern"
 WEBHOOK_TOKEN = "Xk9TopSecretWebhookToken"
-ENV_USER, ENV_PASSWORD, ENV_URL = "CAREPULSE_TEST_SMTP_USER", "CAREPULSE_TEST_SMTP_PASSWORD", "CAREPULSE_TEST_HOOK_URL"
+ENV_USER, ENV_PASSWORD = "CAREPULSE_TEST_SMTP_USER", "CAREPULSE_TEST_SMTP_PASSWORD"
+ENV_URL = "CAREPULSE_TEST_HOOK_URL"
 RECIPIENTS, DIGEST_TO = ["comms@example.org"], ["board@example.org"]
 
 
@@ -49,7 +50,7 @@ class SmtpSink:
         self.reject_auth_with: str | None = None  # a 535 reply text, e.g. one echoing the password
         self.controller: Controller | None = None
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
@@ -107,7 +108,7 @@ class HttpSink:
 
 def _handler(sink_ref: list[HttpSink]):
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's hook name)
+        def do_POST(self):
             sink = sink_ref[0]
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             status = sink.statuses.pop(0) if sink.statuses else sink.default_status
@@ -176,10 +177,11 @@ TABLES = {
         pages_fetched hugeint, records_fetched hugeint, malformed_pages hugeint, posts_staged bigint,
         mentions bigint, quarantined_records bigint, last_extracted_at timestamp,
         hours_after_interval decimal(18, 2), health_status varchar""",
+    "dim_locations": "location_id varchar, brand_id varchar, location_name varchar",
     "fct_aspect_sentiment_daily": """
         aspect_day_key varchar, activity_date date, brand_id varchar, location_id varchar,
         aspect_id varchar, aspect_name varchar, mentions bigint, negative_mentions bigint,
-        net_sentiment decimal(18, 10), baseline_negative_mean double, is_spike boolean""",
+        net_sentiment decimal(18, 10), baseline_negative_mean decimal(18, 4), is_spike boolean""",
 }
 
 
@@ -218,6 +220,10 @@ def night_rows(day: date) -> dict[str, list[dict]]:
              "brand_id": "lakemont", "location_id": "lakemont_main", "aspect_id": "nurse_communication",
              "aspect_name": "Communication with nurses", "mentions": 9, "negative_mentions": 7,
              "net_sentiment": -0.55, "baseline_negative_mean": 1.2, "is_spike": True},
+            {"aspect_day_key": f"lakemont:all:wait_times:{day}", "activity_date": day,
+             "brand_id": "lakemont", "location_id": "all", "aspect_id": "wait_times",
+             "aspect_name": "Wait times", "mentions": 25, "negative_mentions": 15,
+             "net_sentiment": -0.8, "baseline_negative_mean": 3.0, "is_spike": True},
             {"aspect_day_key": f"lakemont:lakemont_main:billing:{day}", "activity_date": day,
              "brand_id": "lakemont", "location_id": "lakemont_main", "aspect_id": "billing",
              "aspect_name": "Billing", "mentions": 3, "negative_mentions": 1, "net_sentiment": 0.1,
@@ -230,7 +236,8 @@ def history_rows(night: date) -> dict[str, list[dict]]:
     """Alerts on the edge of max_age_days (3): one on night - 3 (sent), two on night - 4 (not)."""
     return {
         "fct_sentiment_alerts_daily": [
-            _sentiment(night - timedelta(days=3), "riverside", "x", "net_sentiment_drop", net_sentiment_z=-2.9),
+            _sentiment(night - timedelta(days=3), "riverside", "x", "net_sentiment_drop",
+                       net_sentiment_z=-2.9),
             _sentiment(night - timedelta(days=4), "lakemont", "x", "net_sentiment_rise", net_sentiment_z=3.3),
         ],
         "fct_data_health_nightly": [_health(night - timedelta(days=4), "youtube", "failed", ["auth_failed"])],
@@ -244,18 +251,23 @@ def expected_ids(night: date, aspects: bool = True) -> set[str]:
            f"sentiment:riverside:news:{night}:news_spike",
            f"sentiment:riverside:x:{night - timedelta(days=3)}:net_sentiment_drop",
            f"data_health:{night}:x"}
-    return ids | ({f"aspect_spike:lakemont:lakemont_main:nurse_communication:{night}"} if aspects else set())
+    return ids | ({f"aspect_spike:lakemont:lakemont_main:nurse_communication:{night}",
+                   f"aspect_spike:lakemont:all:wait_times:{night}"} if aspects else set())
 
 
-def publish_warehouse(home: Path, nights: list[date], *, aspects: bool = True, history: bool = True) -> Path:
+def publish_warehouse(home: Path, nights: list[date], *, aspects: bool = True,
+                      history: bool = True) -> Path:
     """Write the published warehouse (replacing it, as a publish does) with the nights' rows."""
     target = published_path(home)
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_suffix(".tmp.duckdb")
     scratch.unlink(missing_ok=True)
     tables = {name: [] for name in TABLES if aspects or name != "fct_aspect_sentiment_daily"}
-    tables["dim_brands"] = [{"brand_id": "lakemont", "brand_name": "Lakemont Health", "is_panel_member": True},
-                            {"brand_id": "riverside", "brand_name": "Riverside Clinic", "is_panel_member": True}]
+    tables["dim_locations"] = [
+        {"location_id": "lakemont_main", "brand_id": "lakemont", "location_name": "Lakemont Main Campus"}]
+    tables["dim_brands"] = [
+        {"brand_id": "lakemont", "brand_name": "Lakemont Health", "is_panel_member": True},
+        {"brand_id": "riverside", "brand_name": "Riverside Clinic", "is_panel_member": True}]
     for part in [night_rows(n) for n in nights] + ([history_rows(nights[0])] if history else []):
         for name, rows in part.items():
             if name in tables:

@@ -35,7 +35,8 @@ def test_each_alert_reaches_each_channel_once_across_three_runs_of_a_night(home,
     assert len(digests(smtp)) == 1
     assert sorted(r["headers"]["idempotency-key"] for r in hook.requests) == sorted(ids)
     assert all(r["status"] == 200 for r in hook.requests)
-    assert {(r.channel, r.sent) for r in runs[0].channels} == {("email", len(ids) + 1), ("webhook:comms", len(ids))}
+    assert {(r.channel, r.sent) for r in runs[0].channels} == {("email", len(ids) + 1),
+                                                               ("webhook:comms", len(ids))}
     assert [r.line() for r in runs[2].channels] == ["email: nothing due", "webhook:comms: nothing due"]
     assert runs[1].queued == runs[2].queued == 0
     assert {row["state"] for row in ledger(home).values()} == {"sent"}
@@ -53,6 +54,10 @@ def test_messages_say_what_happened_with_the_figures(home, smtp, hook, env):
     post = next(r["json"] for r in hook.requests if r["headers"]["idempotency-key"] == drop)
     assert post["text"] == mail["Subject"].removeprefix("[CarePulse] ")
     assert [b["type"] for b in post["blocks"]] == ["header", "section", "context"]
+    subjects = set(smtp.subjects())
+    assert (f"[CarePulse] Lakemont Health: negative mentions of communication with nurses spiked at "
+            f"Lakemont Main Campus, {NIGHT}") in subjects  # one site's reviews
+    assert f"[CarePulse] Lakemont Health: negative mentions of wait times spiked, {NIGHT}" in subjects  # all
     news = next(r["json"] for r in hook.requests if r["headers"]["idempotency-key"].endswith(":news_spike"))
     assert "7 (baseline 1.4/day, no spread in the baseline)" in news["blocks"][1]["fields"][3]["text"]
 
@@ -127,7 +132,8 @@ def test_max_attempts_reached_marks_failed_and_stops_trying(home, smtp, hook, en
     hook.default_status = 200  # the endpoint is back, but these were given up
     third = deliver(cfg, home, NIGHT)
     assert len(hook.requests) == 2 and not hook.delivered()
-    assert next(r for r in third.channels if r.channel == "webhook:comms").line() == "webhook:comms: nothing due"
+    webhook = next(r for r in third.channels if r.channel == "webhook:comms")
+    assert webhook.line() == "webhook:comms: nothing due"
     rows = [r for (_, ch), r in ledger(home).items() if ch == "webhook:comms"]
     assert {(r["state"], r["attempts"]) for r in rows} == {("failed", 2)}
 
@@ -138,8 +144,8 @@ def test_the_digest_goes_once_per_night_with_that_nights_new_alerts(home, smtp, 
     deliver(cfg, home, NIGHT)
     deliver(cfg, home, NIGHT)
     (first,) = digests(smtp)
-    assert first["Subject"] == (f"[CarePulse] alerts digest for {NIGHT}: 6 new (sentiment 3, news spikes 1, "
-                                f"patient-experience aspects 1, data health 1)")
+    assert first["Subject"] == (f"[CarePulse] alerts digest for {NIGHT}: 7 new (sentiment 3, news spikes 1, "
+                                f"patient-experience aspects 2, data health 1)")
     body = first.get_content()
     assert "Lakemont Health: net sentiment dropped on Reddit" in body and "z -3.2" in body
 

@@ -38,11 +38,12 @@ def with_alerts(loaded: LoadedConfig, alerts) -> LoadedConfig:
                         config=loaded.config.model_copy(update={"alerts": alerts}))
 
 
-def test_the_webhook_url_and_smtp_password_never_reach_the_ledger_logs_or_alerts(home, smtp, hook, env, caplog):
+def test_the_webhook_url_and_smtp_password_never_reach_the_ledger_logs_or_alerts(home, smtp, hook, env,
+                                                                                 caplog):
     caplog.set_level(logging.DEBUG)
     publish_warehouse(home, [NIGHT])
     hook.statuses = [404]  # its error page echoes the request path, which holds the token
-    smtp.reject_auth_with = f"535 5.7.8 credentials {SMTP_PASSWORD} refused"  # a server echoing the password
+    smtp.reject_auth_with = f"535 5.7.8 credentials {SMTP_PASSWORD} refused"  # a server echoing it
     summary = deliver(alerts_config(smtp), home, NIGHT)
 
     rows = ledger(home)
@@ -60,7 +61,8 @@ def test_the_webhook_url_and_smtp_password_never_reach_the_ledger_logs_or_alerts
     for where, text in places.items():
         assert WEBHOOK_TOKEN not in text, where
         assert SMTP_PASSWORD not in text, where
-    assert {a["task_id"] for a in recorded_alerts(home)} == {"deliver_alerts email", "deliver_alerts webhook:comms"}
+    assert {a["task_id"] for a in recorded_alerts(home)} == {"deliver_alerts email",
+                                                             "deliver_alerts webhook:comms"}
 
 
 def test_without_the_aspect_mart_the_other_kinds_are_still_delivered(home, smtp, hook, env, caplog):
@@ -68,7 +70,8 @@ def test_without_the_aspect_mart_the_other_kinds_are_still_delivered(home, smtp,
     with caplog.at_level(logging.WARNING, logger="carepulse.notify"):
         summary = deliver(alerts_config(smtp), home, NIGHT)
 
-    assert summary.skipped == {"aspect_spike": "marts.fct_aspect_sentiment_daily is not in the published warehouse"}
+    assert summary.skipped == {
+        "aspect_spike": "marts.fct_aspect_sentiment_daily is not in the published warehouse"}
     assert "alert kinds aspect_spike skipped" in caplog.text
     assert summary.error is None
     delivered = {r["headers"]["idempotency-key"] for r in hook.delivered()}
@@ -80,19 +83,23 @@ def test_an_aspect_mart_of_another_shape_skips_its_kind_only(home, smtp, hook, e
 
     publish_warehouse(home, [NIGHT], aspects=False)
     with duckdb.connect(str(published_path(home))) as con:  # the mart as first drafted, a column short
-        con.execute("create table marts.fct_aspect_sentiment_daily (aspect_day_key varchar, is_spike boolean)")
+        con.execute("create table marts.fct_aspect_sentiment_daily "
+                    "(aspect_day_key varchar, is_spike boolean)")
     summary = deliver(alerts_config(smtp), home, NIGHT)
-    assert "marts.fct_aspect_sentiment_daily could not be read: BinderException" in summary.skipped["aspect_spike"]
+    assert summary.skipped["aspect_spike"].startswith(
+        "marts.fct_aspect_sentiment_daily could not be read: BinderException")
     assert {r["headers"]["idempotency-key"] for r in hook.delivered()} == expected_ids(NIGHT, aspects=False)
 
 
 def test_disabled_delivery_sends_nothing_and_creates_nothing(home, smtp, hook, env, loaded_config):
     publish_warehouse(home, [NIGHT])
     assert not loaded_config.config.alerts.enabled  # the shipped config: off
-    result = deliver_alerts(loaded_config, home, NIGHT)
-    summary = deliver(alerts_config(smtp, enabled=False), home, NIGHT)
+    said: list[str] = []
+    result = deliver_alerts(loaded_config, home, NIGHT, say=said.append)
+    summary = deliver(alerts_config(smtp, enabled=False), home, NIGHT, say=said.append)
 
-    assert result["enabled"] is False and summary.lines() == ["alerts: delivery off (alerts.enabled is false)"]
+    assert result["enabled"] is False and summary.enabled is False
+    assert said == ["alerts: delivery off (alerts.enabled is false)"] * 2
     assert not smtp.messages and not hook.requests
     assert not ledger_path(home).exists() and not alerts_file(home).exists()
 
@@ -109,7 +116,8 @@ def test_the_nightly_step_never_raises_and_records_why(home, smtp, hook, env, lo
     assert not smtp.messages and not hook.requests
 
 
-def test_a_run_killed_between_send_and_record_is_detected_and_resent_in_doubt(home, smtp, hook, env, monkeypatch):
+def test_a_run_killed_between_send_and_record_is_detected_and_resent_in_doubt(home, smtp, hook, env,
+                                                                             monkeypatch):
     class Killed(BaseException):  # not an Exception: nothing in delivery may swallow it, as with SIGKILL
         pass
 
@@ -126,8 +134,10 @@ def test_a_run_killed_between_send_and_record_is_detected_and_resent_in_doubt(ho
     assert len(smtp.messages) == 1  # the server had accepted it
 
     monkeypatch.setattr(Outbox, "sent", recorded)  # the next night's run, in a new process
-    again = deliver(cfg, home, NIGHT)
-    assert again.in_doubt == 1 and "1 in doubt" in again.header()
+    said: list[str] = []
+    again = deliver(cfg, home, NIGHT, say=said.append)
+    assert again.in_doubt == 1
+    assert f"  in doubt: {claimed[0]} on {claimed[1]}" in "\n".join(said)
     row = ledger(home)[claimed]
     assert row["state"] == "sent" and row["attempts"] == 2 and row["last_error"].startswith("in doubt")
     # at least once: the in-doubt message went twice, with the same Message-ID; the rest once
@@ -171,3 +181,13 @@ def test_a_missing_credential_variable_is_named(home, smtp, hook, env, monkeypat
     assert f"environment variable {ENV_PASSWORD} is not set" in errors["email"]
     assert f"environment variable {ENV_URL} is not set" in errors["webhook:comms"]
     assert {r["state"] for r in ledger(home).values()} == {"pending"}
+
+
+def test_a_progress_printer_that_raises_does_not_stop_delivery(home, smtp, hook, env):
+    def printer(line: str) -> None:  # as a rich console does with "[x]" in a line
+        raise ValueError(f"cannot print {line!r}")
+
+    publish_warehouse(home, [NIGHT])
+    summary = deliver(alerts_config(smtp), home, NIGHT, say=printer)
+    assert summary.error is None
+    assert {r["headers"]["idempotency-key"] for r in hook.delivered()} == expected_ids(NIGHT)

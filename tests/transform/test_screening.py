@@ -40,7 +40,8 @@ def burst(prefix: str, accounts: int, spacing: timedelta, start: datetime = T0) 
 
 def chatter(n: int, start: datetime = T0) -> list[Post]:
     rng = random.Random(7)
-    words = "the er wait at lakemont was long but nurses were kind and the parking is awful today".split()
+    words = ["the", "er", "wait", "at", "lakemont", "was", "long", "but", "nurses", "were", "kind", "and",
+             "the", "parking", "is", "awful", "today"]
     return [Post(f"c{i:03d}", f"c_author{i}", start + timedelta(minutes=rng.randrange(0, 600)),
                  " ".join(rng.sample(words, 9))) for i in range(n)]
 
@@ -66,7 +67,8 @@ def test_burst_keeps_the_first_and_excludes_the_copies():
 def test_no_burst_below_the_thresholds():
     few = burst("f", 4, timedelta(minutes=5))  # 4 accounts < min_accounts 5
     slow = burst("s", 8, timedelta(minutes=20), start=T0 + timedelta(hours=5))  # <= 4 in any 60 minutes
-    short = [Post(f"t{i}", f"t_author{i}", T0 + timedelta(minutes=i), "Thank you Lakemont!") for i in range(9)]
+    short = [Post(f"t{i}", f"t_author{i}", T0 + timedelta(minutes=i), "Thank you Lakemont!")
+             for i in range(9)]
     verdicts = screen(few + slow + short, {}, SETTINGS)
     assert not any(v.in_burst or v.is_excluded for v in verdicts.values()), [
         v for v in verdicts.values() if v.in_burst]
@@ -86,7 +88,8 @@ def test_bot_signals_and_verdict():
     assert (bot.new_account, bot.high_rate, bot.follow_shape, bot.duplicates) == (True, True, True, True)
     assert bot.is_bot and bot.exclusion_reason == "bot_account"
     human_copy = verdicts["b02"]
-    assert human_copy.bot_signals == 1 and human_copy.duplicates and human_copy.exclusion_reason == "copy_paste"
+    assert human_copy.bot_signals == 1 and human_copy.duplicates
+    assert human_copy.exclusion_reason == "copy_paste"
     # a bot's first post of the burst is excluded as a bot though it is the original
     profiles["b_author0"] = BOT
     assert screen(posts, profiles, SETTINGS)["b00"].exclusion_reason == "bot_account"

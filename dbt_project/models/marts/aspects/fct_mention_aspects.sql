@@ -4,6 +4,8 @@
     on_schema_change='fail',
     pre_hook=['{{ forget_changed_posts() }}', '{{ forget_rescreened_posts() }}']
 ) }}
+-- depends_on: {{ ref('stg_quarantine') }}
+-- depends_on: {{ ref('int_post_screening') }}
 -- One row per aspect occurrence in a mention (fct_mentions, per brand) or in a review of one
 -- of our sites (fct_reviews, with its location): the aspect, the redacted clause it was found
 -- in, the phrase, negation, the clause's compound and the aspect's polarity there
