@@ -5,7 +5,7 @@ export UV_COMPILE_BYTECODE := 1
 export CAREPULSE_HOME ?= $(CURDIR)/data
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: install demo demo-scheduler test test-scheduler test-fast lint bench-extract bench-transform bench-reviews bench-news bench-dag-parse simulate dashboard browser services clean
+.PHONY: install demo demo-scheduler test test-scheduler test-fast lint bench-extract bench-transform bench-reviews bench-news bench-patient bench-dag-parse simulate dashboard browser services clean
 
 install:  ## install uv if missing, then the locked environment with the deploy extra (bytecode compiled)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -59,6 +59,9 @@ bench-reviews: install  ## one night of Google reviews (new + re-read) over 100k
 bench-news: install  ## one night of news and Facebook items over 100k and 1M items of history: seconds per model
 	mkdir -p $(CAREPULSE_HOME)
 	$(RUN) python bench/news.py --histories 100000,1000000 --json $(CAREPULSE_HOME)/bench-news.json
+
+bench-patient: install  ## one night of 100k posts through language, screening and aspects over 1M and 10M of history
+	$(RUN) python bench/patient.py --histories 1000000,10000000 --night 100000
 
 simulate: install
 	$(RUN) carepulse simulate

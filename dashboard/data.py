@@ -167,10 +167,15 @@ select
 
 # the languages the sidebar offers: most mentioned first, undetermined last
 LANGUAGES_SQL = """
-select language, count(*) as mentions
-from marts.fct_mentions
-group by language
-order by language = 'und', mentions desc, language
+with languages as (
+    select coalesce(language, 'und') as code, count(*) as mentions
+    from marts.fct_mentions
+    group by code
+)
+
+select code as language, mentions
+from languages
+order by code = 'und', mentions desc, code
 """
 
 
@@ -248,7 +253,8 @@ mentions as (
     from marts.fct_mentions as mentions
     inner join panel on panel.brand_id = mentions.brand_id
     where mentions.mention_date between $start and $end
-        and list_contains($platforms, mentions.platform) and list_contains($languages, mentions.language)
+        and list_contains($platforms, mentions.platform)
+        and list_contains($languages, coalesce(mentions.language, 'und'))
 ),
 
 counts as (
@@ -316,7 +322,7 @@ select mentions.platform, count(*) as mentions
 from marts.fct_mentions as mentions
 inner join marts.dim_brands as brands on brands.brand_id = mentions.brand_id and brands.is_panel_member
 where mentions.mention_date between $start and $end and list_contains($platforms, mentions.platform)
-    and list_contains($languages, mentions.language) and not mentions.is_excluded
+    and list_contains($languages, coalesce(mentions.language, 'und')) and not mentions.is_excluded
 group by mentions.platform
 """
 
@@ -625,7 +631,7 @@ MART_COLUMNS = {
         "aspect_day_key", "activity_date", "brand_id", "location_id", "aspect_id", "aspect_name", "domain",
         "mentions", "positive_mentions", "negative_mentions", "neutral_mentions", "net_sentiment",
         "baseline_days", "baseline_mentions_mean", "baseline_negative_mean", "baseline_net_sentiment",
-        "net_sentiment_change", "is_spike"),
+        "net_sentiment_change", "is_spike", "aspect_baseline_days"),
     "fct_mention_aspects": (
         "mention_aspect_key", "post_key", "brand_id", "location_id", "aspect_id", "mention_date", "platform",
         "entity_type", "polarity", "sentence_compound", "matched_phrase", "negated", "sentence_redacted",
@@ -933,10 +939,10 @@ def news_extent(snap: Snapshot) -> tuple[int, date | None]:
 
 ASPECT_MARTS = ("dim_aspects", "fct_aspect_sentiment_daily", "fct_mention_aspects")
 ALL_LOCATIONS = "all"  # the daily mart's row of a brand across every source (social and reviews)
-ASPECT_BASELINE_DAYS = 28  # changes compare with the days before the period, as the mart's do
 
-# per aspect: the period's mentions by polarity and spike days, and the same sums over the
-# baseline window before the period (days before the aspect data starts do not count)
+# per aspect: the period's occurrences by polarity and spike days, and the same sums over the
+# baseline window of the `baseline` days before the period; `data_days`: those of its days on or
+# after the brand's first aspect data at that location (none: no change to show)
 ASPECT_PERIOD_SQL = """
 with daily as (
     select *
@@ -975,7 +981,8 @@ select
     coalesce(sums.baseline_mentions, 0)::bigint as baseline_mentions,
     coalesce(sums.baseline_positive, 0)::bigint as baseline_positive,
     coalesce(sums.baseline_negative, 0)::bigint as baseline_negative,
-    greatest(date_diff('day', greatest($baseline_start::date, first_day.day), $start::date), 0) as baseline_days
+    greatest(date_diff('day', greatest($baseline_start::date, first_day.day), $start::date), 0)
+        as data_days
 from marts.dim_aspects as aspects
 cross join first_day
 left join sums on sums.aspect_id = aspects.aspect_id
@@ -994,14 +1001,23 @@ where brand_id = $brand and location_id = $location and aspect_id = $aspect
 order by activity_date
 """
 
-# redacted sentences only (the mart never holds the raw text): negative first, newest first
+# redacted sentences only (the mart never holds the raw text): negative first, newest first,
+# each sentence once (short ones recur word for word: "Long wait.")
 ASPECT_EXAMPLES_SQL = """
-select
-    mention_date, platform, entity_type, location_id, polarity,
-    sentence_compound::double as sentence_compound, matched_phrase, negated, sentence_redacted
-from marts.fct_mention_aspects
-where brand_id = $brand and aspect_id = $aspect and mention_date between $start and $end
-    and not is_excluded and ($location = 'all' or location_id = $location)
+with found as (
+    select
+        mention_aspect_key, mention_date, platform, entity_type, location_id, polarity,
+        sentence_compound::double as sentence_compound, matched_phrase, negated, sentence_redacted
+    from marts.fct_mention_aspects
+    where brand_id = $brand and aspect_id = $aspect and mention_date between $start and $end
+        and not is_excluded and ($location = 'all' or location_id = $location)
+    qualify row_number() over (
+        partition by sentence_redacted
+        order by polarity <> 'negative', mention_date desc, mention_aspect_key) = 1
+)
+
+select * exclude (mention_aspect_key)
+from found
 order by polarity <> 'negative', mention_date desc, sentence_compound, mention_aspect_key
 limit $limit
 """
@@ -1013,33 +1029,42 @@ where brand_id = $brand and location_id <> 'all'
 order by location_id
 """
 
+# the mart stores its baseline length on every row (analysis.aspect_baseline_days)
 ASPECT_EXTENT_SQL = """
-select count(*) as rows, max(activity_date) as newest
+select count(*) as rows, max(activity_date) as newest, max(aspect_baseline_days) as baseline_days
 from marts.fct_aspect_sentiment_daily
 """
 
 
-def _aspect_params(scope: Scope, location: str, **extra: object) -> dict:
-    return {**scope.params(), "location": location,
-            "baseline_start": scope.start - timedelta(days=ASPECT_BASELINE_DAYS), **extra}
+@dataclass(frozen=True)
+class AspectView:
+    """Where the aspects page looks: the sidebar's scope, a location, the mart's baseline length."""
+
+    scope: Scope
+    location: str  # a location id, or ALL_LOCATIONS
+    baseline_days: int
+
+    def params(self, **extra: object) -> dict:
+        return {**self.scope.params(), "location": self.location,
+                "baseline_start": self.scope.start - timedelta(days=self.baseline_days), **extra}
 
 
-def aspect_period(snap: Snapshot, scope: Scope, location: str) -> pd.DataFrame:
-    """One row per aspect (every one in dim_aspects) for the brand in focus at `location` (a
-    location id, or ALL_LOCATIONS): the period's mentions by polarity and spike days, and the
-    sums over the ASPECT_BASELINE_DAYS before it (`baseline_days` of them with aspect data)."""
-    return _run(snap, (ASPECT_PERIOD_SQL, _aspect_params(scope, location)))[0]
+def aspect_period(snap: Snapshot, view: AspectView) -> pd.DataFrame:
+    """One row per aspect (every one in dim_aspects) for the brand in focus at the view's
+    location: the period's occurrences by polarity and spike days, and the sums over the
+    baseline window before it (`data_days` of its days after the aspect data starts)."""
+    return _run(snap, (ASPECT_PERIOD_SQL, view.params()))[0]
 
 
-def aspect_daily(snap: Snapshot, scope: Scope, location: str, aspect: str) -> pd.DataFrame:
-    """The daily rows of one aspect in the period (days without mentions may have none)."""
-    return _run(snap, (ASPECT_DAILY_SQL, _aspect_params(scope, location, aspect=aspect)))[0]
+def aspect_daily(snap: Snapshot, view: AspectView, aspect: str) -> pd.DataFrame:
+    """The daily rows of one aspect in the period (days without an occurrence have none)."""
+    return _run(snap, (ASPECT_DAILY_SQL, view.params(aspect=aspect)))[0]
 
 
-def aspect_examples(snap: Snapshot, scope: Scope, location: str, aspect: str, limit: int = 8) -> pd.DataFrame:
+def aspect_examples(snap: Snapshot, view: AspectView, aspect: str, limit: int = 8) -> pd.DataFrame:
     """Up to `limit` redacted sentences where the aspect was found, negative ones first; screened
     copies and bot posts left out."""
-    return _run(snap, (ASPECT_EXAMPLES_SQL, _aspect_params(scope, location, aspect=aspect, limit=limit)))[0]
+    return _run(snap, (ASPECT_EXAMPLES_SQL, view.params(aspect=aspect, limit=limit)))[0]
 
 
 def aspect_locations(snap: Snapshot, scope: Scope) -> tuple[str, ...]:
@@ -1047,7 +1072,7 @@ def aspect_locations(snap: Snapshot, scope: Scope) -> tuple[str, ...]:
     return tuple(_run(snap, (ASPECT_LOCATIONS_SQL, scope))[0].location_id)
 
 
-def aspect_extent(snap: Snapshot) -> tuple[int, date | None]:
-    """How many daily aspect rows the warehouse holds, and the newest day."""
+def aspect_extent(snap: Snapshot) -> tuple[int, date | None, int | None]:
+    """How many daily aspect rows the warehouse holds, the newest day and the baseline length."""
     row = _run(snap, (ASPECT_EXTENT_SQL, None))[0].iloc[0]
-    return int(row.rows), _day(row.newest)
+    return int(row.rows), _day(row.newest), None if pd.isna(row.baseline_days) else int(row.baseline_days)

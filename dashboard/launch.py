@@ -68,7 +68,8 @@ def write_auth_secrets(text: str, directory: Path | None = None) -> Path:
     return path
 
 
-def streamlit_argv(options: list[str], environ: Mapping[str, str], directory: Path | None = None) -> list[str]:
+def streamlit_argv(options: list[str], environ: Mapping[str, str],
+                   directory: Path | None = None) -> list[str]:
     """`streamlit run` of the entry script with `options`, reading secrets written from the
     environment when it carries them."""
     argv = [sys.executable, "-m", "streamlit", "run", str(APP), *options]

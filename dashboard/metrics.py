@@ -306,10 +306,11 @@ def replies_by_location(reviews: pd.DataFrame) -> pd.DataFrame:
 # -- patient-experience aspects ------------------------------------------------------------------
 
 
-def aspect_changes(aspects: pd.DataFrame, period_days: int) -> pd.DataFrame:
+def aspect_changes(aspects: pd.DataFrame, period_days: int, baseline_days: int) -> pd.DataFrame:
     """aspect_period() with net sentiment now and over the baseline window (ratios of sums), its
-    change in points, and negative mentions per day now against the window's, as a relative
-    change (None without a baseline: a window with no day of data, or no negative mention)."""
+    change in points, and negative mentions per day now against the window's (days without any
+    count as zero, as in the mart's spike test), as a relative change; None without a baseline
+    (a window before the aspect data starts, or without a negative mention)."""
     out = aspects.copy()
     out["net_sentiment"] = [net_sentiment(p, n) for p, n in
                             zip(out.positive_mentions, out.negative_mentions, strict=True)]
@@ -318,8 +319,8 @@ def aspect_changes(aspects: pd.DataFrame, period_days: int) -> pd.DataFrame:
     out["net_sentiment_change"] = [None if now is None or before is None else now - before for now, before
                                    in zip(out.net_sentiment, out.baseline_net_sentiment, strict=True)]
     out["negative_per_day"] = out.negative_mentions / period_days
-    out["baseline_negative_per_day"] = [ratio(n, d) for n, d in
-                                        zip(out.baseline_negative, out.baseline_days, strict=True)]
+    out["baseline_negative_per_day"] = [ratio(n, baseline_days) if days else None for n, days in
+                                        zip(out.baseline_negative, out.data_days, strict=True)]
     out["negative_change"] = [None if before is None else ratio(now - before, before) for now, before
                               in zip(out.negative_per_day, out.baseline_negative_per_day, strict=True)]
     return out

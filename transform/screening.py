@@ -1,13 +1,14 @@
 """Screening of mentions that are not independent voices: copy-paste bursts and bot accounts.
 
 Copy-paste: two texts are near-identical when the Jaccard similarity of their word and
-word-pair sets reaches `similarity`. Candidate pairs come from MinHash LSH (datasketch, 128
-permutations, fixed seed, banded for a threshold 0.2 below `similarity` so that a true pair is
-rarely missed), and each candidate pair is then measured exactly: nothing compares every pair,
-and no verdict rests on an estimate. A post is
-in a *burst* when some window of `window_minutes` holding it also holds near-identical posts
+word-pair sets reaches `similarity`; near-identical texts, and chains of them (the variants of a
+spun spam text), form a cluster. Candidate pairs come from MinHash LSH (datasketch, 128
+permutations, fixed seed, banded at `similarity`), and each candidate pair is then measured
+exactly: nothing compares every pair, and no verdict rests on an estimate. A post is in a
+*burst* when some window of `window_minutes` holding it also holds posts of its cluster
 from at least `min_accounts` distinct accounts. Within a burst the earliest post is the
-original voice and stays; every later one is excluded as `copy_paste`. Texts shorter than
+original voice and stays; every later one (one with an earlier post of the cluster by another
+account within the window) is excluded as `copy_paste`. Texts shorter than
 `min_words` words ("thank you!") are never copies.
 
 Bots: four signals from what the platforms return, each counted only where the platform said:
@@ -20,10 +21,12 @@ Bots: four signals from what the platforms return, each counted only where the p
 An account with `min_signals` or more signals on a post is a bot there: excluded as
 `bot_account` (which takes precedence over copy_paste).
 
-Everything about a post depends only on posts within one window of it (bursts, originals) or
-two (the duplicates signal), so a build screens the posts it adds and rewrites only the stored
-posts within two windows of them whose verdict changed: the same verdicts whatever the order in
-which nights are built, at a cost set by the night (`affected_ranges`, `neighbour_ranges`).
+Everything about a post depends on the posts within one window of it (bursts, originals) or two
+(the duplicates signal), so a build screens the posts it adds and rewrites only the stored
+posts within two windows of them whose verdict changed, reading four: the same verdicts whatever
+the order in which nights are built, at a cost set by the night (`affected_ranges`,
+`neighbour_ranges`). One approximation: clusters form among the posts read, so two texts joined
+only through a variant posted more than four windows away are not joined.
 """
 
 from __future__ import annotations
@@ -32,14 +35,16 @@ import bisect
 import itertools
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib.metadata import version as _dist_version
 
 NUM_PERM = 128
-LSH_SLACK = 0.2  # LSH finds candidates this far below the similarity; exact Jaccard decides
+# LSH banding tuned at the similarity itself (datasketch's balance of missed pairs and false
+# candidates); exact Jaccard then decides, and clusters join through any pair LSH did find
+LSH_WEIGHTS = (0.5, 0.5)
 SEED = 1
 DATASKETCH_VERSION = _dist_version("datasketch")
 SCREENING_VERSION = f"screening_v1+datasketch-{DATASKETCH_VERSION}+perm{NUM_PERM}"
@@ -116,25 +121,36 @@ def shingles(tokens: Sequence[str]) -> set[bytes]:
     return {t.encode() for t in tokens} | {f"{a} {b}".encode() for a, b in itertools.pairwise(tokens)}
 
 
-def similar_texts(texts: Sequence[str], settings: Settings) -> dict[int, set[int]]:
-    """For each text index, the indexes of the texts near-identical to it (itself included)."""
+def text_clusters(texts: Sequence[str], settings: Settings) -> list[int]:
+    """A cluster id per text: texts are joined when near-identical, so a chain of near-identical
+    variants (a spun spam text) is one cluster. A candidate pair already joined through others
+    is not measured again, which keeps a large family of variants linear in practice."""
     from datasketch import MinHash, MinHashLSH
 
-    out: dict[int, set[int]] = {i: {i} for i in range(len(texts))}
+    parent = list(range(len(texts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
     if len(texts) < 2:
-        return out
+        return parent
     sets = [shingles(words(t)) for t in texts]
     hashes = MinHash.bulk([list(s) for s in sets], num_perm=NUM_PERM, seed=SEED)
-    lsh = MinHashLSH(threshold=max(0.1, settings.similarity - LSH_SLACK), num_perm=NUM_PERM)
+    lsh = MinHashLSH(threshold=settings.similarity, num_perm=NUM_PERM, weights=LSH_WEIGHTS)
     with lsh.insertion_session() as session:
         for i, mh in enumerate(hashes):
             session.insert(i, mh, check_duplication=False)
     for i, mh in enumerate(hashes):
         for j in lsh.query(mh):
-            if j > i and len(sets[i] & sets[j]) >= settings.similarity * len(sets[i] | sets[j]):
-                out[i].add(j)
-                out[j].add(i)
-    return out
+            if j <= i:
+                continue
+            a, b = find(i), find(j)
+            if a != b and len(sets[i] & sets[j]) >= settings.similarity * len(sets[i] | sets[j]):
+                parent[max(a, b)] = min(a, b)
+    return [find(i) for i in range(len(texts))]
 
 
 def screen(posts: Sequence[Post], profiles: dict[str, Profile], settings: Settings,
@@ -164,8 +180,8 @@ def screen(posts: Sequence[Post], profiles: dict[str, Profile], settings: Settin
 
 
 def _bursts(order: list[Post], settings: Settings) -> dict[str, tuple[int, str | None]]:
-    """post_key -> (most distinct accounts in a window holding it, the burst's earliest post if
-    this one is a later copy) for every post in a burst."""
+    """post_key -> (accounts posting the cluster's text within one window either side, the
+    earlier post it copies) for every post in a burst."""
     if not settings.copy_paste_enabled:
         return {}
     norm = {p.post_key: " ".join(words(p.text)) for p in order}
@@ -173,40 +189,45 @@ def _bursts(order: list[Post], settings: Settings) -> dict[str, tuple[int, str |
     distinct: dict[str, int] = {}
     for p in eligible:
         distinct.setdefault(norm[p.post_key], len(distinct))
-    near = similar_texts(list(distinct), settings)
-    posts_of: dict[int, list[Post]] = defaultdict(list)  # text index -> its posts, oldest first
+    cluster = text_clusters(list(distinct), settings)
+    members: dict[int, list[Post]] = defaultdict(list)  # oldest first, as `order` is
     for p in eligible:
-        posts_of[distinct[norm[p.post_key]]].append(p)
-    stamps = {t: [q.published_at for q in ps] for t, ps in posts_of.items()}
-    out = {}
-    for p in eligible:
-        lo, hi = p.published_at - settings.window, p.published_at + settings.window
-        group = sorted((q for t in near[distinct[norm[p.post_key]]]
-                        for q in _between(posts_of[t], stamps[t], lo, hi)),
-                       key=lambda q: (q.published_at, q.post_key))
-        accounts = _densest(group, p, settings.window)
-        if accounts >= settings.min_accounts:
-            first = group[0]
-            copy_of = first.post_key if first.author_key != p.author_key else None
-            out[p.post_key] = (accounts, copy_of)
+        members[cluster[distinct[norm[p.post_key]]]].append(p)
+    out: dict[str, tuple[int, str | None]] = {}
+    for posts in members.values():
+        if len({p.author_key for p in posts}) >= settings.min_accounts:
+            out.update(_in_bursts(posts, settings))
     return out
 
 
-def _between(posts: list[Post], stamps: list[datetime], lo: datetime, hi: datetime) -> list[Post]:
-    return posts[bisect.bisect_left(stamps, lo):bisect.bisect_right(stamps, hi)]
-
-
-def _densest(group: list[Post], p: Post, window: timedelta) -> int:
-    """Most distinct accounts in any window of length `window` that holds p."""
-    best = 0
-    stamps = [q.published_at for q in group]
-    for i, start in enumerate(group):
-        if start.published_at > p.published_at:
-            break
-        end = bisect.bisect_right(stamps, start.published_at + window)
-        if end - 1 >= i and stamps[end - 1] >= p.published_at:
-            best = max(best, len({q.author_key for q in group[i:end]}))
-    return best
+def _in_bursts(posts: list[Post], settings: Settings) -> dict[str, tuple[int, str | None]]:
+    """One cluster's posts (oldest first): those inside some window of `window_minutes` that
+    holds `min_accounts` distinct accounts, in one pass of a sliding window."""
+    window = settings.window
+    marked: set[int] = set()
+    authors: Counter[str] = Counter()
+    left = marked_to = 0
+    for right, p in enumerate(posts):
+        authors[p.author_key] += 1
+        while p.published_at - posts[left].published_at > window:
+            authors[posts[left].author_key] -= 1
+            if not authors[posts[left].author_key]:
+                del authors[posts[left].author_key]
+            left += 1
+        if len(authors) >= settings.min_accounts:
+            marked.update(range(max(left, marked_to), right + 1))
+            marked_to = right + 1
+    stamps = [p.published_at for p in posts]
+    out = {}
+    for i in sorted(marked):
+        p = posts[i]
+        lo = bisect.bisect_left(stamps, p.published_at - window)
+        hi = bisect.bisect_right(stamps, p.published_at + window)
+        accounts = len({q.author_key for q in posts[lo:hi]})
+        # the earliest post of another account within the window before it: the original
+        copy_of = next((q.post_key for q in posts[lo:i] if q.author_key != p.author_key), None)
+        out[p.post_key] = (accounts, copy_of)
+    return out
 
 
 def _bot_flags(p: Post, profile: Profile | None, own: list[Post], burst: dict, settings: Settings

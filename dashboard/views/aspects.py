@@ -1,11 +1,13 @@
 """What patients talk about: the patient-experience aspects found in mentions and reviews of the
 brand in focus (the HCAHPS survey's domains, and those beyond it: billing, scheduling, parking...),
 ranked by how often they come up (positive, negative and neutral) and by how they moved against
-the 28 days before the period (net sentiment, negative mentions), with the days the aspect mart
+the days before the period (28 by default: net sentiment, negative mentions), with the days the aspect mart
 flagged a spike of negative mentions; and for one aspect, a handful of the redacted sentences it
 was found in, negative ones first. All sources (social and reviews) or one site's reviews."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import altair as alt
 import pandas as pd
@@ -20,7 +22,7 @@ POLARITY = {"Positive": "#2ca02c", "Neutral": "#bbbbbb", "Negative": "#d62728"}
 SPIKE = "▲"
 NET = st.column_config.NumberColumn("Net sentiment", format="%+.2f")
 EXAMPLES = 8
-RANKINGS = {"net": "Net sentiment change", "negative": "Negative mentions change"}
+RANKINGS = {"net": "Net sentiment change", "negative": "Negative mentions per day, change"}
 
 
 def _location(ctx: Context) -> str:
@@ -40,14 +42,14 @@ def _location(ctx: Context) -> str:
 def _headline(ctx: Context, ranked: pd.DataFrame) -> None:
     positive, negative = ranked.positive_mentions.sum(), ranked.negative_mentions.sum()
     top = ranked[ranked.mentions > 0].head(1)
-    cols = st.columns(4)
+    cols = st.columns([1.1, 1.4, 2.2, 1.2])  # the most discussed aspect's name needs the room
     shell.metric(cols[0], "Aspect mentions", fmt.count(ranked.mentions.sum()),
                  help="Mentions and reviews naming an aspect, once per aspect they name.")
     shell.metric(cols[1], "Net sentiment on aspects", fmt.signed(metrics.net_sentiment(positive, negative)),
                  help="(positive - negative) / (positive + negative) aspect mentions, from -1 to +1.")
     shell.metric(cols[2], "Most discussed", top.aspect_name.iloc[0] if len(top) else fmt.MISSING)
     shell.metric(cols[3], "Aspects with a spike", fmt.count((ranked.spike_days > 0).sum()),
-                 help="Aspects with a day of far more negative mentions than the 28 days before.")
+                 help="Aspects with a day of far more negative mentions than the days before it.")
 
 
 def _domain(frame: pd.DataFrame) -> pd.Series:
@@ -63,12 +65,13 @@ def _volume(ctx: Context, ranked: pd.DataFrame) -> None:
         "Spike days": mentioned.spike_days, "HCAHPS measure": mentioned.hcahps_measure_id})
     order = shown.Aspect.tolist()
     bars = alt.Chart(shown).transform_fold(list(POLARITY), as_=["Polarity", "Count"]).mark_bar().encode(
-        y=alt.Y("Aspect:N", sort=order, title=None),
+        y=alt.Y("Aspect:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
         x=alt.X("Count:Q", stack=True, title="Mentions"),
         color=alt.Color("Polarity:N", scale=alt.Scale(domain=list(POLARITY), range=list(POLARITY.values())),
                         legend=alt.Legend(orient="top", title=None)),
-        tooltip=["Aspect:N", "Domain:N", "Polarity:N", "Count:Q", alt.Tooltip("Net sentiment:Q", format="+.2f")])
-    figure = bars.properties(height=alt.Step(18)).facet(
+        tooltip=["Aspect:N", "Domain:N", "Polarity:N", "Count:Q",
+                 alt.Tooltip("Net sentiment:Q", format="+.2f")])
+    figure = bars.properties(height=alt.Step(22)).facet(
         row=alt.Row("Domain:N", title=None, sort=list(DOMAINS.values()),
                     header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold"))
     ).resolve_scale(y="independent")
@@ -78,10 +81,11 @@ def _volume(ctx: Context, ranked: pd.DataFrame) -> None:
         st.caption("Not mentioned in this period: " + ", ".join(fmt.text(n) for n in quiet.aspect_name) + ".")
 
 
-def _change(ctx: Context, ranked: pd.DataFrame) -> None:
+def _change(ctx: Context, view: data.AspectView, ranked: pd.DataFrame) -> None:
     compared = ranked[(ranked.mentions > 0) | (ranked.baseline_mentions > 0)]
-    if not compared.baseline_days.max():
-        st.caption("No change shown: no aspect data in the 28 days before this period.")
+    days = view.baseline_days
+    if not ranked.data_days.max():
+        st.caption(f"No change shown: no aspect data in the {days} days before this period.")
         return
     rank_by = st.radio("Rank by", list(RANKINGS), format_func=RANKINGS.get, horizontal=True,
                        key="aspect_rank_by")
@@ -92,32 +96,42 @@ def _change(ctx: Context, ranked: pd.DataFrame) -> None:
     shown = pd.DataFrame({
         "Aspect": ordered.aspect_name, "Domain": _domain(ordered),
         "Net sentiment": ordered.net_sentiment.astype(float),
-        "Net sentiment, 28 days before": ordered.baseline_net_sentiment.astype(float),
-        "Net sentiment change": ordered.net_sentiment_change.astype(float),
-        "Negative mentions / day": ordered.negative_per_day.astype(float),
-        "Negative / day, 28 days before": ordered.baseline_negative_per_day.astype(float),
-        "Negative mentions change": ordered.negative_change.astype(float),
+        "Net, before": ordered.baseline_net_sentiment.astype(float),
+        "Net change": ordered.net_sentiment_change.astype(float),
+        "Negative / day": ordered.negative_per_day.astype(float),
+        "Negative / day, before": ordered.baseline_negative_per_day.astype(float),
+        "Negative change": ordered.negative_change.astype(float),
         "Spike": ordered.spike_days.map(lambda n: f"{SPIKE} {n} day(s)" if n else "")})
     shell.table(shown, ctx, "aspects_by_change", shell.formats(
-        [], ["Negative mentions change"], NET,
-        st.column_config.NumberColumn("Net sentiment, 28 days before", format="%+.2f"),
-        st.column_config.NumberColumn("Net sentiment change", format="%+.2f"),
-        st.column_config.NumberColumn("Negative mentions / day", format="%.2f"),
-        st.column_config.NumberColumn("Negative / day, 28 days before", format="%.2f")))
-    days = int(ranked.baseline_days.max())
-    st.caption(f"Against the {days} day(s) with aspect data in the 28 days before the period. "
-               f"{SPIKE} marks an aspect with a spike of negative mentions on a day of the period.")
+        [], [], st.column_config.NumberColumn("Net sentiment", format="%+.2f", width="small"),
+        st.column_config.NumberColumn("Negative change", format="percent", width="small",
+                                      help="Negative mentions per day against the days before."),
+        st.column_config.NumberColumn("Net, before", format="%+.2f", width="small",
+                                      help=f"Net sentiment over the {days} days before the period."),
+        st.column_config.NumberColumn("Net change", format="%+.2f", width="small",
+                                      help="Net sentiment now minus before, in points of the -1..+1 scale."),
+        st.column_config.NumberColumn("Negative / day", format="%.2f", width="small"),
+        st.column_config.NumberColumn("Negative / day, before", format="%.2f", width="small",
+                                      help=f"Daily mean over the {days} days before the period."),
+        st.column_config.TextColumn("Spike", width="small")))
+    covered = int(ranked.data_days.max())
+    start = view.scope.start
+    note = (f" (aspect data covers only the last {covered} of them)" if covered < days else "")
+    st.caption(f"Against the {days} days before the period, "
+               f"{fmt.period(start - timedelta(days=days), start - timedelta(days=1))}{note}; "
+               f"negative mentions per day count days without any as zero. {SPIKE} marks an aspect "
+               "with a spike of negative mentions on a day of the period.")
 
 
-def _daily(ctx: Context, location: str, aspect: str, name: str) -> None:
-    daily = data.aspect_daily(ctx.snap, ctx.scope, location, aspect)
+def _daily(ctx: Context, view: data.AspectView, aspect: str, name: str) -> None:
+    daily = data.aspect_daily(ctx.snap, view, aspect)
     days = pd.date_range(ctx.scope.start, ctx.scope.end, freq="D")
     rows = daily.assign(Day=pd.to_datetime(daily.activity_date)).set_index("Day").reindex(days)
     shown = pd.DataFrame({
         "Day": days, "Positive": rows.positive_mentions.fillna(0).astype(int).values,
         "Neutral": rows.neutral_mentions.fillna(0).astype(int).values,
         "Negative": rows.negative_mentions.fillna(0).astype(int).values,
-        "Negative / day, 28 days before": rows.baseline_negative_mean.astype(float).values,
+        "Negative / day, days before": rows.baseline_negative_mean.astype(float).values,
         "Spike": rows.is_spike.eq(True).values})
     base = alt.Chart(shown).encode(x=alt.X("yearmonthdate(Day):O", title=None,
                                            axis=alt.Axis(format="%a %d %b", labelAngle=0)))
@@ -127,24 +141,25 @@ def _daily(ctx: Context, location: str, aspect: str, name: str) -> None:
                         legend=alt.Legend(orient="top", title=None)),
         tooltip=["Day:T", "Polarity:N", "Count:Q"])
     baseline = base.mark_tick(color="#555555", thickness=2).encode(
-        y="Negative / day, 28 days before:Q", tooltip=["Day:T", "Negative / day, 28 days before:Q"])
+        y="Negative / day, days before:Q", tooltip=["Day:T", "Negative / day, days before:Q"])
     spikes = base.transform_filter(alt.datum.Spike).mark_point(
         shape="triangle-up", size=220, filled=True, color="#d62728", opacity=1).encode(
-        y="Negative:Q", tooltip=["Day:T", "Negative:Q", "Negative / day, 28 days before:Q"])
+        y="Negative:Q", tooltip=["Day:T", "Negative:Q", "Negative / day, days before:Q"])
     shell.chart((bars + baseline + spikes).properties(height=220), shown, ctx, "aspect_daily",
                 shell.formats([], [], st.column_config.NumberColumn(
-                    "Negative / day, 28 days before", format="%.2f")))
+                    "Negative / day, days before", format="%.2f")))
     st.caption(f"{SPIKE} a spike of negative mentions; the grey tick is the daily mean of negative mentions "
-               "in the 28 days before each day.")
+               f"in the {view.baseline_days} days before each day (days without a row have no "
+               "mention of the aspect).")
 
 
-def _examples(ctx: Context, location: str, aspect: str) -> None:
-    found = data.aspect_examples(ctx.snap, ctx.scope, location, aspect, EXAMPLES)
+def _examples(ctx: Context, view: data.AspectView, aspect: str) -> None:
+    found = data.aspect_examples(ctx.snap, view, aspect, EXAMPLES)
     if found.empty:
         st.info("No sentence about this aspect in the period.", icon=":material/info:")
         return
     shown = pd.DataFrame({
-        "Date": found.mention_date, "Source": found.platform.map(ctx.platform_name),
+        "Date": pd.to_datetime(found.mention_date).dt.date, "Source": found.platform.map(ctx.platform_name),
         "Kind": found.entity_type, "Polarity": found.polarity,
         "Sentence (redacted)": found.sentence_redacted, "Matched phrase": found.matched_phrase,
         "Negated": found.negated.eq(True), "Compound": found.sentence_compound})
@@ -152,21 +167,21 @@ def _examples(ctx: Context, location: str, aspect: str) -> None:
         [], [], st.column_config.TextColumn("Sentence (redacted)", width="large"),
         st.column_config.NumberColumn("Compound", format="%+.2f"),
         st.column_config.CheckboxColumn("Negated", help="The phrase was negated ('not clean').")))
-    st.caption(f"Up to {EXAMPLES} sentences, negative first and newest first, with names, contacts and "
-               "identifiers replaced by placeholders; copy-paste copies and bot posts are left out.")
+    st.caption(f"Up to {EXAMPLES} different sentences, negative first and newest first, with names, contacts "
+               "and identifiers replaced by placeholders; copy-paste copies and bot posts are left out.")
 
 
-def _focus(ctx: Context, location: str, ranked: pd.DataFrame) -> None:
+def _focus(ctx: Context, view: data.AspectView, ranked: pd.DataFrame) -> None:
     mentioned = ranked[ranked.mentions > 0]
     names = dict(zip(mentioned.aspect_id, mentioned.aspect_name, strict=True))
     aspect = st.selectbox("Aspect", list(names), format_func=names.get,
-                          key=f"aspect_{ctx.scope.brand_id}_{location}")
+                          key=f"aspect_{ctx.scope.brand_id}_{view.location}")
     row = mentioned[mentioned.aspect_id == aspect].iloc[0]
     st.caption(f"**{fmt.text(row.aspect_name)}** ({DOMAINS.get(row.domain, row.domain)}"
-               + (f", survey measure {row.hcahps_measure_id}" if row.hcahps_measure_id else "")
+               + (f", survey measure {row.hcahps_measure_id}" if not pd.isna(row.hcahps_measure_id) else "")
                + f"): {fmt.text(row.definition)}")
-    _daily(ctx, location, aspect, row.aspect_name)
-    _examples(ctx, location, aspect)
+    _daily(ctx, view, aspect, row.aspect_name)
+    _examples(ctx, view, aspect)
 
 
 def _no_aspects(ctx: Context) -> bool:
@@ -185,8 +200,8 @@ def render(ctx: Context) -> None:
                "the aspect marts count every source.")
     if _no_aspects(ctx):
         return
-    location = _location(ctx)
-    ranked = metrics.aspect_changes(data.aspect_period(ctx.snap, ctx.scope, location), ctx.scope.days)
+    view = data.AspectView(ctx.scope, _location(ctx), data.aspect_extent(ctx.snap)[2] or 28)
+    ranked = metrics.aspect_changes(data.aspect_period(ctx.snap, view), ctx.scope.days, view.baseline_days)
     ranked = ranked.sort_values(["mentions", "aspect_name"], ascending=[False, True], ignore_index=True)
     _headline(ctx, ranked)
     if not ranked.mentions.sum():
@@ -196,10 +211,10 @@ def render(ctx: Context) -> None:
         return
     st.subheader("Ranked by volume")
     _volume(ctx, ranked)
-    st.subheader("Ranked by change against the 28 days before")
-    _change(ctx, ranked)
+    st.subheader(f"Ranked by change against the {view.baseline_days} days before")
+    _change(ctx, view, ranked)
     st.subheader("What patients say")
-    _focus(ctx, location, ranked)
+    _focus(ctx, view, ranked)
 
 
 if __name__ == "__main__":

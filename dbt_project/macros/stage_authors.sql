@@ -64,6 +64,7 @@ batch as (
         latest_profile.display_name,
         latest_profile.description,
         latest_profile.account_created_at,
+        cast(latest_profile.account_created_at as date) as account_created_day,
         latest_profile.profile_seen,
         latest_counts.followers_count,
         latest_counts.following_count,
@@ -113,6 +114,9 @@ merged as (
         case when profile_stored then stored.description_redacted else batch.description end as description,
         case when profile_stored then stored.account_created_at else batch.account_created_at end
             as account_created_at,
+        -- kept for private accounts too (the time is not): a stored private profile has its day
+        case when profile_stored then stored.account_created_day else batch.account_created_day end
+            as account_created_day,
         case when profile_stored then stored._profile_seen else batch.profile_seen end as profile_seen,
         case when counts_stored then stored.followers_count else batch.followers_count end as followers_count,
         case when counts_stored then stored.following_count else batch.following_count end as following_count,
@@ -174,7 +178,7 @@ select
     case when is_public then account_created_at end as account_created_at,
     -- the day alone for every account: bot screening needs an account's age, and a creation
     -- day identifies nobody once the platform id is pseudonymised
-    cast(account_created_at as date) as account_created_day,
+    account_created_day,
     snapshot_date,
     {{ lineage_columns() }},
     {{ batch_columns() }},

@@ -40,7 +40,7 @@ def expectations(config: LoadedConfig) -> list:
         c.between("adjusted_compound", -1, 1),
         *c.non_negative("engagements", "reach", "views"),
         *c.not_null("language", "is_excluded"),
-        c.matches("language", r"^([a-z]{2}|und|zxx)$"),
+        c.matches("language", r"^(?:[a-z]{2}|und|zxx)$"),
         c.in_set("exclusion_reason", {"copy_paste", "bot_account"}),
         *c.all_true("scored_iff_english", "compound_iff_scored", "reason_iff_excluded"),
     ]

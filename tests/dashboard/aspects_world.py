@@ -61,9 +61,13 @@ RATES = {
     "staff_compassion": ("the staff were kind", 0.9, 0.15),
 }
 SENTENCES = {
-    "negative": "Honestly {phrase} was awful and nobody at [NAME]'s desk helped.",
-    "positive": "Really grateful, {phrase} was great.",
-    "neutral": "I have a question about {phrase} before my visit.",
+    "negative": ("Honestly {phrase} was awful and nobody at [NAME]'s desk helped.",
+                 "Two hours and {phrase} was still a disaster, called [PHONE] twice.",
+                 "Never again, {phrase} was the worst part."),
+    "positive": ("Really grateful, {phrase} was great.", "Five stars: {phrase} made it easy.",
+                 "Thank you [NAME], {phrase} was better than expected."),
+    "neutral": ("I have a question about {phrase} before my visit.",
+                "Does anyone know how {phrase} works here?", "Asking about {phrase} for my mother."),
 }
 COMPOUNDS = {"negative": -0.6249, "positive": 0.6369, "neutral": 0.0}
 NEGATED = "The room was not clean when we arrived."
@@ -93,7 +97,8 @@ class World:
 def aspects() -> pd.DataFrame:
     with SEED_CSV.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    return pd.DataFrame(rows).replace({"hcahps_measure_id": {"": None}})
+    columns = ["aspect_id", "aspect_name", "domain", "hcahps_measure_id", "definition"]  # the mart's
+    return pd.DataFrame(rows)[columns].replace({"hcahps_measure_id": {"": None}})
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -111,7 +116,7 @@ def _drawn(rng: random.Random, brand: str, sites: list[str], aspect: str, day: d
     location = rng.choice(sites) if sites and rng.random() < 0.5 else None
     platform = "gbp" if location else rng.choice(SOCIAL)
     return Occurrence(brand, location, aspect, day, platform, polarity,
-                      SENTENCES[polarity].format(phrase=phrase), phrase)
+                      rng.choice(SENTENCES[polarity]).format(phrase=phrase), phrase)
 
 
 def occurrences(newest: date, organisation: str, competitor: str, sites: list[str],
@@ -123,20 +128,23 @@ def occurrences(newest: date, organisation: str, competitor: str, sites: list[st
     for offset in range(HISTORY_DAYS - 1, -1, -1):
         day = newest - timedelta(days=offset)
         for aspect, (_, rate, negative) in RATES.items():
-            if aspect == "quietness" and day >= recent:
-                continue  # mentioned only before the default period
-            if aspect == "insurance_billing" and day >= recent:
-                negative = 0.9  # turns negative in the last seven days
+            if aspect in ("quietness", "insurance_billing") and day >= recent:
+                continue  # quietness: mentioned only before the default period; billing: planted below
             for brand, scale, where in ((organisation, 1.0, sites), (competitor, 0.5, [])):
                 out.extend(_drawn(rng, brand, where, aspect, day, negative)
                            for _ in range(_poisson(rng, rate * scale)))
+    billing = [Occurrence(organisation, None, "insurance_billing", recent + timedelta(days=d), "reddit",
+                          polarity, SENTENCES[polarity][d % 3].format(phrase="the bill"), "the bill")
+               for d in range(7)
+               for polarity in ("negative", "negative", *(("positive",) if d % 3 == 0 else ()))]
     spike = [Occurrence(organisation, None, "scheduling", newest, SOCIAL[i % len(SOCIAL)], "negative",
-                        SENTENCES["negative"].format(phrase="the wait"), "the wait") for i in range(12)]
+                        SENTENCES["negative"][i % 3].format(phrase="the wait"), "the wait")
+             for i in range(12)]
     negated = Occurrence(organisation, sites[0], "cleanliness", newest, "gbp", "negative", NEGATED,
                          "clean", negated=True)
-    copies = [Occurrence(organisation, None, "scheduling", newest, "x", "negative", COPY, "wait", excluded=True)
-              for _ in range(6)]
-    return out + spike + [negated] + copies
+    copies = [Occurrence(organisation, None, "scheduling", newest, "x", "negative", COPY, "wait",
+                         excluded=True) for _ in range(6)]
+    return out + billing + spike + [negated] + copies
 
 
 def _key(*parts: object) -> str:
@@ -162,37 +170,38 @@ def _net(positive: int, negative: int) -> float | None:
 
 
 def daily_rows(found: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
-    """fct_aspect_sentiment_daily from the kept occurrences: a row for each day with a mention,
-    per site and for 'all' (every source), each against the 28 days before it."""
+    """fct_aspect_sentiment_daily from the kept occurrences as the mart defines it: a row for each
+    day with an occurrence, per site and for 'all' (every source), each against the 28 days
+    before it (daily means over all 28, days without any counting as zero)."""
     kept = found[~found.is_excluded]
-    scopes = pd.concat([kept.assign(where=kept.location_id), kept.assign(where="all")])
-    scopes = scopes[scopes.where.notna()]
-    counts = scopes.groupby(["brand_id", "where", "aspect_id", "mention_date", "polarity"]).size()
-    first = kept.mention_date.min()
+    scopes = pd.concat([kept.assign(site=kept.location_id), kept.assign(site="all")])
+    scopes = scopes[scopes.site.notna()]
+    counts = scopes.groupby(["brand_id", "site", "aspect_id", "mention_date", "polarity"]).size()
     meta = names.set_index("aspect_id")
     rows = []
-    for (brand, where, aspect), mine in scopes.groupby(["brand_id", "where", "aspect_id"]):
+    for (brand, where, aspect), mine in scopes.groupby(["brand_id", "site", "aspect_id"]):
         def count(day: date, polarity: str, key=(brand, where, aspect)) -> int:
             return int(counts.get((*key, day, polarity), 0))
 
-        for day in sorted(set(mine.mention_date)):
+        seen = set(mine.mention_date)
+        for day in sorted(seen):
             pos, neg, neu = (count(day, p) for p in ("positive", "negative", "neutral"))
-            window = [day - timedelta(days=d) for d in range(1, BASELINE_DAYS + 1)
-                      if day - timedelta(days=d) >= first]
+            window = [day - timedelta(days=d) for d in range(1, BASELINE_DAYS + 1)]
             b_pos, b_neg = (sum(count(d, p) for d in window) for p in ("positive", "negative"))
             b_all = b_pos + b_neg + sum(count(d, "neutral") for d in window)
-            days = len(window)
-            neg_mean = b_neg / days if days else None
+            days = sum(d in seen for d in window)  # days of the window with a row (an occurrence)
+            neg_mean = b_neg / BASELINE_DAYS  # days without any count as zero
             net, b_net = _net(pos, neg), _net(b_pos, b_neg)
             rows.append({
                 "aspect_day_key": f"{day}|{brand}|{where}|{aspect}", "activity_date": day, "brand_id": brand,
                 "location_id": where, "aspect_id": aspect, "aspect_name": meta.aspect_name[aspect],
                 "domain": meta.domain[aspect], "mentions": pos + neg + neu, "positive_mentions": pos,
-                "negative_mentions": neg, "neutral_mentions": neu, "net_sentiment": net, "baseline_days": days,
-                "baseline_mentions_mean": b_all / days if days else None, "baseline_negative_mean": neg_mean,
+                "negative_mentions": neg, "neutral_mentions": neu, "net_sentiment": net,
+                "baseline_days": days,
+                "baseline_mentions_mean": b_all / BASELINE_DAYS, "baseline_negative_mean": neg_mean,
                 "baseline_net_sentiment": b_net,
                 "net_sentiment_change": None if net is None or b_net is None else net - b_net,
-                "is_spike": neg >= SPIKE_MIN_NEGATIVE and neg >= SPIKE_RATIO * (neg_mean or 0),
+                "is_spike": neg >= SPIKE_MIN_NEGATIVE and neg >= SPIKE_RATIO * neg_mean,
                 "aspect_baseline_days": BASELINE_DAYS, "aspect_spike_min_negative": SPIKE_MIN_NEGATIVE,
                 "aspect_spike_ratio": SPIKE_RATIO})
     return pd.DataFrame(rows)

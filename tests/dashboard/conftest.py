@@ -205,7 +205,7 @@ def news_world(reviews_world, tmp_path_factory) -> EditableWorld:
         f"select {', '.join(ALERT_SETTINGS)} from marts.fct_sentiment_alerts_daily limit 1")[0], strict=True))
     newest = oracle.one("select max(night) from marts.fct_data_health_nightly")
     version = oracle.one("select max(panel_version) from marts.dim_brands")
-    rows = news_world_rows.build(newest, oracle.panel(), version, settings)
+    rows = news_world_rows.build(newest, oracle.panel(), version, settings, screened=oracle.screened())
     copy.publish("run-news", *rows.statements, frames=rows.frames)
     return copy
 
@@ -266,3 +266,76 @@ def editable_aspects(aspects_world, tmp_path, monkeypatch) -> EditableWorld:
     copy = EditableWorld(aspects_world.home, tmp_path / "home")
     monkeypatch.setenv("CAREPULSE_HOME", str(copy.home))
     return copy
+
+
+# -- language detection and screening: the published world with them planted ---------------------
+
+# The published world's mentions with a language and a screening verdict, consistently across
+# fct_mentions and fct_share_of_voice_daily (whether or not the build had them already): every
+# 7th mention is Spanish and not scored, every 11th excluded (copy-paste or bot), and the
+# share-of-voice mart's counts are worked out again from the kept mentions as the mart does.
+SCREENED = (
+    "alter table marts.fct_mentions add column if not exists language varchar default 'en'",
+    "alter table marts.fct_mentions add column if not exists not_scored_reason varchar",
+    "alter table marts.fct_mentions add column if not exists is_excluded boolean default false",
+    "update marts.fct_mentions set language = 'es', stock_label = 'not_scored', "
+    "adjusted_label = 'not_scored', stock_compound = null, adjusted_compound = null, "
+    "not_scored_reason = 'language' "
+    "where hash(mention_key) % 7 = 0",
+    "update marts.fct_mentions set is_excluded = (hash(mention_key) % 11 = 1)",
+    "alter table marts.fct_share_of_voice_daily add column if not exists not_scored_mentions bigint",
+    "alter table marts.fct_share_of_voice_daily add column if not exists excluded_mentions bigint",
+    "update marts.fct_share_of_voice_daily set mentions = 0, engagements = 0, reach = 0, "
+    "positive_mentions = 0, neutral_mentions = 0, negative_mentions = 0, not_scored_mentions = 0, "
+    "excluded_mentions = 0",
+    """update marts.fct_share_of_voice_daily as sov set
+        mentions = c.mentions, engagements = c.engagements, reach = c.reach, positive_mentions = c.positive,
+        neutral_mentions = c.neutral, negative_mentions = c.negative, not_scored_mentions = c.not_scored,
+        excluded_mentions = c.excluded
+    from (select mention_date, platform, brand_id,
+                 count(*) filter (where not is_excluded) as mentions,
+                 coalesce(sum(engagements) filter (where not is_excluded), 0) as engagements,
+                 coalesce(sum(reach) filter (where not is_excluded), 0) as reach,
+                 count(*) filter (where not is_excluded and adjusted_label = 'positive') as positive,
+                 count(*) filter (where not is_excluded and adjusted_label = 'neutral') as neutral,
+                 count(*) filter (where not is_excluded and adjusted_label = 'negative') as negative,
+                 count(*) filter (where not is_excluded and adjusted_label = 'not_scored') as not_scored,
+                 count(*) filter (where is_excluded) as excluded
+          from marts.fct_mentions group by all) as c
+    where c.mention_date = sov.mention_date and c.platform = sov.platform and c.brand_id = sov.brand_id""",
+)
+# A warehouse built before them: every mention counted in share of voice, no such columns.
+UNSCREENED = (
+    """update marts.fct_share_of_voice_daily as sov set
+        mentions = c.mentions, engagements = c.engagements, reach = c.reach, positive_mentions = c.positive,
+        neutral_mentions = c.neutral, negative_mentions = c.negative
+    from (select mention_date, platform, brand_id, count(*) as mentions,
+                 coalesce(sum(engagements), 0) as engagements, coalesce(sum(reach), 0) as reach,
+                 count(*) filter (where adjusted_label = 'positive') as positive,
+                 count(*) filter (where adjusted_label = 'neutral') as neutral,
+                 count(*) filter (where adjusted_label = 'negative') as negative
+          from marts.fct_mentions group by all) as c
+    where c.mention_date = sov.mention_date and c.platform = sov.platform and c.brand_id = sov.brand_id""",
+    *(f"alter table marts.fct_mentions drop column if exists {column}"
+      for column in ("language", "not_scored_reason", "is_excluded", "exclusion_reason", "copy_of")),
+    *(f"alter table marts.fct_share_of_voice_daily drop column if exists {column}"
+      for column in ("not_scored_mentions", "excluded_mentions")),
+)
+
+
+@pytest.fixture(scope="session")
+def screened_world(world, tmp_path_factory) -> EditableWorld:
+    copy = EditableWorld(world, tmp_path_factory.mktemp("screened") / "home")
+    copy.publish("run-screened", *SCREENED)
+    return copy
+
+
+@pytest.fixture
+def screened_app(screened_world, monkeypatch) -> Callable[..., AppTest]:
+    monkeypatch.setenv("CAREPULSE_HOME", str(screened_world.home))
+    return open_app
+
+
+@pytest.fixture
+def screened_oracle(screened_world) -> Oracle:
+    return screened_world.oracle

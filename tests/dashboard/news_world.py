@@ -148,8 +148,12 @@ def article_rows(items: list[Article], panel: list[tuple[str, str]], first_night
     return pd.DataFrame(rows)
 
 
-def mention_rows(news: pd.DataFrame) -> pd.DataFrame:
-    """fct_mentions on the news platform: the same article x brand rows (no engagement)."""
+def mention_rows(news: pd.DataFrame, screened: bool = False) -> pd.DataFrame:
+    """fct_mentions on the news platform: the same article x brand rows (no engagement); in a
+    build with language detection and screening, each in its article's language, none excluded
+    (the labels stay as drawn: the News page's cases are about outlets and tones)."""
+    screening = ({"language": news.lang, "not_scored_reason": None, "is_excluded": False}
+                 if screened else {})
     return pd.DataFrame({
         "mention_key": news.mention_key, "post_key": news.post_key, "brand_id": news.brand_id,
         "platform": "news", "mention_date": news.mention_date, "published_at": news.published_at,
@@ -157,10 +161,11 @@ def mention_rows(news: pd.DataFrame) -> pd.DataFrame:
         "content_type": "link", "stock_compound": news.adjusted_compound, "stock_label": news.adjusted_label,
         "adjusted_compound": news.adjusted_compound, "adjusted_label": news.adjusted_label,
         "engagements": 0, "reach": 0, "is_owned": False, "snapshot_date": news.snapshot_date,
-        "_run_id": RUN_ID})
+        "_run_id": RUN_ID, **screening})
 
 
-def share_rows(news: pd.DataFrame, panel: list[tuple[str, str]], panel_version: str) -> pd.DataFrame:
+def share_rows(news: pd.DataFrame, panel: list[tuple[str, str]], panel_version: str,
+               screened: bool = False) -> pd.DataFrame:
     """fct_share_of_voice_daily on the news platform: every panel brand on each day with articles."""
     rows = []
     for day, today in news.groupby("mention_date"):
@@ -176,7 +181,8 @@ def share_rows(news: pd.DataFrame, panel: list[tuple[str, str]], panel_version: 
                 "net_sentiment": (pos - neg) / (pos + neg) if pos + neg else None,
                 "mention_sov": len(mine) / len(today), "engagement_sov": None, "reach_sov": None,
                 "sentiment_weighted_sov": weights.get(brand, 0.0) / sum(weights.values()),
-                "panel_mentions": len(today), "panel_engagements": 0, "panel_reach": 0})
+                "panel_mentions": len(today), "panel_engagements": 0, "panel_reach": 0,
+                **({"not_scored_mentions": 0, "excluded_mentions": 0} if screened else {})})
     return pd.DataFrame(rows)
 
 
@@ -203,13 +209,15 @@ def alert_rows(news: pd.DataFrame, panel: list[tuple[str, str]], nights: list[da
     return pd.DataFrame(rows)
 
 
-def build(newest: date, panel: list[tuple[str, str]], panel_version: str, settings: dict) -> World:
-    """The news rows for a world whose extracted nights end at `newest` (the night before too)."""
+def build(newest: date, panel: list[tuple[str, str]], panel_version: str, settings: dict,
+          screened: bool = False) -> World:
+    """The news rows for a world whose extracted nights end at `newest` (the night before too);
+    `screened`: the build has language detection and screening columns to fill."""
     nights = [newest - timedelta(days=1), newest]
     news = article_rows(articles(newest, len(panel)), panel, nights[0])
     spikes = {(panel[brand][0], newest - timedelta(days=before)) for brand, before, _ in SPIKES}
-    frames = {"fct_news_articles": news, "fct_mentions": mention_rows(news),
-              "fct_share_of_voice_daily": share_rows(news, panel, panel_version),
+    frames = {"fct_news_articles": news, "fct_mentions": mention_rows(news, screened),
+              "fct_share_of_voice_daily": share_rows(news, panel, panel_version, screened),
               "fct_sentiment_alerts_daily": alert_rows(news, panel, nights, spikes, settings)}
     statements = ("delete from marts.fct_news_articles",
                   *(f"delete from marts.{table} where platform = 'news'" for table in list(frames)[1:]))

@@ -71,28 +71,46 @@ class Oracle:
 
     # -- mentions, shares and sentiment from fct_mentions ---------------------------------------
 
-    def brand_mentions(self, period: Period, brand: str, platforms: list[str] | None = None) -> dict:
-        """Mentions, engagements and adjusted-label counts of one brand, row by row."""
+    def screened(self) -> bool:
+        """fct_mentions has a language and a screening verdict (builds since language detection)."""
+        return self.one("select count(*) from information_schema.columns where table_schema = 'marts' "
+                        "and table_name = 'fct_mentions' and column_name in ('language', 'is_excluded')") == 2
+
+    def brand_mentions(self, period: Period, brand: str, platforms: list[str] | None = None,
+                       languages: list[str] | None = None) -> dict:
+        """Mentions (independent voices: those screened out apart), engagements and adjusted-label
+        counts of one brand, row by row; optionally in some languages only."""
         platforms = platforms or list(self.platform_names())
-        count, engagements, positive, negative = self.rows(
-            "select count(*), coalesce(sum(engagements), 0), "
-            "count(*) filter (where adjusted_label = 'positive'), "
-            "count(*) filter (where adjusted_label = 'negative') "
+        screened = self.screened()
+        excluded = "is_excluded" if screened else "false"
+        language = "language in (select unnest($languages))" if languages else "true"
+        count, engagements, positive, negative, not_scored, dropped = self.rows(
+            f"select count(*) filter (where not {excluded}), "
+            f"coalesce(sum(engagements) filter (where not {excluded}), 0), "
+            f"count(*) filter (where not {excluded} and adjusted_label = 'positive'), "
+            f"count(*) filter (where not {excluded} and adjusted_label = 'negative'), "
+            f"count(*) filter (where not {excluded} and adjusted_label = 'not_scored'), "
+            f"count(*) filter (where {excluded}) "
             "from marts.fct_mentions where brand_id = $brand and mention_date between $start and $end "
-            "and platform in (select unnest($platforms))",
-            brand=brand, platforms=platforms, **period.params)[0]
+            f"and platform in (select unnest($platforms)) and {language}",
+            brand=brand, platforms=platforms, **({"languages": languages} if languages else {}),
+            **period.params)[0]
         net = (positive - negative) / (positive + negative) if positive + negative else None
         return {"mentions": count, "engagements": engagements, "positive": positive,
-                "negative": negative, "net_sentiment": net}
+                "negative": negative, "net_sentiment": net, "not_scored": not_scored, "excluded": dropped}
 
-    def shares(self, period: Period, measure: str = "1", platforms: list[str] | None = None) -> dict:
-        """Each panel brand's share of sum(<measure>) over the panel's mentions."""
+    def shares(self, period: Period, measure: str = "1", platforms: list[str] | None = None,
+               languages: list[str] | None = None) -> dict:
+        """Each panel brand's share of sum(<measure>) over the panel's mentions (kept ones)."""
         platforms = platforms or list(self.platform_names())
+        kept = "not m.is_excluded" if self.screened() else "true"
+        language = "m.language in (select unnest($languages))" if languages else "true"
         rows = self.rows(
             f"select m.brand_id, sum({measure})::double from marts.fct_mentions m "
             "join marts.dim_brands b on b.brand_id = m.brand_id and b.is_panel_member "
             "where m.mention_date between $start and $end and m.platform in (select unnest($platforms)) "
-            "group by m.brand_id", platforms=platforms, **period.params)
+            f"and {kept} and {language} group by m.brand_id", platforms=platforms,
+            **({"languages": languages} if languages else {}), **period.params)
         total = sum(value for _, value in rows)
         return {brand: value / total for brand, value in rows} if total else {}
 
@@ -259,12 +277,14 @@ class Oracle:
         counts = self.aspect_counts(period, brand)
         names = dict(self.rows("select aspect_id, aspect_name from marts.dim_aspects"))
         totals = {aspect: sum(c.values()) for aspect, c in counts.items()}
-        top = min(totals, key=lambda a: (-totals[a], names[a]))
+        top = min(totals, key=lambda a: (-totals[a], names[a])) if totals else None
         positive = sum(c["positive"] for c in counts.values())
         negative = sum(c["negative"] for c in counts.values())
         spiking = self.one("select count(distinct aspect_id) from marts.fct_aspect_sentiment_daily "
                            "where brand_id = $b and location_id = 'all' and is_spike "
                            "and activity_date between $start and $end", b=brand, **period.params)
+        net = (positive - negative) / (positive + negative) if positive + negative else None
         return {"Aspect mentions": fmt.count(sum(totals.values())),
-                "Net sentiment on aspects": fmt.signed((positive - negative) / (positive + negative)),
-                "Most discussed": names[top], "Aspects with a spike": fmt.count(spiking)}
+                "Net sentiment on aspects": fmt.signed(net),
+                "Most discussed": names[top] if top else fmt.MISSING,
+                "Aspects with a spike": fmt.count(spiking)}

@@ -14,8 +14,7 @@ import pytest
 import yaml
 
 from carepulse.config import DashboardAccess
-from dashboard import access, data
-from dashboard import launch
+from dashboard import access, data, launch
 from dashboard.access import Verdict, decide, missing_auth_secrets
 from tests.conftest import CONFIG
 from tests.dashboard.conftest import open_app, page, texts
@@ -27,6 +26,9 @@ ON = DashboardAccess(login=True, allowed_users=["Exec@Lakemont.example"], allowe
                      groups_claim="roles")
 
 
+NURSE, EXEC = "nurse@lakemont.example", "exec@lakemont.example"
+
+
 @pytest.mark.parametrize("user, access_config, verdict", [
     ({"email": "anyone@example.org"}, DashboardAccess(), Verdict.OPEN),
     ({}, ON, Verdict.LOGIN),
@@ -34,14 +36,13 @@ ON = DashboardAccess(login=True, allowed_users=["Exec@Lakemont.example"], allowe
     ({"is_logged_in": True, "email": "EXEC@lakemont.EXAMPLE"}, ON, Verdict.ALLOWED),
     ({"is_logged_in": True, "email": " exec@lakemont.example ", "email_verified": True}, ON, Verdict.ALLOWED),
     # an address the provider did not verify may have been typed by anyone
-    ({"is_logged_in": True, "email": "exec@lakemont.example", "email_verified": False}, ON, Verdict.REFUSED),
-    ({"is_logged_in": True, "email": "exec@lakemont.example", "email_verified": "false"}, ON, Verdict.REFUSED),
-    ({"is_logged_in": True, "email": "nurse@lakemont.example", "roles": ["staff", "cp-readers"]}, ON,
-     Verdict.ALLOWED),
-    ({"is_logged_in": True, "email": "nurse@lakemont.example", "roles": "cp-readers"}, ON, Verdict.ALLOWED),
+    ({"is_logged_in": True, "email": EXEC, "email_verified": False}, ON, Verdict.REFUSED),
+    ({"is_logged_in": True, "email": EXEC, "email_verified": "false"}, ON, Verdict.REFUSED),
+    ({"is_logged_in": True, "email": NURSE, "roles": ["staff", "cp-readers"]}, ON, Verdict.ALLOWED),
+    ({"is_logged_in": True, "email": NURSE, "roles": "cp-readers"}, ON, Verdict.ALLOWED),
     # groups are identifiers: another claim, or another case, is another group
-    ({"is_logged_in": True, "email": "nurse@lakemont.example", "groups": ["cp-readers"]}, ON, Verdict.REFUSED),
-    ({"is_logged_in": True, "email": "nurse@lakemont.example", "roles": ["CP-Readers"]}, ON, Verdict.REFUSED),
+    ({"is_logged_in": True, "email": NURSE, "groups": ["cp-readers"]}, ON, Verdict.REFUSED),
+    ({"is_logged_in": True, "email": NURSE, "roles": ["CP-Readers"]}, ON, Verdict.REFUSED),
     ({"is_logged_in": True, "sub": "a1b2"}, ON, Verdict.REFUSED),
 ])
 def test_decide_lets_in_the_listed_addresses_and_groups_only(user, access_config, verdict):
@@ -95,8 +96,8 @@ def test_a_reader_not_signed_in_sees_a_login_button_and_no_query_runs(login_on, 
 
 def test_login_on_without_auth_secrets_names_the_missing_keys(login_on, world, monkeypatch):
     monkeypatch.setenv("CAREPULSE_HOME", str(world))
-    at = open_app(page("overview"), secrets={"auth": {"redirect_uri": AUTH["redirect_uri"], "client_id": "x"}},
-                  user={"is_logged_in": True, "email": "exec@lakemont.example"})
+    partial = {"redirect_uri": AUTH["redirect_uri"], "client_id": "x"}
+    at = open_app(page("overview"), secrets={"auth": partial}, user={"is_logged_in": True, "email": EXEC})
     shown = " ".join(e.value for e in at.error)
     assert "`cookie_secret`, `client_secret`, `server_metadata_url`" in shown
     assert "`redirect_uri`" not in shown and "no data is shown" in shown

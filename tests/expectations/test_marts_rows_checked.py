@@ -17,7 +17,8 @@ def _warehouse(path):
     con.execute("create table build.int_build_dates as select date '2026-10-01' as activity_date")
     cols = ", ".join(f"null as {c}" for c in ("post_key", "brand_id", "platform", "author_key", "entity_type",
                                               "matched_on", "stock_label", "adjusted_label", "stock_compound",
-                                              "adjusted_compound", "engagements", "reach", "views"))
+                                              "adjusted_compound", "engagements", "reach", "views",
+                                              "language", "is_excluded", "exclusion_reason"))
     con.execute(f"""create table marts.fct_mentions as
         select * from (values ('old-untouched', date '2026-10-01', 'b1'),
                               ('old-rewritten', date '2026-10-01', 'b2'),

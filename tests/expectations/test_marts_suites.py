@@ -22,14 +22,31 @@ def mention(**changes):
     row = {"mention_key": "x:tweet:1:lakemont", "post_key": "x:tweet:1", "brand_id": "lakemont",
            "platform": "x", "mention_date": DAY, "author_key": "x:anon_1", "entity_type": "post",
            "matched_on": "handle", "stock_label": "positive", "adjusted_label": "neutral",
-           "stock_compound": 0.44, "adjusted_compound": 0.01, "engagements": 3, "reach": 120, "views": None}
+           "stock_compound": 0.44, "adjusted_compound": 0.01, "engagements": 3, "reach": 120, "views": None,
+           "language": "en", "is_excluded": False, "exclusion_reason": None, "scored_iff_english": True,
+           "compound_iff_scored": True, "reason_iff_excluded": True}
     return {**row, **changes}
 
 
 def test_fct_mentions_pass(suite_runner):
     frame = rows(mention(), mention(mention_key="k2", brand_id="northgate", platform="youtube",
-                                    entity_type="comment", adjusted_compound=-1.0, views=40))
+                                    entity_type="comment", adjusted_compound=-1.0, views=40),
+                 mention(mention_key="k3", language="es", stock_label="not_scored",
+                         adjusted_label="not_scored", stock_compound=None, adjusted_compound=None),
+                 mention(mention_key="k4", is_excluded=True, exclusion_reason="bot_account"))
     assert suite_runner.failures("marts__fct_mentions", frame) == []
+
+
+def test_fct_mentions_language_and_screening_fail(suite_runner):
+    # a Spanish text with a VADER label, an exclusion without its reason, an unknown language
+    frame = rows(mention(language="es", scored_iff_english=False), mention(is_excluded=True,
+                 reason_iff_excluded=False), mention(language="spanish"), mention(exclusion_reason="spam"))
+    failures = suite_runner.failures("marts__fct_mentions", frame)
+    s = "marts__fct_mentions"
+    assert failed(failures, s, "expect_column_values_to_be_in_set", "column=scored_iff_english")
+    assert failed(failures, s, "expect_column_values_to_be_in_set", "column=reason_iff_excluded")
+    assert failed(failures, s, "expect_column_values_to_match_regex", "column=language")
+    assert failed(failures, s, "expect_column_values_to_be_in_set", "column=exclusion_reason")
 
 
 def test_fct_mentions_fail(suite_runner):

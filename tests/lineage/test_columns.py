@@ -186,6 +186,7 @@ CONSTANT_COLUMNS = {
     "fct_campaign_performance_daily.platform": "the grid's platform list is dim_platforms' rows",
     "fct_data_health_nightly.platform": "the grid's platform list is dim_platforms' rows",
     "fct_sentiment_alerts_daily.platform": "dim_platforms' rows plus the literal 'all'",
+    "fct_mention_aspects.taxonomy_version": "the taxonomy seeds' sha256, from code (int_text_aspects)",
 }
 
 

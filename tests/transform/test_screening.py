@@ -20,7 +20,7 @@ from transform.screening import (
     merged_ranges,
     neighbour_ranges,
     screen,
-    similar_texts,
+    text_clusters,
 )
 
 T0 = datetime(2026, 11, 20, 14, 0)
@@ -48,9 +48,9 @@ def chatter(n: int, start: datetime = T0) -> list[Post]:
 
 def test_near_identical_texts_are_found():
     texts = [SPAM.format(x=v) for v in VARIANTS] + ["Got my flu shot at Bayfield today, quick and painless"]
-    near = similar_texts(texts, SETTINGS)
-    assert near[0] == set(range(len(VARIANTS)))
-    assert near[len(VARIANTS)] == {len(VARIANTS)}
+    cluster = text_clusters(texts, SETTINGS)
+    assert set(cluster[:len(VARIANTS)]) == {0}
+    assert cluster[len(VARIANTS)] == len(VARIANTS)
 
 
 def test_burst_keeps_the_first_and_excludes_the_copies():
@@ -134,6 +134,18 @@ def test_verdicts_do_not_depend_on_the_order_nights_are_built():
     assert _night_by_night(posts, nights) == once
     assert _night_by_night(posts, nights[::-1]) == once
     assert once["m00"].copy_of is None and once["m06"].copy_of == "m00"
+
+
+def test_a_large_family_of_spun_variants_is_one_cluster_per_text():
+    # 3,000 variants of three texts, every one near-identical to hundreds of others (the
+    # benchmark, bench/patient.py, measures what this costs)
+    rng = random.Random(3)
+    bases = [SPAM.format(x=""), "The nurses at Lakemont were so kind to my dad during his stay",
+             "Billed twice for the same MRI at Summit Ridge and the billing office never calls back"]
+    vocab = [f"w{i:04d}" for i in range(3000)]
+    texts = [f"{rng.choice(bases)} {rng.choice(vocab)}" for _ in range(3000)]
+    cluster = text_clusters(texts, SETTINGS)
+    assert len(set(cluster)) == len(bases)
 
 
 def test_ranges_merge():

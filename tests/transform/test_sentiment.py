@@ -191,7 +191,10 @@ def _dbt_project(tmp_path: Path) -> Path:
         "sentiment_check:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
         f"      path: {tmp_path / 'scratch.duckdb'}\n      threads: 1\n")
     (project / "models" / "int_posts_unified.sql").write_text(
-        "select text_hash, text_redacted, _loaded_in_build from main.posts_standin")
+        "select text_hash, text_redacted, cast(null as varchar) as lang, _loaded_in_build "
+        "from main.posts_standin")
+    (project / "models" / "stg_config__settings.sql").write_text(
+        "select '[\"en\", \"es\", \"fr\"]' as analysis_languages, 0.1 as language_min_distance")
     # the running build: the newest stamp of the stand-in posts (a build's changed posts)
     (project / "models" / "int_build.sql").write_text(
         "select max(_loaded_in_build) as build_id from main.posts_standin")
@@ -235,7 +238,10 @@ def test_dbt_model_scores_each_text_once_and_rescores_on_new_lexicon(tmp_path, m
                             "where table_name = 'int_sentiment_scores' order by ordinal_position").fetchall()
     assert types == [("text_hash", "VARCHAR"), ("lexicon_version", "VARCHAR"), ("vader_version", "VARCHAR"),
                      ("stock_compound", "DECIMAL(5,4)"), ("adjusted_compound", "DECIMAL(5,4)"),
-                     ("stock_label", "VARCHAR"), ("adjusted_label", "VARCHAR")]
+                     ("stock_label", "VARCHAR"), ("adjusted_label", "VARCHAR"),
+                     ("not_scored_reason", "VARCHAR"), ("language", "VARCHAR"),
+                     ("language_source", "VARCHAR"), ("language_version", "VARCHAR")]
+    assert {r[8] for r in first} == {"en"} and {r[7] for r in first} == {None}
     assert {r[1] for r in first} == {LEXICON_VERSION} and {r[2] for r in first} == {"3.3.2"}
     by_text = dict(zip(scored[-1], first, strict=True))  # the model scores in text_hash order
     stock, adjusted = score_texts(["My cancer is in remission!"], workers=1)[0]

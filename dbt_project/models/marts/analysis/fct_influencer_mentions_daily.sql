@@ -24,7 +24,7 @@ mentions as (
     from {{ ref('fct_mentions') }}
     where not is_excluded  -- a bot is no influencer, a copy no voice of its own
     {%- if is_incremental() %}
-    and {{ influencer_mentions_read() }}
+    and ({{ influencer_mentions_read() }})
     {%- endif %}
 )
 
