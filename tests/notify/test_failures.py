@@ -39,8 +39,14 @@ def with_alerts(loaded: LoadedConfig, alerts) -> LoadedConfig:
 
 
 def test_the_webhook_url_and_smtp_password_never_reach_the_ledger_logs_or_alerts(home, smtp, hook, env,
-                                                                                 caplog):
+                                                                                 caplog, monkeypatch):
     caplog.set_level(logging.DEBUG)
+    # httpx logs each request with its URL; an earlier test in the same worker (Airflow's
+    # logging config) may have switched its logger off: switch it on, or the check sees nothing
+    httpx_log = logging.getLogger("httpx")
+    monkeypatch.setattr(httpx_log, "disabled", False)
+    monkeypatch.setattr(httpx_log, "propagate", True)
+    caplog.set_level(logging.DEBUG, logger="httpx")
     publish_warehouse(home, [NIGHT])
     hook.statuses = [404]  # its error page echoes the request path, which holds the token
     smtp.reject_auth_with = f"535 5.7.8 credentials {SMTP_PASSWORD} refused"  # a server echoing it
