@@ -10,9 +10,10 @@ texts they anti-join, the stored posts within a few hours of the night's, the st
 
 For each history size, a fresh candidate warehouse is given the tables those models read, at
 that size, by SQL: int_posts_unified (history posts spread over history/night days, each text
-distinct, then the night's posts stamped with the night's build id, 5 % of them older
-stragglers), int_author_profiles, and the three models' own stored rows for every history
-text and post, with the current versions (as the nights before would have left them). Then
+distinct, then the night's posts stamped with the night's build id, --stragglers of them (a
+share) published up to a week earlier, as searches return older posts), int_author_profiles,
+and the three models' own stored rows for every history text and post, with the current
+versions (as the nights before would have left them). Then
 the three models are built by dbt in-process, incrementally, as the night's build runs them.
 Printed per history: seconds per model, the night's total, peak RSS of this process, and the
 ratio of the largest history's night to the smallest's. The history's content is synthetic
@@ -66,7 +67,7 @@ def say(msg: str) -> None:
     print(msg, flush=True)
 
 
-def seed_tables(con, history: int, night: int, settings: dict) -> None:
+def seed_tables(con, history: int, night: int, settings: dict, stragglers: float) -> None:
     """The tables the three models read, at this history size (history build ids 'h')."""
     days = max(1, history // night)
     sentences = ", ".join("'" + s.replace("'", "''") + "'" for s in SENTENCES)
@@ -89,7 +90,7 @@ def seed_tables(con, history: int, night: int, settings: dict) -> None:
             end as text_redacted,
             case when hb(i * 5, 10) = 4 then 'es' else 'en' end as lang,
             case
-                when is_night and hb(i * 3, 20) = 0   -- a straggler of the engagement lookback
+                when is_night and hb(i * 3, 100000) < {round(stragglers * 100000)}  -- published earlier
                     then timestamp '2026-12-05 00:00' - to_seconds(hb(i, (7 * 86400)))
                 when is_night then timestamp '2026-12-05 00:00' + to_seconds(hb(i, 86400))
                 else timestamp '2026-12-05 00:00' - to_days(1 + (i % {days})) + to_seconds(hb(i, 86400))
@@ -149,7 +150,7 @@ def run_models(home: Path) -> dict[str, float]:
     return {r.node.name: round(r.execution_time, 2) for r in res.result.results}
 
 
-def bench(history: int, night: int, workdir: Path) -> dict:
+def bench(history: int, night: int, workdir: Path, stragglers: float) -> dict:
     import duckdb
 
     home = workdir / f"h{history}"
@@ -170,7 +171,7 @@ def bench(history: int, night: int, workdir: Path) -> dict:
                         "--log-path", str(home / "dbt_logs"), "--quiet"])
     started = time.perf_counter()
     con = duckdb.connect(str(home / "warehouse" / "candidate.duckdb"))
-    seed_tables(con, history, night, settings)
+    seed_tables(con, history, night, settings, stragglers)
     con.close()
     say(f"history {history:,}: tables seeded in {time.perf_counter() - started:.1f} s; building the night")
     started = time.perf_counter()
@@ -179,7 +180,8 @@ def bench(history: int, night: int, workdir: Path) -> dict:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     say(f"history {history:,}: night {total:.1f} s ({', '.join(f'{k} {v} s' for k, v in seconds.items())}), "
         f"peak RSS so far {peak:,.0f} MB")
-    return {"history": history, "night_s": round(total, 2), "models": seconds, "peak_rss_mb": round(peak)}
+    return {"history": history, "stragglers": stragglers, "night_s": round(total, 2), "models": seconds,
+            "peak_rss_mb": round(peak)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -187,11 +189,13 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--histories", default="1000000,10000000")
     parser.add_argument("--night", type=int, default=100_000)
+    parser.add_argument("--stragglers", type=float, default=0.0,
+                        help="share of the night's posts published up to a week before it")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     histories = sorted(int(h) for h in args.histories.split(","))
     with tempfile.TemporaryDirectory(prefix="bench-patient-") as tmp:
-        rows = [bench(h, args.night, Path(tmp)) for h in histories]
+        rows = [bench(h, args.night, Path(tmp), args.stragglers) for h in histories]
     ratio = rows[-1]["night_s"] / rows[0]["night_s"]
     say(f"night {args.night:,} posts: {rows[0]['night_s']} s over {histories[0]:,}, "
         f"{rows[-1]['night_s']} s over {histories[-1]:,}: ratio {ratio:.2f}")
