@@ -120,5 +120,7 @@ select
     panel_mentions,
     panel_engagements,
     panel_reach,
+    -- 0 where the panel's mentions that day are all in languages VADER does not score
+    panel_sentiment_weight,
     {{ sql_string(build_id()) }} as _loaded_in_build
 from with_panel_totals

@@ -11,7 +11,8 @@ with shares as (
     select mention_date, platform, 'reach', reach_sov, panel_reach
     from {{ ref('fct_share_of_voice_daily') }}
     union all
-    select mention_date, platform, 'sentiment_weighted', sentiment_weighted_sov, panel_mentions
+    -- weighed by the scored mentions alone: a day of only Spanish mentions has no weight
+    select mention_date, platform, 'sentiment_weighted', sentiment_weighted_sov, panel_sentiment_weight
     from {{ ref('fct_share_of_voice_daily') }}
 ),
 
