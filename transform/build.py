@@ -83,7 +83,7 @@ def write_config_json(loaded: LoadedConfig, home: Path) -> Path:
 SHAPING = [DBT_DIR / "dbt_project.yml", DBT_DIR / "models", DBT_DIR / "macros", DBT_DIR / "seeds",
            ROOT / "transform" / "privacy.py", ROOT / "transform" / "sentiment.py",
            ROOT / "transform" / "language.py", ROOT / "transform" / "aspects.py",
-           ROOT / "transform" / "screening.py",
+           ROOT / "transform" / "screening.py", ROOT / "transform" / "sql_literal.py",
            ROOT / "transform" / "duckdb_plugin.py", ROOT / "transform" / "lexicons"]
 
 

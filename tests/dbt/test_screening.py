@@ -21,9 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
@@ -34,6 +32,7 @@ from extract.simulator.server import SimulatorServer
 from extract.simulator.world import World, day_number
 from tests.conftest import CONFIG
 from tests.dbt.test_marts import fast_policy, night_clock
+from tests.dbt.test_marts import query as q
 from transform.build import build_candidate, candidate_path, published_path
 
 pytestmark = pytest.mark.slow
@@ -53,14 +52,6 @@ def pick_nights(world: World) -> tuple[date, date]:
     burst = next(d for d in days if "bot_burst" in kinds[d])
     campaign = next(d for d in days if "copy_paste" in kinds[d] and d != burst)
     return burst, campaign
-
-
-def q(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ older mention's exclusion changed.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from transform.screening import (
@@ -29,18 +28,13 @@ from transform.screening import (
     neighbour_ranges,
     screen,
 )
+from transform.sql_literal import literal
 
-_SAFE = re.compile(r"[A-Za-z0-9_.:+\- ]+")
 SCREENED = ("NOT is_owned AND account_brand_id IS NULL AND text_redacted IS NOT NULL "
             "AND author_key IS NOT NULL AND published_at IS NOT NULL "
             "AND entity_type <> 'review' AND platform <> 'news'")
 COLUMNS = "post_key, author_key, published_at, text_redacted, text_hash"
 
-
-def _literal(value: str) -> str:
-    if not _SAFE.fullmatch(value):
-        raise ValueError(f"unexpected characters in {value!r}")
-    return f"'{value}'"
 
 
 def _settings(dbt) -> Settings:
@@ -59,7 +53,7 @@ def _in_ranges(ranges: list[tuple[datetime, datetime]]) -> str:
     if not ranges:
         return "FALSE"
     return "(" + " OR ".join(
-        f"published_at BETWEEN TIMESTAMP {_literal(str(lo))} AND TIMESTAMP {_literal(str(hi))}"
+        f"published_at BETWEEN TIMESTAMP {literal(str(lo))} AND TIMESTAMP {literal(str(hi))}"
         for lo, hi in ranges) + ")"
 
 
@@ -72,11 +66,11 @@ def model(dbt, session):
     posts = dbt.ref("int_posts_unified").filter(SCREENED)
     if not dbt.is_incremental:  # every post is new: judged a day at a time, memory set by a day
         days = [d for (d,) in posts.project("published_date").distinct().order("published_date").fetchall()]
-        parts = [_judge(dbt, posts.filter(f"published_date = DATE {_literal(str(day))}").project(COLUMNS)
+        parts = [_judge(dbt, posts.filter(f"published_date = DATE {literal(str(day))}").project(COLUMNS)
                         .fetchall(), posts, settings, {}) for day in days]
         return _table(pa, [v for part in parts for v in part], settings, build)
     stored = session.sql(f"SELECT post_key, text_hash FROM {dbt.this}")
-    new_rows = posts.filter(f"_loaded_in_build = {_literal(build)}").project(COLUMNS).join(
+    new_rows = posts.filter(f"_loaded_in_build = {literal(build)}").project(COLUMNS).join(
         stored, "post_key, text_hash", how="anti").fetchall()
     reach = _in_ranges(affected_ranges([row[2] for row in new_rows], settings))
     before = dict(session.sql(f"SELECT post_key, {VERDICT} FROM {dbt.this} WHERE {reach}").fetchall())
@@ -111,7 +105,7 @@ def _profiles(dbt, authors: set[str]) -> dict[str, Profile]:
     if not authors:
         return {}
     rows = dbt.ref("int_author_profiles").filter(
-        "author_key IN (" + ", ".join(_literal(a) for a in sorted(authors)) + ")").project(
+        "author_key IN (" + ", ".join(literal(a) for a in sorted(authors)) + ")").project(
         "author_key, followers_count, following_count, post_count, account_created_day, counts_seen_date"
     ).fetchall()
     return {r[0]: Profile(*r[1:]) for r in rows}

@@ -21,19 +21,10 @@ Table (transform.sentiment.score_table), which dbt-duckdb materializes like a Da
 from __future__ import annotations
 
 import json
-import re
 
 from transform.language import detect, detector_version
 from transform.sentiment import LEXICON_VERSION, VADER_VERSION, score_table
-
-_SAFE_LITERAL = re.compile(r"[A-Za-z0-9_.:+\-]+")
-
-
-def _literal(value: str) -> str:
-    # Versions are interpolated into SQL; they are generated strings, but refuse anything odd.
-    if not _SAFE_LITERAL.fullmatch(value):
-        raise ValueError(f"unexpected characters in version string {value!r}")
-    return f"'{value}'"
+from transform.sql_literal import literal
 
 
 def model(dbt, session):
@@ -51,14 +42,14 @@ def model(dbt, session):
     posts = dbt.ref("int_posts_unified").filter("text_hash IS NOT NULL AND text_redacted IS NOT NULL")
     if dbt.is_incremental:  # the texts of the posts this build changed, not all history
         ((build,),) = dbt.ref("int_build").limit(1).fetchall()
-        posts = posts.filter(f"_loaded_in_build = {_literal(build)}")
+        posts = posts.filter(f"_loaded_in_build = {literal(build)}")
     texts = posts.aggregate("text_hash, min(text_redacted) AS text_redacted, min(lang) AS lang_hint",
                             "text_hash")
     if dbt.is_incremental:
         current = session.sql(
-            f"SELECT text_hash FROM {dbt.this} WHERE lexicon_version = {_literal(LEXICON_VERSION)} "
-            f"AND vader_version = {_literal(VADER_VERSION)} "
-            f"AND language_version = {_literal(language_version)}")
+            f"SELECT text_hash FROM {dbt.this} WHERE lexicon_version = {literal(LEXICON_VERSION)} "
+            f"AND vader_version = {literal(VADER_VERSION)} "
+            f"AND language_version = {literal(language_version)}")
         texts = texts.join(current, "text_hash", how="anti")
     rows = texts.order("text_hash").to_arrow_table()
 

@@ -13,17 +13,8 @@ changes the transform fingerprint, so the next build starts empty.
 
 from __future__ import annotations
 
-import re
-
 from transform.aspects import default_taxonomy, find_aspects
-
-_SAFE = re.compile(r"[A-Za-z0-9_.:+\-]+")
-
-
-def _literal(value: str) -> str:
-    if not _SAFE.fullmatch(value):
-        raise ValueError(f"unexpected characters in {value!r}")
-    return f"'{value}'"
+from transform.sql_literal import literal
 
 
 def model(dbt, session):
@@ -34,13 +25,13 @@ def model(dbt, session):
     posts = dbt.ref("int_posts_unified").filter("text_hash IS NOT NULL AND text_redacted IS NOT NULL")
     if dbt.is_incremental:
         ((build,),) = dbt.ref("int_build").limit(1).fetchall()
-        posts = posts.filter(f"_loaded_in_build = {_literal(build)}")
+        posts = posts.filter(f"_loaded_in_build = {literal(build)}")
     texts = posts.aggregate("text_hash, min(text_redacted) AS text_redacted", "text_hash")
     english = dbt.ref("int_sentiment_scores").filter("language = 'en'").project("text_hash")
     texts = texts.join(english, "text_hash")
     if dbt.is_incremental:
         done = session.sql(f"SELECT DISTINCT text_hash FROM {dbt.this} "
-                           f"WHERE taxonomy_version = {_literal(taxonomy.version)}")
+                           f"WHERE taxonomy_version = {literal(taxonomy.version)}")
         texts = texts.join(done, "text_hash", how="anti")
     rows = texts.order("text_hash").fetchall()
     found = find_aspects([text for _, text in rows], taxonomy)
