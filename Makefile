@@ -9,7 +9,7 @@ RUN := $(UV) run --frozen --no-sync
 
 install:  ## install uv if missing, then the locked environment with the deploy extra (bytecode compiled)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen --extra deploy  # Postgres, Celery, FAB: the scheduler tests run the production layout
+	$(UV) sync --frozen --extra deploy --extra spark  # Postgres, Celery, FAB: the scheduler tests run the production layout
 	$(RUN) carepulse dbt-manifest  # what the DAG renders its per-model dbt tasks from
 
 demo: install  ## the nightly DAG in-process against the simulator: two weeks backfilled, published

@@ -145,3 +145,17 @@
         )
     )
 {%- endmacro %}
+
+
+{#- Where a base_* model (the batch's raw pages parsed once, verbatim text) is built: the
+    build's scratch database on DuckDB (profiles.yml attaches it as `parse`), the scratch
+    schema on Spark (one catalog there); both are dropped after the build. -#}
+{% macro scratch_relation() -%}
+    {{- return(adapter.dispatch('scratch_relation', 'carepulse')()) -}}
+{%- endmacro %}
+{% macro duckdb__scratch_relation() -%}
+    {{- return({'database': 'parse'}) -}}
+{%- endmacro %}
+{% macro spark__scratch_relation() -%}
+    {{- return({'schema': 'parse'}) -}}
+{%- endmacro %}

@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database (see the staging README): one row per
     sighting of a Bluesky account: post authors (profileViewBasic: no follower counts) and
     getProfiles (with counts), verbatim. stg_bluesky__authors keeps the latest and applies the

@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database (see the staging README): one row per
     Bluesky post per snapshot night, parsed and typed, text still verbatim (only in the build's
     scratch database; stg_bluesky__posts redacts it). Deduplicated within each night to the

@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database: one row per sighting of a Facebook
     account as the `from` of a post or comment ({id, name}: Graph gives no handle, so the id
     is the handle, as handles.facebook is in the config). No counts or profile: a person's

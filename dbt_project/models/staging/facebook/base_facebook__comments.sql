@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database: one row per comment on a post of our Page
     (/{post-id}/comments, filter=stream: replies too, each naming its parent) per snapshot
     night, text verbatim (stg_facebook__comments redacts it). The post a comment belongs to is

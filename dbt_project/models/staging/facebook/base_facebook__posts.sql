@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database (see the staging README): one row per post
     on our Page's feed (/feed: its own posts and visitors' posts on it) or by someone else
     tagging it (/tagged) per snapshot night, text still

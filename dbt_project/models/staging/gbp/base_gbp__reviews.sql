@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database (see the staging README): one row per
     Google review per snapshot night (the night's latest run), typed, texts verbatim (never
     stored; stg_gbp__reviews redacts them). The owner reply is screened here, against the

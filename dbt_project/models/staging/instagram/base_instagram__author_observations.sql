@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database: one row per sighting of an Instagram
     account: our own (the author of /media, known by its id, which handles.instagram names),
     accounts tagging us (by username) and commenters ({id, username}). No counts or profile. -#}

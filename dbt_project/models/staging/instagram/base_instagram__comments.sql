@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database: one row per comment on a media of our
     Instagram account per snapshot night, text verbatim (stg_instagram__comments redacts it).
     The media a comment belongs to is the one its page was requested for (`media_id` of the

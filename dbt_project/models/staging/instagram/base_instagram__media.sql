@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database: one row per media of our Instagram
     account (/media) or by someone tagging it (/tags) per snapshot night, caption verbatim
     (stg_instagram__media redacts it). Our media name no owner id, so the account a page was

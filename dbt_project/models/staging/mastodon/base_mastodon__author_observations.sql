@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database (see the staging README): one row per
     sighting of a Mastodon account (embedded in every status, and accounts/lookup), verbatim.
     stg_mastodon__authors keeps the latest and applies the privacy rule. -#}

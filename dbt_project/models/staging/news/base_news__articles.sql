@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database: one row per news article per snapshot
     night, from every page that showed it: the configured feeds (title + summary, the feed's
     date) and GDELT's article search per brand (title only, the time GDELT saw it, its domain,

@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database: one row per sighting of a news outlet,
     known by its domain. An outlet is a publication, never a private individual: it is
     public as a verified account is (verified_type 'news_outlet'). Bylines are not kept. -#}

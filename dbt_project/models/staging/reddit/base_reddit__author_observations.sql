@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database (see the staging README): one row per
     sighting of a Reddit account: submission authors (name and fullname only) and
     /user/<name>/about of tracked accounts (with follower counts). stg_reddit__authors keeps the

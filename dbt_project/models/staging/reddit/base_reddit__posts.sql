@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database (see the staging README): one row per Reddit
     submission (t3) per snapshot night, parsed and typed, text decoded from Reddit's default
     HTML escaping but otherwise verbatim (never stored; stg_reddit__posts redacts it).

@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database (see the staging README): one row per
     sighting of an X account (includes.users of every page), verbatim. stg_x__authors keeps the
     latest and applies the privacy rule. -#}

@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database (see the staging README): one row per tweet
     per snapshot night, parsed and typed, text still verbatim (only in the build's scratch
     database; stg_x__posts redacts it). Deduplicated within each night to the latest run;

@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database (see the staging README): one row per
     sighting of a YouTube channel: channels.list items (handle, title, subscriber count) and
     comment authors (channel id and handle only). stg_youtube__authors keeps the latest and

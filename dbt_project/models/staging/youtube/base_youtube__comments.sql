@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database (see the staging README): one row per
     YouTube comment per snapshot night from commentThreads.list (fetched for the organisation's
     own videos): each thread's top-level comment plus the replies the thread embeds. Text still

@@ -1,4 +1,4 @@
-{{ config(materialized='table', database='parse') }}
+{{ config(materialized='table', **scratch_relation()) }}
 {#- Parsed once per build into the scratch database (see the staging README): one row per
     YouTube video per snapshot night from videos.list (search.list only names ids), parsed and
     typed, text still verbatim (never stored; stg_youtube__posts redacts it). Deduplicated
