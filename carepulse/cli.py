@@ -36,6 +36,20 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", help="config file (d
                                                 "$CAREPULSE_CONFIG or config/monitoring.yml)")]
 
 
+EngineOpt = Annotated[str | None, typer.Option(
+    "--engine", help="duckdb or spark: the engine that builds the warehouse (default: the config's "
+                     "warehouse.engine)")]
+
+
+def _use_engine(engine: str | None) -> None:
+    """--engine overrides the config for this process (transform.build.engine reads it)."""
+    if engine is None:
+        return
+    if engine not in ("duckdb", "spark"):
+        raise typer.BadParameter(f"--engine {engine}: duckdb or spark")
+    os.environ["CAREPULSE_ENGINE"] = engine
+
+
 @contextmanager
 def _writer(what: str, nights: list[date] | None = None):
     """Hold the home's writer lock for a command; exit 4 naming the holder when it is busy."""
@@ -264,9 +278,11 @@ def transform(
         help="start from an empty warehouse: every landed night is parsed again (a new redaction "
              "rule, a parser fix); automatic when the config or the transform code changed")] = False,
     config: ConfigOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     """Build warehouse/candidate.duckdb with dbt from a copy of the published file: only the
     extraction runs it has not loaded yet are read."""
+    _use_engine(engine)
     from transform.build import TransformFailed, build_candidate
 
     _setup_logging(False)
@@ -297,8 +313,10 @@ def validate(
     day: Annotated[str | None, typer.Option("--date", help="night whose raw zone is checked")] = None,
     run_id: Annotated[str | None, typer.Option(help="evidence folder audit/<run_id> (default: new)")] = None,
     config: ConfigOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     """Run the quality gate: raw landing contracts for the night, then the candidate marts."""
+    _use_engine(engine)
     from carepulse import nightly
     from expectations import ValidationFailed
 
@@ -323,8 +341,10 @@ def validate(
 @app.command()
 def publish(
     run_id: Annotated[str | None, typer.Option(help="gate record audit/<run_id> (default: latest)")] = None,
+    engine: EngineOpt = None,
 ) -> None:
     """Replace the published warehouse with the validated candidate, atomically."""
+    _use_engine(engine)
     from carepulse import nightly
     from carepulse.publish import PublishRefused
 
@@ -349,8 +369,10 @@ def run(
     yes: YesOpt = False,
     config: ConfigOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    engine: EngineOpt = None,
 ) -> None:
     """The whole night without a scheduler: extract, validate raw, transform, validate marts, publish."""
+    _use_engine(engine)
     from carepulse import nightly
     from carepulse.publish import PublishRefused
     from expectations import ValidationFailed

@@ -448,6 +448,28 @@ class Organisation(Brand):
     """Our organisation; its handles are the owned accounts."""
 
 
+class SparkSettings(_Model):
+    """The Spark engine's local session (tests, the demo, one machine). On a cluster the dbt
+    profile's `spark` output names the Thrift Server or Databricks warehouse instead
+    (docs/spark.md)."""
+
+    master: str = Field(default="local[2]", min_length=1,
+                        description="Spark master URL of the in-process session")
+    driver_memory: str = Field(default="4g", pattern=r"^[0-9]+[kmgt]$")
+    shuffle_partitions: int = Field(default=8, ge=1, le=10_000)
+
+
+class Warehouse(_Model):
+    """Which engine builds the warehouse. DuckDB (one file, one machine) is the default; Spark
+    runs the same dbt models where one machine is not enough."""
+
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    spark: SparkSettings = Field(default_factory=SparkSettings)
+    raw_root: str | None = Field(
+        default=None, description="where the engine reads the raw zone (a path or an object-store URI "
+                                  "the engine can read); default $CAREPULSE_HOME/raw")
+
+
 class MonitoringConfig(_Model):
     version: Literal[1]
     organisation: Organisation
@@ -463,6 +485,7 @@ class MonitoringConfig(_Model):
     screening: Screening = Field(default_factory=Screening)
     alerts: Alerts = Field(default_factory=Alerts)
     dashboard: Dashboard = Field(default_factory=Dashboard)
+    warehouse: Warehouse = Field(default_factory=Warehouse)
 
     @property
     def brands(self) -> list[Brand]:

@@ -241,7 +241,7 @@ def validate_marts(loaded: LoadedConfig, home: Path, audit: Path, night: date | 
     stages = {"raw": raw_gate or {"success": True, "failures": []}}
     candidate = candidate_path(home)
     try:
-        generate_docs(home)
+        generate_docs(home, loaded)
     finally:  # the per-model (Cosmos) build left its scratch database; docs attached it again
         drop_parse_scratch(home)
     # the whole-file hash the gate binds grows with the warehouse: it runs on the second core

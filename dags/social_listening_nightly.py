@@ -42,6 +42,17 @@ def _loaded():
     return load_config()
 
 
+def _engine() -> str:
+    """Spark builds in one task: its session, with CarePulse's functions registered, lives in the
+    process that runs dbt, so a task per model would start a session per model."""
+    from transform.build import engine
+
+    try:
+        return engine(_loaded())
+    except Exception:  # a broken config fails the night's first task, with its message
+        return "duckdb"
+
+
 def _home():
     from carepulse import paths
 
@@ -152,7 +163,7 @@ def dbt_models(after, jobs):
     task. Returns the last node."""
     from transform.cosmos_group import dbt_task_group, manifest_path
 
-    if DBT_TASKS == "cosmos" and manifest_path().exists():
+    if DBT_TASKS == "cosmos" and manifest_path().exists() and _engine() == "duckdb":
         group = dbt_task_group("dbt", WRITER_POOL)
         after >> prepare_candidate() >> group
         return group

@@ -14,6 +14,7 @@ is stored in the candidate's `carepulse_build` table.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -91,9 +92,19 @@ SHAPING = [DBT_DIR / "dbt_project.yml", DBT_DIR / "models", DBT_DIR / "macros", 
 NOT_SHAPING = {".md", ".yml", ".yaml"}
 
 
+def engine(loaded: LoadedConfig | None) -> str:
+    """The engine that builds the warehouse: $CAREPULSE_ENGINE (the CLI's --engine), else the
+    config's warehouse.engine."""
+    chosen = os.environ.get("CAREPULSE_ENGINE") or (loaded.config.warehouse.engine if loaded else "duckdb")
+    if chosen not in ("duckdb", "spark"):
+        raise ValueError(f"CAREPULSE_ENGINE={chosen!r}: the engine is duckdb or spark")
+    return chosen
+
+
 def fingerprint(loaded: LoadedConfig) -> str:
-    """sha256 over the config's bytes and the files that decide what a build computes."""
-    digest = hashlib.sha256(f"config:{loaded.sha256}\n".encode())
+    """sha256 over the engine, the config's bytes and the files that decide what a build computes
+    (another engine's warehouse is never continued: the first build on it starts empty)."""
+    digest = hashlib.sha256(f"config:{loaded.sha256}\nengine:{engine(loaded)}\n".encode())
     for root in SHAPING:
         files = sorted(f for f in root.rglob("*") if f.suffix not in NOT_SHAPING) if root.is_dir() else [root]
         for path in (f for f in files if f.is_file() and "__pycache__" not in f.parts):
@@ -169,10 +180,14 @@ def clear_build_artifacts(home: Path) -> None:
     shutil.rmtree(cosmos_results_dir(home), ignore_errors=True)
 
 
-def dbt_args(command: str, *, night: date | None, select: str | None, full_refresh: bool) -> list[str]:
+def dbt_args(command: str, *, night: date | None, select: str | None, full_refresh: bool,
+             raw_root: str | None = None) -> list[str]:
     args = [command, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
-    if night is not None:
-        args += ["--vars", json.dumps({"night": night.isoformat()})]
+    variables = {"night": night.isoformat()} if night is not None else {}
+    if raw_root:
+        variables["raw_root"] = raw_root
+    if variables:
+        args += ["--vars", json.dumps(variables)]
     if select:
         args += ["--select", select]
     if full_refresh:
@@ -187,7 +202,8 @@ def run_dbt(args: list[str], home: Path) -> BuildResult:
 
     os.environ["CAREPULSE_HOME"] = str(home.resolve())
     started = time.perf_counter()
-    with _database_kept_open():
+    kept_open = _database_kept_open() if "spark" not in args else contextlib.nullcontext()
+    with kept_open:
         res = dbtRunner().invoke(args)
     seconds = time.perf_counter() - started
     results = getattr(res.result, "results", None) or []
@@ -242,8 +258,14 @@ def _target_args(home: Path) -> list[str]:
 
 def build_candidate(loaded: LoadedConfig, home: Path | None = None, *, night: date | None = None,
                     select: str | None = None, full_refresh: bool = False) -> BuildResult:
-    """Copy published -> candidate, then `dbt build` into the candidate."""
+    """Copy published -> candidate, then `dbt build` into the candidate (on Spark:
+    transform/spark_build.py)."""
     home = home or paths.home()
+    if engine(loaded) == "spark":
+        from transform import spark_build
+
+        return spark_build.build_candidate(loaded, home, night=night, select=select,
+                                           full_refresh=full_refresh)
     write_config_json(loaded, home)
     start_candidate(home, loaded, full_refresh=full_refresh)
     args = dbt_args("build", night=night, select=select, full_refresh=full_refresh)
@@ -264,7 +286,7 @@ def docs_dir(home: Path | None = None) -> Path:
     return paths.warehouse_dir(home) / "dbt_docs"
 
 
-def generate_docs(home: Path | None = None) -> Path:
+def generate_docs(home: Path | None = None, loaded: LoadedConfig | None = None) -> Path:
     """`dbt docs generate --static` on the candidate: one self-contained page (lineage graph,
     model and column docs, catalog) that opens offline from a file. It starts from the
     build's manifest with `--no-compile` (3 s, against 20 s compiling every node again)."""
@@ -275,6 +297,12 @@ def generate_docs(home: Path | None = None) -> Path:
     reuse = ["--no-compile"] if built.exists() else []
     if reuse:
         shutil.copyfile(built, target / "manifest.json")
+    on_spark = []
+    if engine(loaded) == "spark":  # the catalog comes from the Spark metastore
+        from transform import spark_engine
+
+        spark_engine.session(home)
+        on_spark = ["--target", "spark"]
     run_dbt(["docs", "generate", "--static", *reuse, "--project-dir", str(DBT_DIR), "--profiles-dir",
-             str(DBT_DIR), "--target-path", str(target), "--log-path", str(target / "logs")], home)
+             str(DBT_DIR), "--target-path", str(target), "--log-path", str(target / "logs"), *on_spark], home)
     return target / "static_index.html"

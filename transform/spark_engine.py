@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 
 from carepulse import paths
@@ -31,16 +32,21 @@ def spark_dir(home: Path | None = None) -> Path:
     return paths.warehouse_dir(home) / "spark"
 
 
-def session(home: Path, *, master: str | None = None, driver_memory: str | None = None):
+def session(home: Path, *, master: str | None = None, driver_memory: str | None = None,
+            shuffle_partitions: int | None = None):
     """The process's SparkSession for `home` (created once; later calls return it)."""
     from pyspark.sql import SparkSession
 
+    root = spark_dir(home).resolve()
     active = SparkSession.getActiveSession()
     if active is not None:
-        return active
-    root = spark_dir(home).resolve()
+        if active.conf.get("spark.sql.warehouse.dir").removeprefix("file:") == str(root / "tables"):
+            return active
+        active.stop()  # another home's session (tests): one metastore per home
     root.mkdir(parents=True, exist_ok=True)
     os.chmod(root, 0o700)  # the scratch schema holds verbatim text, like the raw zone
+    # Python workers (pandas UDFs) run this interpreter, whose environment has CarePulse
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     master = master or os.environ.get("CAREPULSE_SPARK_MASTER", "local[2]")
     memory = driver_memory or os.environ.get("CAREPULSE_SPARK_DRIVER_MEMORY", "4g")
     builder = (
@@ -53,8 +59,11 @@ def session(home: Path, *, master: str | None = None, driver_memory: str | None 
         .config("spark.sql.session.timeZone", "UTC")
         # insert_overwrite replaces only the partitions (nights) a build wrote
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
-        .config("spark.sql.shuffle.partitions", os.environ.get("CAREPULSE_SPARK_SHUFFLE_PARTITIONS", "8"))
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions or 8))
+        # plain INT64 microsecond timestamps: what DuckDB reads the published snapshot with
+        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .enableHiveSupport()
     )
@@ -98,6 +107,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    import sys
-
     raise SystemExit(main(sys.argv[1:]))
