@@ -5,7 +5,7 @@ export UV_COMPILE_BYTECODE := 1
 export CAREPULSE_HOME ?= $(CURDIR)/data
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: install demo demo-scheduler test test-scheduler test-fast lint bench-extract bench-transform bench-reviews bench-news bench-patient bench-dag-parse simulate dashboard browser services clean
+.PHONY: install demo demo-scheduler test test-scheduler test-fast lint bench-extract bench-transform bench-transform-spark bench-reviews bench-news bench-patient bench-dag-parse simulate dashboard browser services clean
 
 install:  ## install uv if missing, then the locked environment with the deploy extra (bytecode compiled)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -51,6 +51,10 @@ bench-dag-parse: install  ## wall and CPU seconds to parse dags/, Cosmos renderi
 bench-transform: install  ## one 100k-mention night (transform, marts gate, publish) over 1M and 10M of generated history
 	mkdir -p $(CAREPULSE_HOME)
 	$(RUN) python bench/transform.py --night 100000 --histories 1000000,10000000 --history-chunk-nights 10 --json $(CAREPULSE_HOME)/bench-transform.json
+
+bench-transform-spark: install  ## the same night and histories on the Spark engine (local[2]): where a Spark night's time goes
+	mkdir -p $(CAREPULSE_HOME)
+	$(RUN) python bench/transform.py --engine spark --night 100000 --histories 1000000,10000000 --history-chunk-nights 10 --json $(CAREPULSE_HOME)/bench-transform-spark.json
 
 bench-reviews: install  ## one night of Google reviews (new + re-read) over 100k and 1M reviews of history: review-mart seconds
 	mkdir -p $(CAREPULSE_HOME)

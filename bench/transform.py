@@ -2,6 +2,7 @@
 
     python bench/transform.py --night 100000 --histories 1000000,10000000 --json FILE
     python bench/transform.py --quick     (smoke run: a 2,000-mention night over 10k and 20k)
+    python bench/transform.py --engine spark ...   (the same night and histories on Spark, local mode)
 
 For each history H (ascending), in a fresh $CAREPULSE_HOME:
   1. H mentions of raw zone: H / --night nights of --night mentions each, ending the night
@@ -126,6 +127,7 @@ def layer_seconds(timings: dict[str, float]) -> dict[str, float]:
         if kind == "model":
             layer = name if name == "int_sentiment_scores" else LAYER.get(name.split("_")[0], "other")
         else:
+            # Spark: "session" (start-up, restore) and "snapshot" (links, hashes, pointer)
             layer = {"test": "tests", "unit_test": "unit tests", "seed": "seeds"}.get(kind, kind)
         out[layer] += seconds
     return {k: round(v, 1) for k, v in sorted(out.items())}
@@ -242,6 +244,16 @@ def sentiment(texts: list[str], repeat: int) -> dict[str, Any]:
 
 # --- one history -----------------------------------------------------------------------------------
 
+def published_bytes(home: Path) -> int:
+    """The published warehouse's size: the DuckDB file, or on Spark the snapshot it points to."""
+    from transform.spark_warehouse import pointed_snapshot, snapshots_dir
+
+    snapshot = pointed_snapshot(published_path(home))
+    if snapshot is None:
+        return published_path(home).stat().st_size
+    return sum(f.stat().st_size for f in (snapshots_dir(home) / snapshot).rglob("*") if f.is_file())
+
+
 def fresh_home(workdir: Path, name: str) -> Path:
     home = workdir / name
     shutil.rmtree(home, ignore_errors=True)
@@ -288,7 +300,7 @@ def bench_history(mentions: int, nights: list[date], new: date, night_mentions: 
     say(f"history {mentions:,}: new night {new} landed; raw gate, then {', '.join(NIGHT_STAGES)} ...")
     audit = nightly.audit_dir(home, nightly.new_run_id(f"bench-run-{new}"))
     night = {s: run_stage(s, home, new, audit, [new], workdir) for s in ("raw", *NIGHT_STAGES)}
-    warehouse = published_path(home).stat().st_size / 1e6
+    warehouse = published_bytes(home) / 1e6
     total = mentions + night_mentions
     fig = {
         "mentions": mentions, "nights": len(nights),
@@ -329,6 +341,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--history-chunk-nights", type=int,
                     help="build each history this many nights at a time (a full build, then incremental "
                          "ones), as a warehouse that ran for months got there, instead of in one full build")
+    ap.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                    help="the engine that builds the warehouse (Spark: local mode in the stage processes)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--last-night", type=date.fromisoformat, default=date(2026, 11, 26),
                     help="the new night; histories end the night before (fixed, so caches stay valid)")
@@ -352,6 +366,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("CAREPULSE_PSEUDONYM_KEY", BENCH_KEY)
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_QUIET", "true")
+    os.environ.setdefault("CAREPULSE_ENGINE", args.engine)  # the stage processes inherit it
     if args.stage:
         nights = [date.fromisoformat(n) for n in args.stage_nights.split(",")]
         return stage_child(args.stage, Path(args.home), date.fromisoformat(args.at), nights, Path(args.audit),
@@ -367,7 +382,8 @@ def main(argv: list[str] | None = None) -> None:
           f"{', '.join(f'{h:,} ({len(span[h])} nights)' for h in sizes)}; workdir {workdir}", flush=True)
     from bench import history as gen
 
-    doc: dict[str, Any] = {"night_mentions": args.night, "new_night": new.isoformat(), "seed": args.seed}
+    doc: dict[str, Any] = {"night_mentions": args.night, "new_night": new.isoformat(), "seed": args.seed,
+                           "engine": os.environ["CAREPULSE_ENGINE"]}
     try:
         source = gen.cache_root(args.cache, args.night, args.seed)
         t0 = time.perf_counter()
@@ -403,7 +419,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def report(doc: dict[str, Any]) -> None:
-    print(f"\nnew night of {doc['night_mentions']:,} mentions over each history "
+    print(f"\nnew night of {doc['night_mentions']:,} mentions over each history on {doc['engine']} "
           "(seconds inside each stage's call; stage processes start cold):")
     cols = ("mentions", "night_s", "transform_s", "validate_s", "publish_s", "raw_validate_s", "peak_rss_mb",
             "warehouse_mb", "warehouse_mb_per_million_mentions", "history_build_s", "load_average")
