@@ -5,7 +5,7 @@ export UV_COMPILE_BYTECODE := 1
 export CAREPULSE_HOME ?= $(CURDIR)/data
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: install demo demo-scheduler test test-scheduler test-fast lint bench-extract bench-transform bench-transform-spark bench-reviews bench-news bench-patient bench-dag-parse simulate dashboard browser services clean
+.PHONY: java install demo demo-scheduler test test-scheduler test-fast lint bench-extract bench-transform bench-transform-spark bench-reviews bench-news bench-patient bench-dag-parse simulate dashboard browser services clean
 
 install:  ## install uv if missing, then the locked environment with the deploy extra (bytecode compiled)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -20,11 +20,14 @@ demo-scheduler: install services  ## the same night under Airflow's real schedul
 	$(RUN) carepulse config check
 	$(RUN) carepulse demo-scheduler $(ARGS)
 
-test: install browser services  ## the whole suite (slow tests included) but the scheduler tests
+test: install browser services java  ## the whole suite (slow tests included) but the scheduler tests
 	$(RUN) pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=8 -m "not scheduler"  # 2 cores; a module stays on one worker
 
 test-scheduler: install services  ## a night under the real scheduler: LocalExecutor+Postgres, Celery+Redis (CI's second step)
 	$(RUN) pytest -n 2 --dist loadfile --durations=4 -m scheduler
+
+java:  ## Debian's Java 17 runtime for the Spark engine (pyspark starts a JVM), when missing
+	@command -v java >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y openjdk-17-jre-headless)
 
 browser:  ## Debian's chromium for the dashboard's browser test (which skips, saying so, without one)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \

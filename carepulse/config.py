@@ -457,6 +457,8 @@ class SparkSettings(_Model):
                         description="Spark master URL of the in-process session")
     driver_memory: str = Field(default="4g", pattern=r"^[0-9]+[kmgt]$")
     shuffle_partitions: int = Field(default=8, ge=1, le=10_000)
+    conf: dict[str, str] = Field(default_factory=dict, description="further Spark settings, e.g. a shared "
+                                 "metastore (spark.hadoop.hive.metastore.uris) on a cluster")
 
 
 class Warehouse(_Model):

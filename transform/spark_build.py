@@ -67,7 +67,7 @@ def build_candidate(loaded: LoadedConfig, home: Path, *, night: date | None = No
     discard_candidate(home)
     started = time.perf_counter()
     spark = spark_engine.session(home, master=settings.master, driver_memory=settings.driver_memory,
-                                 shuffle_partitions=settings.shuffle_partitions)
+                                 shuffle_partitions=settings.shuffle_partitions, conf=settings.conf)
     full_refresh = start(spark, home, loaded, full_refresh=full_refresh)
     ready = time.perf_counter()
     args = dbt_args("build", night=night, select=select, full_refresh=full_refresh,

@@ -33,7 +33,7 @@ def spark_dir(home: Path | None = None) -> Path:
 
 
 def session(home: Path, *, master: str | None = None, driver_memory: str | None = None,
-            shuffle_partitions: int | None = None):
+            shuffle_partitions: int | None = None, conf: dict[str, str] | None = None):
     """The process's SparkSession for `home` (created once; later calls return it)."""
     from pyspark.sql import SparkSession
 
@@ -67,6 +67,8 @@ def session(home: Path, *, master: str | None = None, driver_memory: str | None 
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .enableHiveSupport()
     )
+    for key, value in (conf or {}).items():  # the config's warehouse.spark.conf, last: it wins
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     register_functions(spark)
