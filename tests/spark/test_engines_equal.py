@@ -1,8 +1,8 @@
 """The same warehouse on DuckDB and on Spark: two nights, every mart equal row by row.
 
-Two simulator nights are extracted once. A DuckDB home and a Spark home each receive night 1's
-runs and go through the nightly chain (raw gate, transform, marts gate, publish), then night 2's
-runs and the chain again: night 2 continues from night 1's published state on both engines (the
+The shared published world's two simulator nights (extracted once for the whole suite) are the
+input. A DuckDB home and a Spark home each receive night 1's runs and go through the nightly
+chain (raw gate, transform, marts gate, publish), then night 2's runs and the chain again: night 2 continues from night 1's published state on both engines (the
 incremental path: Spark restores nothing, DuckDB copies its published file). After each night the
 published warehouses are compared table by table (tests/spark/equality.py says how types are
 normalised). Then `carepulse run --engine spark` extends the Spark home by a third night through
@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,49 +25,27 @@ from typer.testing import CliRunner
 from carepulse import nightly
 from carepulse.cli import app
 from carepulse.config import load_config
-from carepulse.demo import DEMO_CREDENTIALS
-from extract.runner import extract_night
 from extract.simulator.server import SimulatorServer
 from tests.audit.test_trace import busiest_sov_row
-from tests.conftest import CONFIG
-from tests.dbt.test_incremental import _arrive, _policy, _run_ids
+from tests.conftest import CONFIG, PUBLISHED_PSEUDONYM_KEY, PUBLISHED_SEED, PUBLISHED_VOLUME
+from tests.dbt.test_incremental import _arrive, _run_ids
 from tests.dbt.test_marts import night_clock
 from tests.spark.equality import compare
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-KEY = "engines-test-pseudonym-key-0123456789"
-SEED, VOLUME = 17, 80
-LAST = (datetime.now(UTC) - timedelta(days=3)).date()
-NIGHTS = (LAST - timedelta(days=1), LAST)
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    loaded = load_config(CONFIG)
-    values = {"CAREPULSE_PSEUDONYM_KEY": KEY, "CAREPULSE_CONFIG": str(CONFIG), "DO_NOT_TRACK": "1"}
-    for name, pcfg in loaded.config.platforms.enabled().items():
-        values[pcfg.credential_env] = DEMO_CREDENTIALS[name]
-    saved = {k: os.environ.get(k) for k in [*values, "CAREPULSE_ENGINE", "CAREPULSE_HOME",
-                                             "CAREPULSE_SIMULATOR_URL"]}
-    os.environ.update(values)
-    yield values
+def raw(published_world) -> dict:
+    """The published world's raw zone and its runs per night: {"raw": root, night: [run ids]}."""
+    root = published_world["home"] / "raw"
+    saved = {k: os.environ.get(k) for k in ("CAREPULSE_ENGINE", "CAREPULSE_HOME", "CAREPULSE_PSEUDONYM_KEY")}
+    os.environ["CAREPULSE_PSEUDONYM_KEY"] = PUBLISHED_PSEUDONYM_KEY
+    yield {"raw": root, "nights": published_world["nights"],
+           **{n: _run_ids(root, n) for n in published_world["nights"]}}
     for k, v in saved.items():
         os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-
-
-@pytest.fixture(scope="module")
-def raw(env, tmp_path_factory) -> dict:
-    """The two nights' runs, extracted once: {"raw": root, night: [run ids]}."""
-    root = tmp_path_factory.mktemp("engines-raw") / "raw"
-    out: dict = {"raw": root}
-    with SimulatorServer(load_config(CONFIG).config, seed=SEED, mentions_per_night=VOLUME, port=0) as sim:
-        os.environ["CAREPULSE_SIMULATOR_URL"] = sim.url
-        for night in NIGHTS:
-            sim.set_clock(night_clock(night))
-            extract_night(load_config(CONFIG), night, root, policy_factory=_policy)
-            out[night] = _run_ids(root, night)
-    return out
 
 
 def _night(engine: str, home: Path, night) -> None:
@@ -89,7 +66,7 @@ def homes(raw, tmp_path_factory) -> dict:
     homes = {e: tmp_path_factory.mktemp(f"engine-{e}") for e in ("duckdb", "spark")}
     compared = {}
     try:
-        for night in NIGHTS:
+        for night in raw["nights"]:
             for engine, home in homes.items():
                 _arrive(raw["raw"], home, raw[night])
                 _night(engine, home, night)
@@ -103,9 +80,9 @@ def homes(raw, tmp_path_factory) -> dict:
     return {"homes": homes, "compared": compared}
 
 
-@pytest.mark.parametrize("night", NIGHTS, ids=["night-1", "night-2-incremental"])
-def test_every_mart_is_equal_on_both_engines(homes, night):
-    problems, compared = homes["compared"][night]
+@pytest.mark.parametrize("which", [0, 1], ids=["night-1", "night-2-incremental"])
+def test_every_mart_is_equal_on_both_engines(homes, raw, which):
+    problems, compared = homes["compared"][raw["nights"][which]]
     assert len(compared) >= 20, compared
     assert not problems, "\n".join(f"{t}: {p}" for t, p in sorted(problems.items()))
 
@@ -118,17 +95,18 @@ def test_spark_night_two_continued_from_the_published_snapshot(homes):
 
 
 @pytest.fixture(scope="module")
-def spark_cli_night(homes, env, tmp_path_factory) -> Path:
-    """`carepulse run --engine spark` for the night after, in a copy of the Spark home."""
-    home = tmp_path_factory.mktemp("spark-cli") / "home"
-    shutil.copytree(homes["homes"]["spark"], home, symlinks=True)
-    night = NIGHTS[-1] + timedelta(days=1)
-    with SimulatorServer(load_config(CONFIG).config, seed=SEED, mentions_per_night=VOLUME, port=0) as sim:
+def spark_cli_night(homes, published_world, tmp_path_factory) -> Path:
+    """`carepulse run --engine spark` for the night after, with extraction, in the Spark home (the
+    comparison above is done with it)."""
+    home = homes["homes"]["spark"]
+    night = published_world["nights"][-1] + timedelta(days=1)
+    with SimulatorServer(load_config(CONFIG).config, seed=PUBLISHED_SEED,
+                         mentions_per_night=PUBLISHED_VOLUME, port=0) as sim:
         sim.set_clock(night_clock(night))
         proc = subprocess.run(
             [sys.executable, "-m", "carepulse.cli", "run", "--engine", "spark", "--date", night.isoformat()],
-            cwd=ROOT, env=dict(os.environ, **env, CAREPULSE_HOME=str(home), CAREPULSE_SIMULATOR_URL=sim.url),
-            capture_output=True, text=True, timeout=900)
+            cwd=ROOT, capture_output=True, text=True, timeout=900,
+            env=dict(published_world["env"], CAREPULSE_HOME=str(home), CAREPULSE_SIMULATOR_URL=sim.url))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return home
 
