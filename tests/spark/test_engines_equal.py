@@ -2,11 +2,12 @@
 
 The shared published world's two simulator nights (extracted once for the whole suite) are the
 input. A DuckDB home and a Spark home each receive night 1's runs and go through the nightly
-chain (raw gate, transform, marts gate, publish), then night 2's runs and the chain again: night 2 continues from night 1's published state on both engines (the
-incremental path: Spark restores nothing, DuckDB copies its published file). After each night the
-published warehouses are compared table by table (tests/spark/equality.py says how types are
-normalised). Then `carepulse run --engine spark` extends the Spark home by a third night through
-the CLI, with extraction: it publishes, the dashboard reads the Spark-published snapshot, and
+chain (raw gate, transform, marts gate, publish), then night 2's runs and the chain again:
+night 2 continues from night 1's published state on both engines (the incremental path: Spark
+restores nothing, DuckDB copies its published file). After each night the published warehouses
+are compared table by table (tests/spark/equality.py says how types are normalised). Then
+`carepulse run --engine spark` extends the Spark home by a third night through the CLI, with
+extraction: it publishes, the dashboard reads the Spark-published snapshot, and
 `carepulse lineage trace` verifies a share-of-voice row down to the raw files.
 """
 
