@@ -48,7 +48,8 @@
         'text_redacted': 'text_redacted', 'lang': 'lang', 'hashtags': 'hashtags',
         'mentioned_handles': 'mentioned_handles', 'in_reply_to_key': 'in_reply_to_post_key',
         'content_type': 'content_type',
-        'search_brand_ids': 'cast(null as varchar[])', 'native_tone': 'cast(null as double)'} -%}
+        'search_brand_ids': 'cast(null as ' ~ string_list_type() ~ ')',
+        'native_tone': 'cast(null as double)'} -%}
     {%- set overrides = source_entity(platform, entity).get('unified', {}) -%}
     {%- for column, expr in defaults.items() %}
         {{ overrides.get(column, expr) }} as {{ column }},

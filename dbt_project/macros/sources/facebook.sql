@@ -3,7 +3,7 @@
     one-tap approval other platforms call a like; shares are public re-posts. -#}
 {% macro facebook__post() -%}
     {{- return({
-        'unified': {'in_reply_to_key': 'cast(null as varchar)'},
+        'unified': {'in_reply_to_key': 'cast(null as string)'},
         'engagement': {
             'likes': 'reaction_count', 'comments': 'comment_count', 'shares': 'share_count',
             'formula': 'reactions + comments + shares',
@@ -16,7 +16,7 @@
     {{- return({
         'unified': {
             'post_key': 'comment_key', 'native_post_id': 'native_comment_id', 'post_url': 'comment_url',
-            'author_followers_count': 'cast(null as bigint)', 'lang': 'cast(null as varchar)',
+            'author_followers_count': 'cast(null as bigint)', 'lang': 'cast(null as string)',
             'in_reply_to_key': 'coalesce(parent_comment_key, post_key_commented)', 'content_type': "'text'"},
         'engagement': {
             'likes': 'like_count', 'comments': 'reply_count',

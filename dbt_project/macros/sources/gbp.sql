@@ -3,7 +3,7 @@
     not fct_mentions, report it. -#}
 {% macro gbp__review() -%}
     {{- return({
-        'unified': {'in_reply_to_key': 'cast(null as varchar)'},
+        'unified': {'in_reply_to_key': 'cast(null as string)'},
         'engagement': {
             'formula': 'none (a review has a star rating, not engagement counts)',
             'note': 'Google reviews: no engagement counts (0)',

@@ -2,7 +2,7 @@
     Instagram has no public share count; views need the insights edge (not read). -#}
 {% macro instagram__post() -%}
     {{- return({
-        'unified': {'in_reply_to_key': 'cast(null as varchar)'},
+        'unified': {'in_reply_to_key': 'cast(null as string)'},
         'engagement': {
             'likes': 'like_count', 'comments': 'comment_count',
             'formula': 'likes + comments',
@@ -15,7 +15,7 @@
     {{- return({
         'unified': {
             'post_key': 'comment_key', 'native_post_id': 'native_comment_id', 'post_url': 'comment_url',
-            'author_followers_count': 'cast(null as bigint)', 'lang': 'cast(null as varchar)',
+            'author_followers_count': 'cast(null as bigint)', 'lang': 'cast(null as string)',
             'in_reply_to_key': 'media_post_key', 'content_type': "'text'"},
         'engagement': {
             'likes': 'like_count',

@@ -3,7 +3,7 @@
     voice is a share of articles (its own platform, never mixed into the social shares). -#}
 {% macro news__post() -%}
     {{- return({
-        'unified': {'in_reply_to_key': 'cast(null as varchar)', 'search_brand_ids': 'query_brand_ids',
+        'unified': {'in_reply_to_key': 'cast(null as string)', 'search_brand_ids': 'query_brand_ids',
                     'native_tone': 'gdelt_tone'},
         'engagement': {
             'formula': 'none (articles)',

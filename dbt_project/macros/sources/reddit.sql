@@ -1,7 +1,7 @@
 {#- Reddit in the warehouse's shared shapes (macros/sources.sql reads these by name). -#}
 {% macro reddit__post() -%}
     {{- return({
-        'unified': {'in_reply_to_key': 'cast(null as varchar)'},
+        'unified': {'in_reply_to_key': 'cast(null as string)'},
         'engagement': {
             'likes': 'score', 'comments': 'num_comments',
             'formula': 'max(score, 0) + comments',

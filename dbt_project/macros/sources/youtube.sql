@@ -1,7 +1,7 @@
 {#- YouTube in the warehouse's shared shapes (macros/sources.sql reads these by name). -#}
 {% macro youtube__post() -%}
     {{- return({
-        'unified': {'in_reply_to_key': 'cast(null as varchar)'},
+        'unified': {'in_reply_to_key': 'cast(null as string)'},
         'engagement': {
             'likes': 'like_count', 'comments': 'comment_count', 'views': 'view_count',
             'formula': 'likes + comments (comments: likes + thread replies)',
@@ -14,7 +14,7 @@
     {{- return({
         'unified': {
             'post_key': 'comment_key', 'native_post_id': 'native_comment_id', 'post_url': 'comment_url',
-            'author_followers_count': 'cast(null as bigint)', 'lang': 'cast(null as varchar)',
+            'author_followers_count': 'cast(null as bigint)', 'lang': 'cast(null as string)',
             'in_reply_to_key': 'coalesce(parent_comment_key, video_post_key)', 'content_type': "'text'"},
         'engagement': {
             'likes': 'like_count', 'comments': 'total_reply_count',

@@ -2,7 +2,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=['{{ forget_changed_posts() }}']
+    partition_by=build_partition(),
+    pre_hook=['{{ delete_changed_posts() }}']
 ) }}
 -- depends_on: {{ ref('stg_quarantine') }}
 -- One row per (campaign, post) where a post or comment published inside the campaign window
@@ -31,23 +32,23 @@ posts as (
 keyword_terms as (
     select campaigns.campaign_id, keyword.term
     from campaigns
-    cross join unnest(campaigns.keywords) as keyword(term)
+    cross join {{ list_elements('campaigns.keywords', 'keyword', 'term') }}
 ),
 
 hashtag_terms as (
     select campaigns.campaign_id, tag.term
     from campaigns
-    cross join unnest(campaigns.hashtags) as tag(term)
+    cross join {{ list_elements('campaigns.hashtags', 'tag', 'term') }}
 ),
 
 matched as (
     select hashtag_terms.campaign_id, posts.post_key
     from hashtag_terms
-    inner join posts on {{ list_has('posts.hashtags', 'hashtag_terms.term') }}
+    inner join posts on array_contains(posts.hashtags, hashtag_terms.term)
     union
     select keyword_terms.campaign_id, posts.post_key
     from keyword_terms
-    inner join posts on {{ contains_text('posts.text_words', words_padded('keyword_terms.term')) }}
+    inner join posts on contains(posts.text_words, {{ words_padded('keyword_terms.term') }})
 )
 
 select

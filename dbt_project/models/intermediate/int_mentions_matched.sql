@@ -2,7 +2,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=['{{ forget_changed_posts() }}']
+    partition_by=build_partition(),
+    pre_hook=['{{ delete_changed_posts() }}']
 ) }}
 -- depends_on: {{ ref('stg_quarantine') }}
 -- One row per (post, brand) where a post or comment names a tracked brand (the
@@ -41,7 +42,7 @@ phrase_hits as (
     from posts
     inner join terms
         on terms.term_type in ('alias', 'exclude')
-        and {{ contains_text('posts.text_words', 'terms.term_words') }}
+        and contains(posts.text_words, terms.term_words)
 ),
 
 hits as (
@@ -55,7 +56,7 @@ hits as (
     from posts
     inner join terms
         on terms.term_type = 'hashtag'
-        and {{ list_has('posts.hashtags', 'terms.term_normalized') }}
+        and array_contains(posts.hashtags, terms.term_normalized)
 
     union all
 
@@ -64,13 +65,13 @@ hits as (
     inner join terms
         on terms.term_type = 'handle'
         and terms.platform = posts.platform
-        and {{ list_has('posts.mentioned_handles', 'terms.term_normalized') }}
+        and array_contains(posts.mentioned_handles, terms.term_normalized)
 
     union all
 
     select posts.post_key, searched.brand_id, 'query' as matched_on, 'query:' || searched.brand_id as matched_term
     from posts
-    cross join unnest(posts.search_brand_ids) as searched(brand_id)
+    cross join {{ list_elements('posts.search_brand_ids', 'searched', 'brand_id') }}
 ),
 
 excluded as (

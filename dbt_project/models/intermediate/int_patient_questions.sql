@@ -3,7 +3,9 @@
     unique_key='post_key',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    pre_hook=['{{ forget_changed_posts() }}']
+    partition_by=build_partition(),
+    pre_hook=['{{ delete_changed_posts() }}'],
+    post_hook=['{{ delete_superseded_rows("post_key") }}']
 ) }}
 -- One row per question or complaint addressed to a panel brand (post or comment x brand):
 -- the public or a patient naming the brand's @handle on that platform, replying to one of
@@ -94,10 +96,10 @@ flagged as (
     select
         candidates.*,
         (
-            {{ contains_text('text_redacted', "'?'") }} or {{ contains_text('text_redacted', "'¿'") }}
+            contains(text_redacted, '?') or contains(text_redacted, '¿')
             {%- for word in ['how', 'what', 'when', 'where', 'why', 'who', 'which', 'can', 'could',
                              'do', 'does', 'is', 'are', 'will', 'should', 'anyone'] %}
-            or starts_with(ltrim(text_words), '{{ word }} ')
+            or ltrim(text_words) like '{{ word }} %'
             {%- endfor %}
         ) as is_question,
         (
@@ -106,7 +108,7 @@ flagged as (
                                'billed me', 'billing error', 'refund', 'overcharged', 'cancelled',
                                'canceled', 'nobody answers', 'no one answers', 'unacceptable',
                                'misdiagnosed', 'never called back', 'lost my'] %}
-            or {{ contains_text('text_words', "' " ~ phrase ~ " '") }}
+            or contains(text_words, ' {{ phrase }} ')
             {%- endfor %}
         ) as has_complaint_phrase
     from candidates
@@ -164,7 +166,7 @@ select
     answers.answered_at is not null as is_answered,
     answers.answered_at,
     answers.answer_post_key,
-    {{ dbt.datediff('classified.published_at', 'answers.answered_at', 'minute') }} as response_minutes,
+    {{ minutes_between('classified.published_at', 'answers.answered_at') }} as response_minutes,
     {{ sql_string(build_id()) }} as _loaded_in_build
 from classified
 left join answers

@@ -2,7 +2,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=['{{ forget_changed_posts() }}']
+    partition_by=build_partition(),
+    pre_hook=['{{ delete_changed_posts() }}']
 ) }}
 -- depends_on: {{ ref('stg_quarantine') }}
 -- One row per (post, topic) where a post or comment is about a tracked topic: one of its
@@ -33,7 +34,7 @@ phrase_hits as (
     from posts
     inner join terms
         on terms.term_type in ('keyword', 'exclude')
-        and {{ contains_text('posts.text_words', 'terms.term_words') }}
+        and contains(posts.text_words, terms.term_words)
 ),
 
 hits as (
@@ -47,7 +48,7 @@ hits as (
     from posts
     inner join terms
         on terms.term_type = 'hashtag'
-        and {{ list_has('posts.hashtags', 'terms.term_normalized') }}
+        and array_contains(posts.hashtags, terms.term_normalized)
 ),
 
 excluded as (

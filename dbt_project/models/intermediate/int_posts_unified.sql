@@ -3,7 +3,8 @@
     unique_key='post_key',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    post_hook=['{{ forget_held_back_posts() }}']
+    partition_by=build_partition(),
+    post_hook=['{{ delete_held_back_posts() }}', '{{ delete_superseded_rows("post_key") }}']
 ) }}
 -- One row per post or comment on any platform (its latest snapshot), harmonised to one
 -- schema: redacted text and its hash, public handle or pseudonym, owned/competitor account,
