@@ -26,9 +26,7 @@
 {#- Pre-hook of a review-keyed incremental mart: drop the rows of the reviews this build changed;
     the model then appends their rows. -#}
 {% macro forget_changed_reviews() -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }} where review_key in ({{ changed_reviews() }})
-    {%- endif -%}
+    {{- forget_rows('review_key in (' ~ changed_reviews() ~ ')') -}}
 {%- endmacro %}
 
 
@@ -55,9 +53,7 @@
 {%- endmacro %}
 
 {% macro forget_rating_days() -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }} where date_day >= {{ rating_days_from() }}
-    {%- endif -%}
+    {{- forget_rows('date_day >= ' ~ rating_days_from()) -}}
 {%- endmacro %}
 
 

@@ -2,7 +2,8 @@
     materialized='incremental',
     unique_key='author_key',
     incremental_strategy='delete+insert',
-    on_schema_change='fail'
+    on_schema_change='fail',
+    partition_by=('platform' if target.type == 'spark' else none)
 ) }}
 -- One row per author (account) on any platform, plus the unknown member ('unknown'): the
 -- public handle or the keyed pseudonym of a private individual, public/verified flags, a
@@ -87,12 +88,12 @@ scored as (
                              'dr', 'doctor', 'physician', 'nurse', 'surgeon', 'pharmacist',
                              'paramedic', 'midwife', 'cardiologist', 'oncologist', 'pediatrician',
                              'paediatrician', 'radiologist', 'epidemiologist', 'dentist', 'clinician'] %}
-            {{ contains_text('profile_words', "' " ~ term ~ " '") }}{{ ' or' if not loop.last }}
+            contains(profile_words, ' {{ term }} '){{ ' or' if not loop.last }}
             {%- endfor %}
         ) as is_healthcare_professional,
         case
-            when posts_seen = 0 then cast(0 as decimal(18, 4))
-            else cast(engagements_seen as decimal(18, 4)) / posts_seen
+            when posts_seen = 0 then cast(0 as double)
+            else cast(engagements_seen as double) / posts_seen
         end as avg_engagements_per_post
     from flagged
 )
@@ -136,11 +137,11 @@ select
     false as is_public,
     false as is_verified,
     false as is_owned,
-    cast(null as varchar) as account_brand_id,
+    cast(null as string) as account_brand_id,
     false as is_healthcare_professional,
     cast(null as bigint) as followers_count,
     0 as posts_seen,
-    cast(0 as decimal(18, 4)) as avg_engagements_per_post,
+    cast(0 as double) as avg_engagements_per_post,
     cast(0 as decimal(5, 2)) as influence_score,
     'unknown' as author_tier,
     true as is_unknown,

@@ -39,8 +39,8 @@ select
     cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start,
     cast(extract(year from date_day) as integer) as year_number,
     cast(extract(month from date_day) as integer) as month_number,
-    cast(extract(isodow from date_day) as integer) as iso_day_of_week,
-    cast(extract(isodow from date_day) as integer) in (6, 7) as is_weekend,
+    cast({{ iso_day_of_week('date_day') }} as integer) as iso_day_of_week,
+    cast({{ iso_day_of_week('date_day') }} as integer) in (6, 7) as is_weekend,
     false as is_unknown
 from spine
 

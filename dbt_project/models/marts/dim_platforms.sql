@@ -13,7 +13,7 @@ with platforms as (
 
 unknown_member as (
     select 'unknown' as platform, 'Unknown' as platform_name, false as reports_views,
-           cast(null as varchar) as engagement_formula, 99 as platform_order
+           cast(null as string) as engagement_formula, 99 as platform_order
 )
 
 select platform, platform_name, reports_views, engagement_formula, platform_order,

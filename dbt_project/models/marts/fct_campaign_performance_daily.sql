@@ -2,7 +2,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=['{{ forget_campaigns_rebuilt() }}']
+    pre_hook=['{{ forget_campaign_rows() }}'],
+    partition_by=('campaign_id' if target.type == 'spark' else none)
 ) }}
 -- One row per campaign x date x platform for every date of the campaign window that lies in
 -- the data range (dim_dates): owned posts and user-generated mentions matching the
@@ -79,8 +80,8 @@ spend_platforms as (
         campaigns.campaign_id,
         platforms.platform,
         case
-            when coalesce(len(campaigns.owned_account_platforms), 0) = 0 then true
-            else {{ list_has('campaigns.owned_account_platforms', 'platforms.platform') }}
+            when {{ list_len('campaigns.owned_account_platforms') }} = 0 then true
+            else array_contains(campaigns.owned_account_platforms, platforms.platform)
         end as is_spend_platform
     from campaigns
     cross join platforms
@@ -168,7 +169,7 @@ assembled as (
 )
 
 select
-    campaign_id || '|' || cast(date_day as varchar) || '|' || platform as campaign_day_key,
+    campaign_id || '|' || cast(date_day as string) || '|' || platform as campaign_day_key,
     campaign_id,
     date_day,
     platform,

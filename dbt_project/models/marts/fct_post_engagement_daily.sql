@@ -2,7 +2,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=['{{ forget_changed_posts(snapshots=true) }}']
+    pre_hook=['{{ forget_changed_post_rows(snapshots=true) }}'],
+    partition_by=('published_date' if target.type == 'spark' else none)
 ) }}
 -- depends_on: {{ ref('stg_quarantine') }}
 -- One row per owned or competitor post (a post by an account of a tracked brand) per
@@ -59,7 +60,7 @@ with_previous as (
 )
 
 select
-    post_key || '@' || cast(snapshot_date as varchar) as post_snapshot_key,
+    post_key || '@' || cast(snapshot_date as string) as post_snapshot_key,
     post_key,
     snapshot_date,
     platform,
@@ -70,8 +71,7 @@ select
     coalesce(cast(published_at as date), cast('1900-01-01' as date)) as published_date,
     published_at,
     -- 0 = Monday 00:00-00:59 UTC ... 167 = Sunday 23:00-23:59 UTC
-    (cast(extract(isodow from published_at) as integer) - 1) * 24
-        + cast(extract(hour from published_at) as integer) as publish_hour_of_week,
+    cast({{ hour_of_week('published_at') }} as integer) as publish_hour_of_week,
     content_type,
     caption_length_bucket,
     likes,

@@ -2,7 +2,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=['{{ forget_build_dates("mention_date") }}']
+    pre_hook=['{{ forget_build_date_rows("mention_date") }}'],
+    partition_by=('mention_date' if target.type == 'spark' else none)
 ) }}
 -- One row per date x platform x brand of the locked competitor panel, for every date x
 -- platform with at least one panel mention (brands without mentions that day get zeros):
@@ -116,7 +117,8 @@ select
     cast(cast(mentions as decimal(38, 10)) / nullif(panel_mentions, 0) as decimal(18, 10)) as mention_sov,
     cast(cast(engagements as decimal(38, 10)) / nullif(panel_engagements, 0) as decimal(18, 10)) as engagement_sov,
     cast(cast(reach as decimal(38, 10)) / nullif(panel_reach, 0) as decimal(18, 10)) as reach_sov,
-    cast(cast(sentiment_weight as decimal(38, 10)) / nullif(panel_sentiment_weight, 0) as decimal(18, 10)) as sentiment_weighted_sov,
+    -- in DOUBLE, as DuckDB divides DECIMALs (Spark's exact quotient of two wide DECIMALs keeps 6 digits)
+    cast(cast(sentiment_weight as double) / nullif(cast(panel_sentiment_weight as double), 0) as decimal(18, 10)) as sentiment_weighted_sov,
     panel_mentions,
     panel_engagements,
     panel_reach,

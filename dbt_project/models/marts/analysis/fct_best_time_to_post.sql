@@ -41,7 +41,7 @@ cells as (
         -- an exact DECIMAL sum over a count: the same on every run
         cast(sum(cast(engagement_rate as decimal(18, 6))) / count(engagement_rate) as decimal(18, 8))
             as mean_engagement_rate_by_followers,
-        {{ exact_median('engagements') }} as median_engagements
+        cast(median(cast(engagements as decimal(18, 2))) as decimal(18, 2)) as median_engagements
     from posts
     group by brand_id, platform, content_type, hour_of_week
 ),
@@ -60,7 +60,7 @@ rated as (
 )
 
 select
-    brand_id || ':' || platform || ':' || content_type || ':' || cast(hour_of_week as varchar) as best_time_key,
+    brand_id || ':' || platform || ':' || content_type || ':' || cast(hour_of_week as string) as best_time_key,
     brand_id,
     platform,
     content_type,

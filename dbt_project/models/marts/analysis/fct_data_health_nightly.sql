@@ -68,7 +68,7 @@ quarantined as (
 )
 
 select
-    cast(nights.night as varchar) || ':' || platforms.platform as health_key,
+    cast(nights.night as string) || ':' || platforms.platform as health_key,
     nights.night,
     platforms.platform,
     coalesce(shards.runs, 0) as runs,
@@ -90,7 +90,7 @@ select
     coalesce(mentions.not_scored_mentions, 0) as not_scored_mentions,
     coalesce(quarantined.quarantined_records, 0) as quarantined_records,
     shards.last_extracted_at,
-    cast({{ dbt.datediff('shards.interval_end', 'shards.last_extracted_at', 'minute') }} / 60.0
+    cast({{ minutes_between('shards.interval_end', 'shards.last_extracted_at') }} / 60.0
         as decimal(18, 2)) as hours_after_interval,
     case
         when shards.runs is null then 'missing'

@@ -2,7 +2,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=['{{ forget_influencer_days() }}']
+    pre_hook=['{{ forget_influencer_day_rows() }}'],
+    partition_by=('mention_date' if target.type == 'spark' else none)
 ) }}
 -- One row per public author x brand x day on which the author mentioned the brand: mentions,
 -- engagements, reach and adjusted sentiment of those mentions. Only public accounts (verified,
@@ -29,7 +30,7 @@ mentions as (
 )
 
 select
-    authors.author_key || ':' || mentions.brand_id || ':' || cast(mentions.mention_date as varchar)
+    authors.author_key || ':' || mentions.brand_id || ':' || cast(mentions.mention_date as string)
         as influencer_day_key,
     mentions.mention_date,
     mentions.brand_id,

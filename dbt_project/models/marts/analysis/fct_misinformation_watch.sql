@@ -3,7 +3,8 @@
     unique_key='post_key',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    pre_hook=['{{ forget_changed_posts() }}']
+    pre_hook=['{{ forget_changed_post_rows() }}'],
+    partition_by=('published_date' if target.type == 'spark' else none)
 ) }}
 -- One row per public post or comment that makes a health claim from the reference list
 -- (seed health_claim_patterns) or links to a low-credibility source (seed
@@ -58,13 +59,13 @@ patterns as (
 pattern_hits as (
     select posts.post_key, patterns.*
     from posts
-    inner join patterns on {{ contains_text('posts.text_words', 'patterns.phrase_words') }}
+    inner join patterns on contains(posts.text_words, patterns.phrase_words)
 ),
 
 link_hits as (
     select posts.post_key, link.host, sources.credibility
     from posts
-    cross join unnest(posts.link_hosts) as link(host)
+    cross join {{ list_elements('posts.link_hosts', 'link', 'host') }}
     inner join {{ ref('source_credibility') }} as sources on {{ host_in_domain('link.host', 'sources.domain') }}
 ),
 

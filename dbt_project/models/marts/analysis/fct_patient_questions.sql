@@ -13,9 +13,9 @@ with as_of as (
 )
 
 select
-    questions.* exclude (_loaded_in_build),
+    questions.* except (_loaded_in_build),
     as_of.as_of_at,
-    {{ dbt.datediff('questions.asked_at', 'coalesce(questions.answered_at, as_of.as_of_at)', 'hour') }}
+    {{ hours_crossed('questions.asked_at', 'coalesce(questions.answered_at, as_of.as_of_at)') }}
         as hours_waiting,
     questions._loaded_in_build
 from {{ ref('int_patient_questions') }} as questions

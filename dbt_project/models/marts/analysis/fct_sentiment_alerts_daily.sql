@@ -2,7 +2,8 @@
     materialized='incremental',
     unique_key='sentiment_day_key',
     incremental_strategy='delete+insert',
-    on_schema_change='fail'
+    on_schema_change='fail',
+    partition_by=('date_day' if target.type == 'spark' else none)
 ) }}
 -- One row per day x panel brand x platform (and platform 'all' for the brand across every
 -- platform), for every extracted night from the first to the last: the day's
@@ -183,7 +184,7 @@ judged as (
 )
 
 select
-    brand_id || ':' || platform || ':' || cast(date_day as varchar) as sentiment_day_key,
+    brand_id || ':' || platform || ':' || cast(date_day as string) as sentiment_day_key,
     date_day,
     brand_id,
     platform,

@@ -2,7 +2,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=["{% if is_incremental() %}delete from {{ this }} where published_date in ({{ days_after_build_dates('trending_baseline_days') }}){% endif %}"]
+    pre_hook=["{{ forget_days_after_build_date_rows('published_date', 'trending_baseline_days') }}"],
+    partition_by=('published_date' if target.type == 'spark' else none)
 ) }}
 -- One row per hashtag x platform x day on which the public (not brand accounts) used the
 -- hashtag: posts, distinct authors, engagements, and how the day compares with the trailing
@@ -50,7 +51,7 @@ daily as (
         count(distinct posts.author_key) as authors,
         sum(coalesce(posts.engagements, 0)) as engagements
     from posts
-    cross join unnest(posts.hashtags) as tag(hashtag)
+    cross join {{ list_elements('posts.hashtags', 'tag', 'hashtag') }}
     group by tag.hashtag, posts.platform, posts.published_date
 ),
 
@@ -61,7 +62,7 @@ tracked as (
     select distinct term_normalized from {{ ref('stg_config__topic_terms') }} where term_type = 'hashtag'
     union
     select distinct tag.hashtag
-    from {{ ref('stg_config__campaigns') }} cross join unnest(hashtags) as tag(hashtag)
+    from {{ ref('stg_config__campaigns') }} cross join {{ list_elements('hashtags', 'tag', 'hashtag') }}
 ),
 
 baseline as (
@@ -104,7 +105,7 @@ rated as (
 )
 
 select
-    rated.hashtag || ':' || rated.platform || ':' || cast(rated.published_date as varchar) as hashtag_day_key,
+    rated.hashtag || ':' || rated.platform || ':' || cast(rated.published_date as string) as hashtag_day_key,
     rated.hashtag,
     rated.platform,
     rated.published_date,

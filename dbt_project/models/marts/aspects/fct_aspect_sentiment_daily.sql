@@ -2,7 +2,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=["{{ forget_days_after_build_dates('activity_date', 'aspect_baseline_days') }}"]
+    pre_hook=["{{ forget_days_after_build_date_rows('activity_date', 'aspect_baseline_days') }}"],
+    partition_by=('activity_date' if target.type == 'spark' else none)
 ) }}
 -- What patients talk about, day by day: one row per day x brand x location x aspect with at
 -- least one occurrence that day, location_id 'all' for the brand over every source (social
@@ -102,7 +103,7 @@ measured as (
 
 select
     measured.brand_id || ':' || measured.location_id || ':' || measured.aspect_id || ':'
-        || cast(measured.activity_date as varchar) as aspect_day_key,
+        || cast(measured.activity_date as string) as aspect_day_key,
     measured.activity_date,
     measured.brand_id,
     measured.location_id,

@@ -2,7 +2,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=['{{ forget_changed_posts() }}', '{{ forget_rescreened_posts() }}']
+    pre_hook=['{{ forget_changed_post_rows() }}', '{{ forget_rescreened_post_rows() }}'],
+    partition_by=('mention_date' if target.type == 'spark' else none)
 ) }}
 -- depends_on: {{ ref('stg_quarantine') }}
 -- depends_on: {{ ref('int_post_screening') }}
@@ -12,7 +13,7 @@
 -- (int_text_aspects). Excluded mentions (copy-paste, bots) keep their rows, flagged.
 -- Incremental: a build rewrites the rows of the posts it changed or re-screened.
 with mentions as (
-    select mention_key as source_key, post_key, brand_id, cast(null as varchar) as location_id,
+    select mention_key as source_key, post_key, brand_id, cast(null as string) as location_id,
            platform, entity_type, mention_date, text_hash, is_excluded
     from {{ ref('fct_mentions') }}
     where mention_date > cast('1900-01-01' as date)
@@ -39,7 +40,7 @@ sources as (
 )
 
 select
-    sources.source_key || ':' || aspects.aspect_id || ':' || cast(aspects.clause_index as varchar)
+    sources.source_key || ':' || aspects.aspect_id || ':' || cast(aspects.clause_index as string)
         as mention_aspect_key,
     sources.source_key,
     sources.post_key,

@@ -21,7 +21,7 @@ select
     hcahps.completed_surveys,
     hcahps.response_rate_percent,
     hcahps.measure_id = 'H_STAR_RATING' as is_summary_star,
-    hcahps.measure_id like '%\_A\_P' escape '\' or hcahps.measure_id in ('H_HSP_RATING_9_10', 'H_RECMND_DY')
+    hcahps.measure_id like '%!_A!_P' escape '!' or hcahps.measure_id in ('H_HSP_RATING_9_10', 'H_RECMND_DY')
         as is_top_box,
     hcahps.period_start,
     hcahps.period_end,

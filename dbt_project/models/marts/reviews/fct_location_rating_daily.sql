@@ -2,7 +2,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=['{{ forget_rating_days() }}']
+    pre_hook=['{{ forget_rating_days() }}'],
+    partition_by=('date_day' if target.type == 'spark' else none)
 ) }}
 -- depends_on: {{ review_inputs() }}
 -- One row per location of ours with reviews x day, from its first review to the latest
@@ -43,7 +44,7 @@ spine as (
         select
             locations.location_id,
             locations.brand_id,
-            unnest(generate_series(days_from.first_day, last_night.last_day, interval 1 day)) as day_start
+            {{ each_day('days_from.first_day', 'last_night.last_day') }} as day_start
         from {{ ref('dim_locations') }} as locations
         cross join days_from
         cross join last_night
@@ -143,7 +144,7 @@ totals as (
 )
 
 select
-    location_id || '@' || cast(date_day as varchar) as location_day_key,
+    location_id || '@' || cast(date_day as string) as location_day_key,
     location_id,
     brand_id,
     date_day,

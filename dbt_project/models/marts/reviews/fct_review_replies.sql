@@ -42,7 +42,7 @@ bounds as (
         max(case when observations.snapshot_date = first_reply.first_reply_night
                  then observations.reply_updated_at end) as first_reply_updated_at,
         count(distinct observations.reply_md5) > 1 as reply_edited,
-        arg_max(observations.has_reply, observations.snapshot_date) as reply_stands
+        max_by(observations.has_reply, observations.snapshot_date) as reply_stands
     from first_reply
     inner join observations on observations.post_key = first_reply.post_key
     group by first_reply.post_key, first_reply.first_reply_night
@@ -51,10 +51,10 @@ bounds as (
 hours as (
     select
         *,
-        greatest(0, epoch(coalesce(last_read_without_reply, review_created_at) - review_created_at) / 3600.0)
+        greatest(0, {{ hours_between('review_created_at', 'coalesce(last_read_without_reply, review_created_at)') }})
             as hours_min,
-        epoch(first_read_with_reply - review_created_at) / 3600.0 as hours_max,
-        epoch(first_reply_updated_at - review_created_at) / 3600.0 as hours_stated
+        {{ hours_between('review_created_at', 'first_read_with_reply') }} as hours_max,
+        {{ hours_between('review_created_at', 'first_reply_updated_at') }} as hours_stated
     from bounds
 ),
 
@@ -82,7 +82,7 @@ select
     hours.reply_edited,
     not hours.reply_stands as reply_deleted,
     reviews.reply_text_redacted as reply_text,
-    coalesce(len(reviews.reply_phi_flags), 0) as phi_flag_count,
+    {{ list_len('reviews.reply_phi_flags') }} as phi_flag_count,
     coalesce(reviews.reply_phi_flags, {{ empty_string_list() }}) as phi_flags,
     reviews._source_file,
     reviews._source_sha256,

@@ -24,14 +24,14 @@ versions as (
         any_value(location_id) as location_id,
         min(snapshot_date) as first_seen_night,
         max(snapshot_date) as last_seen_night,
-        arg_min(star_rating, snapshot_date) as star_rating,
-        arg_min(text_md5, snapshot_date) as text_md5,
-        arg_min(has_reply, snapshot_date) as has_reply,
-        arg_min(reply_updated_at, snapshot_date) as reply_updated_at,
-        arg_min(reply_md5, snapshot_date) as reply_md5,
-        arg_min(_source_file, snapshot_date) as _source_file,
-        arg_min(_source_sha256, snapshot_date) as _source_sha256,
-        arg_min(_run_id, snapshot_date) as _run_id
+        min_by(star_rating, snapshot_date) as star_rating,
+        min_by(text_md5, snapshot_date) as text_md5,
+        min_by(has_reply, snapshot_date) as has_reply,
+        min_by(reply_updated_at, snapshot_date) as reply_updated_at,
+        min_by(reply_md5, snapshot_date) as reply_md5,
+        min_by(_source_file, snapshot_date) as _source_file,
+        min_by(_source_sha256, snapshot_date) as _source_sha256,
+        min_by(_run_id, snapshot_date) as _run_id
     from observations
     group by post_key, updated_at
 ),
@@ -57,15 +57,15 @@ select
     star_rating,
     has_reply,
     reply_updated_at,
-    case when version_number = 1 then ['first_read']
-        else list_filter([
-            case when text_md5 is distinct from previous_text_md5 then 'review_edited' end,
-            case when star_rating is distinct from previous_rating then 'rating_changed' end,
-            case when previous_reply_md5 is null and reply_md5 is not null then 'reply_added' end,
-            case when previous_reply_md5 is not null and reply_md5 is not null
-                      and reply_md5 <> previous_reply_md5 then 'reply_edited' end,
-            case when previous_reply_md5 is not null and reply_md5 is null then 'reply_deleted' end
-        ], lambda change: change is not null)
+    case when version_number = 1 then {{ list_of_non_null(["'first_read'"]) }}
+        else {{ list_of_non_null([
+            "case when text_md5 is distinct from previous_text_md5 then 'review_edited' end",
+            "case when star_rating is distinct from previous_rating then 'rating_changed' end",
+            "case when previous_reply_md5 is null and reply_md5 is not null then 'reply_added' end",
+            "case when previous_reply_md5 is not null and reply_md5 is not null
+                      and reply_md5 <> previous_reply_md5 then 'reply_edited' end",
+            "case when previous_reply_md5 is not null and reply_md5 is null then 'reply_deleted' end"
+        ]) }}
     end as changes,
     _source_file,
     _source_sha256,

@@ -1,0 +1,43 @@
+{#- Pre hooks of the incremental marts: the stored rows a build drops before it appends their
+    rows anew. delete_rows (macros/intermediate.sql): DuckDB deletes them, Spark rewrites the
+    partitions (`partition_by`) that hold them. The conditions are batch.sql's. -#}
+
+{% macro forget_rows(condition) -%}
+    {%- if is_incremental() -%}
+    {{ delete_rows(condition) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The posts this build changed (a held-back post loses its rows too). -#}
+{% macro forget_changed_post_rows(snapshots=false) -%}
+    {{- forget_rows('post_key in (' ~ unified_changes(snapshots) ~ ')') -}}
+{%- endmacro %}
+
+{#- The posts whose screening verdict this build changed. -#}
+{% macro forget_rescreened_post_rows() -%}
+    {{- forget_rows('post_key in (' ~ rescreened_posts() ~ ')') -}}
+{%- endmacro %}
+
+{#- Date-keyed marts: the dates in int_build_dates. -#}
+{% macro forget_build_date_rows(column) -%}
+    {{- forget_rows(column ~ ' in (select activity_date from ' ~ ref('int_build_dates') ~ ')') -}}
+{%- endmacro %}
+
+{#- Trailing-window marts: the days they rewrite (batch.sql, days_after_build_dates). -#}
+{% macro forget_days_after_build_date_rows(column, days_setting) -%}
+    {{- forget_rows(column ~ ' in (' ~ days_after_build_dates(days_setting) ~ ')') -}}
+{%- endmacro %}
+
+{#- fct_campaign_performance_daily: the campaigns it recomputes (batch.sql, campaigns_rebuilt). -#}
+{% macro forget_campaign_rows() -%}
+    {{- forget_rows('campaign_id in (' ~ campaigns_rebuilt() ~ ')') -}}
+{%- endmacro %}
+
+{#- fct_influencer_mentions_daily: the dates in int_build_dates, and every day of the authors
+    this build changed who can no longer be named (their profile went private or joined a brand). -#}
+{% macro forget_influencer_day_rows() -%}
+    {{- forget_rows('mention_date in (select activity_date from ' ~ ref('int_build_dates') ~ ')'
+        ~ ' or author_key in (select author_key from ' ~ ref('dim_authors')
+        ~ ' where ' ~ in_batch() ~ ' and not (' ~ influencer_eligible() ~ '))') -}}
+{%- endmacro %}
