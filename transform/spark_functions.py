@@ -4,7 +4,9 @@ Each is a pandas UDF (a batch of rows per call through Arrow, not one Python cal
 over the same Python code DuckDB calls, so both engines compute the same values:
 `redact_phi` and `phi_residue` (transform/privacy.py), `pseudonym` (keyed HMAC, key from the
 environment), `reply_phi_flags` and `without_reviewer_name` (transform/reply_screening.py),
-`article_id` and `canonical_link` (carepulse/urls.py).
+`article_id` and `canonical_link` (carepulse/urls.py). The dbt Python models (sentiment,
+aspects, screening) run in this process too: `register` installs dbt-spark's `session`
+submission method (transform/spark_models.py).
 """
 
 from __future__ import annotations
@@ -51,3 +53,7 @@ def register(spark) -> None:
     scalar("without_reviewer_name", without_reviewer_name, "string", 2)
     scalar("article_id", urls.article_id, "string")
     scalar("canonical_link", urls.canonical_link, "string")
+
+    from transform import spark_models
+
+    spark_models.install()

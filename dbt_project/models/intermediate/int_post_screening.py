@@ -28,6 +28,7 @@ from transform.screening import (
     neighbour_ranges,
     screen,
 )
+from transform.spark_models import engine
 from transform.sql_literal import literal
 
 SCREENED = ("NOT is_owned AND account_brand_id IS NULL AND text_redacted IS NOT NULL "
@@ -61,6 +62,7 @@ def model(dbt, session):
     import pyarrow as pa
 
     dbt.config(materialized="incremental", unique_key="post_key", incremental_strategy="delete+insert")
+    dbt, session, result = engine(dbt, session)  # DuckDB as it is; Spark: the same API
     settings = _settings(dbt)
     ((build,),) = dbt.ref("int_build").limit(1).fetchall()
     posts = dbt.ref("int_posts_unified").filter(SCREENED)
@@ -68,18 +70,18 @@ def model(dbt, session):
         days = [d for (d,) in posts.project("published_date").distinct().order("published_date").fetchall()]
         parts = [_judge(dbt, posts.filter(f"published_date = DATE {literal(str(day))}").project(COLUMNS)
                         .fetchall(), posts, settings, {}) for day in days]
-        return _table(pa, [v for part in parts for v in part], settings, build)
+        return result(_table(pa, [v for part in parts for v in part], settings, build))
     stored = session.sql(f"SELECT post_key, text_hash FROM {dbt.this}")
     new_rows = posts.filter(f"_loaded_in_build = {literal(build)}").project(COLUMNS).join(
         stored, "post_key, text_hash", how="anti").fetchall()
     reach = _in_ranges(affected_ranges([row[2] for row in new_rows], settings))
     before = dict(session.sql(f"SELECT post_key, {VERDICT} FROM {dbt.this} WHERE {reach}").fetchall())
-    return _table(pa, _judge(dbt, new_rows, posts, settings, before), settings, build)
+    return result(_table(pa, _judge(dbt, new_rows, posts, settings, before), settings, build))
 
 
 # What makes a stored verdict different from a new one (only changed verdicts are rewritten).
 VERDICT = ("coalesce(exclusion_reason, '') || '|' || coalesce(copy_of, '') || '|' "
-           "|| cast(bot_signals AS VARCHAR)")
+           "|| cast(bot_signals AS STRING)")
 
 
 def _judge(dbt, new_rows: list[tuple], posts, settings: Settings, before: dict[str, str]) -> list:

@@ -24,6 +24,7 @@ import json
 
 from transform.language import detect, detector_version
 from transform.sentiment import LEXICON_VERSION, VADER_VERSION, score_table
+from transform.spark_models import engine
 from transform.sql_literal import literal
 
 
@@ -31,6 +32,7 @@ def model(dbt, session):
     import pyarrow as pa
 
     dbt.config(materialized="incremental", unique_key="text_hash", incremental_strategy="delete+insert")
+    dbt, session, result = engine(dbt, session)  # DuckDB as it is; Spark: the same API
 
     ((languages, min_distance),) = dbt.ref("stg_config__settings").project(
         "analysis_languages, language_min_distance").fetchall()
@@ -62,4 +64,4 @@ def model(dbt, session):
 
     # Scored by the process's shared worker pool; one Arrow table out (dbt-duckdb registers it
     # and creates the relation from it), compounds cast to DECIMAL(5,4) in bulk.
-    return score_table(rows)
+    return result(score_table(rows))

@@ -14,6 +14,7 @@ changes the transform fingerprint, so the next build starts empty.
 from __future__ import annotations
 
 from transform.aspects import default_taxonomy, find_aspects
+from transform.spark_models import engine
 from transform.sql_literal import literal
 
 
@@ -21,6 +22,7 @@ def model(dbt, session):
     import pyarrow as pa
 
     dbt.config(materialized="incremental", unique_key="text_hash", incremental_strategy="delete+insert")
+    dbt, session, result = engine(dbt, session)  # DuckDB as it is; Spark: the same API
     taxonomy = default_taxonomy()
     posts = dbt.ref("int_posts_unified").filter("text_hash IS NOT NULL AND text_redacted IS NOT NULL")
     if dbt.is_incremental:
@@ -37,7 +39,7 @@ def model(dbt, session):
     found = find_aspects([text for _, text in rows], taxonomy)
     out = [(text_hash, o) for (text_hash, _), occurrences in zip(rows, found, strict=True)
            for o in occurrences]
-    return pa.table({
+    return result(pa.table({
         "text_hash": pa.array([h for h, _ in out], pa.string()),
         "aspect_id": pa.array([o.aspect_id for _, o in out], pa.string()),
         "clause_index": pa.array([o.clause_index for _, o in out], pa.int32()),
@@ -48,4 +50,4 @@ def model(dbt, session):
                                            pa.decimal128(5, 4)),
         "polarity": pa.array([o.polarity for _, o in out], pa.string()),
         "taxonomy_version": pa.array([taxonomy.version] * len(out), pa.string()),
-    })
+    }))
