@@ -1,4 +1,8 @@
-"""One GX checkpoint per dataset over a pandas frame, then Data Docs from scrubbed results.
+"""One GX checkpoint per dataset over a data frame, then Data Docs from scrubbed results.
+
+A pandas frame is validated through GX's pandas datasource, a Spark DataFrame (the marts gate
+on the Spark engine) through its Spark datasource on the frame's own session; the suites are
+the same objects either way.
 
 Each frame gets its own dataframe asset, whole-frame batch definition, validation definition
 and checkpoint: a checkpoint passes one set of batch parameters to all its validation
@@ -12,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from carepulse.config import LoadedConfig
 from expectations import evidence
@@ -34,12 +40,13 @@ def run_checkpoints(frames: dict[str, Any], config: LoadedConfig, parameters: di
     from expectations.suites import build_suite
 
     context = make_context(docs_dir)
-    source = context.data_sources.add_pandas("frames")
+    sources: dict[str, Any] = {}
     run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
     outcome = Outcome()
     for name, frame in frames.items():
         suite = context.suites.add(build_suite(name, config))
-        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole frame")
+        asset = _source(context, sources, frame).add_dataframe_asset(name)
+        batch = asset.add_batch_definition_whole_dataframe("whole frame")
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=batch, suite=suite))
         checkpoint = context.checkpoints.add(
@@ -51,7 +58,19 @@ def run_checkpoints(frames: dict[str, Any], config: LoadedConfig, parameters: di
             if docs_dir is not None:  # the docs render from the store: give it the scrubbed result
                 context.validation_results_store.set(key, validation)
         outcome.suites[name] = bool(result.success)
+        if not isinstance(frame, pd.DataFrame):
+            frame.unpersist()  # GX's Spark engine cached it for its metrics
     if docs_dir is not None:
         context.build_data_docs(site_names=[DOCS_SITE])
         outcome.docs_index = docs_dir / "index.html"
     return outcome
+
+
+def _source(context: Any, sources: dict[str, Any], frame: Any) -> Any:
+    """The context's pandas datasource ("frames") for a pandas frame, else its Spark one."""
+    pandas = isinstance(frame, pd.DataFrame)
+    kind = "frames" if pandas else "spark frames"
+    if kind not in sources:
+        add = context.data_sources.add_pandas if pandas else context.data_sources.add_spark
+        sources[kind] = add(kind)
+    return sources[kind]

@@ -78,6 +78,20 @@ def validate_marts(candidate: Path, audit_dir: Path, config: LoadedConfig, night
                     night=marts.night, notes=marts.notes)
 
 
+def validate_marts_spark(spark: Any, raw_root: Path, audit_dir: Path, config: LoadedConfig,
+                         night: date | None = None, *, window_days: int | None = 7) -> GateReport:
+    """The same publish-time checks on the Spark engine: the candidate's tables are read from
+    the SparkSession's metastore (marts, intermediate, staging, build) and validated as Spark
+    DataFrames by GX's Spark datasource. raw_root: the raw zone ($CAREPULSE_HOME/raw) the
+    reconciliation counts the night's items in. Same suites, rows, results and evidence as
+    validate_marts on a DuckDB candidate of the same content."""
+    from expectations.marts_frames import read_marts_spark
+
+    marts = read_marts_spark(spark, Path(raw_root), config, night, window_days)
+    return run_gate("marts", marts.frames, audit_dir, config, parameters=marts.parameters,
+                    night=marts.night, notes=marts.notes)
+
+
 def run_gate(stage: str, frames: dict[str, Any], audit_dir: Path, config: LoadedConfig, *,
              parameters: dict[str, dict[str, Any]] | None = None, night: date | None = None,
              notes: list[str] | None = None, docs: bool = True) -> GateReport:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
 import great_expectations.expectations as gxe
+import pandas as pd
 
 from expectations.raw_zone import PageContext
 
@@ -95,9 +97,28 @@ def campaign_ids(config: Any) -> set[str]:
 
 def without_phi(frame: Any, column: str = "text_redacted") -> Any:
     """Replace a redacted-text column by the verdict of the warehouse's own residue detector
-    (transform.privacy.phi_residue), so the text itself never reaches GX."""
+    (transform.privacy.phi_residue), so the text itself never reaches GX.
+
+    A Spark frame gets the verdict from a pandas UDF over the same function: the text stays in
+    Spark (no toPandas of text), and the frame stays a Spark DataFrame for GX."""
+    if not isinstance(frame, pd.DataFrame):
+        return frame.withColumn("text_has_phi_residue", _phi_residue_udf()(frame[column])).drop(column)
     from transform.privacy import phi_residue
 
     frame = frame.copy()
     frame["text_has_phi_residue"] = [bool(phi_residue(t)) for t in frame[column]]
     return frame.drop(columns=[column])
+
+
+@functools.cache
+def _phi_residue_udf() -> Any:
+    from pyspark.sql.functions import pandas_udf
+
+    from transform.privacy import phi_residue
+
+    def verdicts(texts: pd.Series) -> pd.Series:
+        # a NULL arrives as None (or NaN): phi_residue(None) is False, as in the pandas path
+        return pd.Series([bool(phi_residue(None if t is None or t != t else t)) for t in texts],
+                         dtype=bool)
+
+    return pandas_udf(verdicts, "boolean")

@@ -17,7 +17,7 @@ WINDOW_COLUMN = "first_reply_night"
 SQL = """
 select review_key, location_id, first_reply_night, hours_to_reply, hours_to_reply_min,
        hours_to_reply_max, answered_within_7d, reply_edited, reply_deleted, phi_flag_count,
-       len(phi_flags) as flags_listed,
+       array_length(phi_flags) as flags_listed,
        hours_to_reply_min <= hours_to_reply and hours_to_reply <= hours_to_reply_max as inside_bounds,
        answered_within_7d = (hours_to_reply <= 168) as seven_day_flag_agrees,
        coalesce(reply_text, '') as text_redacted
