@@ -1,6 +1,7 @@
 {#- Pre hooks of the incremental marts: the stored rows a build drops before it appends their
     rows anew. delete_rows (macros/intermediate.sql): DuckDB deletes them, Spark rewrites the
-    partitions (`partition_by`) that hold them. The conditions are batch.sql's. -#}
+    partitions (`partition_by`) that hold them. The conditions are batch.sql's; the posts a
+    build changed are intermediate.sql's delete_changed_posts. -#}
 
 {% macro forget_rows(condition) -%}
     {%- if is_incremental() -%}
@@ -8,11 +9,6 @@
     {%- endif -%}
 {%- endmacro %}
 
-
-{#- The posts this build changed (a held-back post loses its rows too). -#}
-{% macro forget_changed_post_rows(snapshots=false) -%}
-    {{- forget_rows('post_key in (' ~ unified_changes(snapshots) ~ ')') -}}
-{%- endmacro %}
 
 {#- The posts whose screening verdict this build changed. -#}
 {% macro forget_rescreened_post_rows() -%}

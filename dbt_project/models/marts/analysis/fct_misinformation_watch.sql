@@ -3,7 +3,7 @@
     unique_key='post_key',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    pre_hook=['{{ forget_changed_post_rows() }}'],
+    pre_hook=['{{ delete_changed_posts() }}'],
     partition_by=('published_date' if target.type == 'spark' else none)
 ) }}
 -- One row per public post or comment that makes a health claim from the reference list

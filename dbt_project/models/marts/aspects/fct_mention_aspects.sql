@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=['{{ forget_changed_post_rows() }}', '{{ forget_rescreened_post_rows() }}'],
+    pre_hook=['{{ delete_changed_posts() }}', '{{ forget_rescreened_post_rows() }}'],
     partition_by=('mention_date' if target.type == 'spark' else none)
 ) }}
 -- depends_on: {{ ref('stg_quarantine') }}

@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=['{{ forget_changed_post_rows() }}'],
+    pre_hook=['{{ delete_changed_posts() }}'],
     partition_by=('mention_date' if target.type == 'spark' else none)
 ) }}
 -- depends_on: {{ ref('int_posts_unified') }}
