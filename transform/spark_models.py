@@ -126,7 +126,8 @@ class SessionPythonJobHelper:
         # the process's session (getActiveSession is per thread; dbt runs models on its own)
         spark = SparkSession.builder.getOrCreate()
         name = f"dbt_python_model.{self.parsed_model['alias']}"
-        exec(compile(compiled_code, name, "exec"), {"__name__": name, "spark": spark})
+        # lstrip: the materialization's Jinja indents the code's first line
+        exec(compile(compiled_code.lstrip(), name, "exec"), {"__name__": name, "spark": spark})
 
 
 def install() -> None:
