@@ -75,8 +75,13 @@ class _Relation:
 
     def join(self, other: _Relation, condition: str, how: str = "inner") -> _Relation:
         kind = {"inner": "INNER", "anti": "LEFT ANTI", "semi": "LEFT SEMI", "left": "LEFT"}[how]
-        return self._query(f"SELECT * FROM {{rel}} {kind} JOIN {{other}} USING ({condition})",
-                           other=other._df)
+        # DuckDB's column order: the left side's columns as they are, then the right side's
+        # others (Spark's USING puts the keys first)
+        keys = {k.strip() for k in condition.split(",")}
+        right = [] if how in ("anti", "semi") else [c for c in other._df.columns if c not in keys]
+        columns = ", ".join([f"l.`{c}`" for c in self._df.columns] + [f"r.`{c}`" for c in right])
+        return self._query(f"SELECT {columns} FROM {{rel}} AS l {kind} JOIN {{other}} AS r "
+                           f"USING ({condition})", other=other._df)
 
     def order(self, columns: str) -> _Relation:
         return self._query(f"SELECT * FROM {{rel}} ORDER BY {columns}")
