@@ -301,7 +301,7 @@ def generate_docs(home: Path | None = None, loaded: LoadedConfig | None = None) 
     if engine(loaded) == "spark":  # the catalog comes from the Spark metastore
         from transform import spark_engine
 
-        spark_engine.session(home)
+        spark_engine.configured_session(home, loaded.config.warehouse.spark)
         on_spark = ["--target", "spark"]
     run_dbt(["docs", "generate", "--static", *reuse, "--project-dir", str(DBT_DIR), "--profiles-dir",
              str(DBT_DIR), "--target-path", str(target), "--log-path", str(target / "logs"), *on_spark], home)

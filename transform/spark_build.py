@@ -61,13 +61,11 @@ def start(spark, home: Path, loaded: LoadedConfig, *, full_refresh: bool) -> boo
 
 def build_candidate(loaded: LoadedConfig, home: Path, *, night: date | None = None,
                     select: str | None = None, full_refresh: bool = False) -> BuildResult:
-    settings = loaded.config.warehouse.spark
     write_config_json(loaded, home)
     clear_build_artifacts(home)
     discard_candidate(home)
     started = time.perf_counter()
-    spark = spark_engine.session(home, master=settings.master, driver_memory=settings.driver_memory,
-                                 shuffle_partitions=settings.shuffle_partitions, conf=settings.conf)
+    spark = spark_engine.configured_session(home, loaded.config.warehouse.spark)
     full_refresh = start(spark, home, loaded, full_refresh=full_refresh)
     ready = time.perf_counter()
     args = dbt_args("build", night=night, select=select, full_refresh=full_refresh,

@@ -76,6 +76,12 @@ def session(home: Path, *, master: str | None = None, driver_memory: str | None 
     return spark
 
 
+def configured_session(home: Path, settings):
+    """The session as the config's warehouse.spark settings (carepulse.config.SparkSettings) say."""
+    return session(home, master=settings.master, driver_memory=settings.driver_memory,
+                   shuffle_partitions=settings.shuffle_partitions, conf=settings.conf)
+
+
 def register_functions(spark) -> None:
     """CarePulse's functions on the session, the same ones transform/duckdb_plugin.py gives
     DuckDB (transform/spark_functions.py holds them)."""
