@@ -15,7 +15,8 @@ with the version that scored them.
 
 No timestamps: a rerun over the same texts yields identical content. Compounds are
 DECIMAL(5,4) so downstream sums are exact and order-independent. The model returns a pyarrow
-Table (transform.sentiment.score_table), which dbt-duckdb materializes like a DataFrame.
+Table (transform.sentiment.score_table), which dbt-duckdb materializes like a DataFrame (on Spark,
+transform/spark_models.py runs this same file and makes the Table a DataFrame).
 """
 
 from __future__ import annotations
