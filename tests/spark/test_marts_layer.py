@@ -15,8 +15,10 @@ By hand, over an existing DuckDB warehouse and a Spark home whose marts were bui
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -24,11 +26,21 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from carepulse.demo import DEMO_PSEUDONYM_KEY
 from tests.spark.equality import compare
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 INPUT_SCHEMAS = ("staging", "reference", "intermediate", "build", "main")
+
+
+def _env(home: Path | None = None) -> dict[str, str]:
+    """The Spark session registers the pseudonym function: it needs a key (the marts call none)."""
+    env = {**os.environ}
+    env.setdefault("CAREPULSE_PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
+    if home is not None:
+        env["CAREPULSE_HOME"] = str(home)
+    return env
 
 
 def export_marts(home: Path, target: Path) -> Path:
@@ -61,11 +73,8 @@ def compare_marts(duckdb_path: Path, home: Path) -> tuple[dict[str, str], list[s
         return compare(duckdb_path, exported, ("marts",))
 
 
-def _dbt_spark(home: Path, *args: str) -> subprocess.CompletedProcess:  # noqa: F821
-    import subprocess
-
-    env = {**os.environ, "CAREPULSE_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "transform.spark_engine", *args], cwd=ROOT, env=env,
+def _dbt_spark(home: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "transform.spark_engine", *args], cwd=ROOT, env=_env(home),
                           capture_output=True, text=True, timeout=3600)
 
 
@@ -80,8 +89,6 @@ def _build_id(duckdb_path: Path) -> str:
 def test_marts_on_spark_equal_duckdb(tmp_path):
     """Needs a DuckDB warehouse built by the nightly chain: CAREPULSE_TEST_DUCKDB_WAREHOUSE
     (e.g. a `carepulse demo --nights 2` home's warehouse/carepulse.duckdb)."""
-    import subprocess
-
     source = os.environ.get("CAREPULSE_TEST_DUCKDB_WAREHOUSE")
     if not source:
         pytest.skip("CAREPULSE_TEST_DUCKDB_WAREHOUSE names no DuckDB warehouse")
@@ -91,10 +98,9 @@ def test_marts_on_spark_equal_duckdb(tmp_path):
     shutil.copy(source.parent / "config.json", home / "warehouse" / "config.json")
     build = {"build_id": _build_id(source)}
     load = subprocess.run([sys.executable, "-m", "tests.spark.from_duckdb", str(source), str(home),
-                           *INPUT_SCHEMAS], cwd=ROOT, capture_output=True, text=True, timeout=3600)
+                           *INPUT_SCHEMAS], cwd=ROOT, env=_env(), capture_output=True, text=True,
+                          timeout=3600)
     assert load.returncode == 0, load.stderr[-3000:]
-
-    import json
 
     built = _dbt_spark(home, "run", "--select", "marts", "--vars", json.dumps(build))
     assert built.returncode == 0, built.stdout[-5000:]
@@ -111,19 +117,14 @@ def test_marts_on_spark_equal_duckdb(tmp_path):
 
 def _compare_in_subprocess(source: Path, home: Path):
     """A Spark session per process: the comparison runs in its own."""
-    import json
-    import subprocess
-
     done = subprocess.run([sys.executable, "-m", "tests.spark.test_marts_layer", str(source), str(home),
-                           "--json"], cwd=ROOT, capture_output=True, text=True, timeout=3600)
+                           "--json"], cwd=ROOT, env=_env(home), capture_output=True, text=True, timeout=3600)
     assert done.returncode in (0, 1), done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return result["problems"], result["compared"]
 
 
 if __name__ == "__main__":
-    import json
-
     problems, compared = compare_marts(Path(sys.argv[1]), Path(sys.argv[2]))
     if "--json" in sys.argv:
         print(json.dumps({"problems": problems, "compared": compared}))
