@@ -25,8 +25,8 @@
 {% macro new_manifest_paths(ledger) -%}
     {%- if not execute -%}{{- return([]) -}}{%- endif -%}
     {%- set listed -%}
-        select regexp_extract(file, '(manifests/date=[^/]+/run=[^/]+/manifest\.json)$', 1) as path
-        from glob({{ sql_string(raw_root() ~ '/manifests/date=*/run=*/manifest.json') }})
+        select {{ manifest_path('file') }} as path
+        from {{ files_matching(raw_root() ~ '/manifests/date=*/run=*/manifest.json') }}
     {%- endset -%}
     {%- set query -%}
         select path from ({{ listed }}) as listed
@@ -36,6 +36,32 @@
         order by path
     {%- endset -%}
     {{- return(run_query(query).columns[0].values() | list) -}}
+{%- endmacro %}
+
+
+{#- A manifest's path relative to the raw root, from a file name. -#}
+{% macro manifest_path(filename) -%}
+    regexp_extract({{ filename }}, {{ regex_literal('(manifests/date=[^/]+/run=[^/]+/manifest\.json)$') }}, 1)
+{%- endmacro %}
+
+
+{#- The files a glob pattern matches, as a relation with a column `file` (names only: no file
+    is read; none may match). Spark's binaryFile source reads no content unless it is
+    selected, but fails on a pattern that matches nothing: the config JSON (which always
+    exists) is matched too, as another alternative of the same glob, and left out. -#}
+{% macro files_matching(pattern) -%}
+    {{- adapter.dispatch('files_matching', 'carepulse')(pattern) -}}
+{%- endmacro %}
+{% macro duckdb__files_matching(pattern) -%}
+    glob({{ sql_string(pattern) }})
+{%- endmacro %}
+{% macro spark__files_matching(pattern) -%}
+    {%- set sentinel = var('config_json') | string -%}
+    (
+        select path as file
+        from binaryFile.`{{ spark_file_glob([pattern, sentinel], patterns=true) }}`
+        where not endswith(path, {{ sql_string('/' ~ sentinel.split('/')[-1]) }})
+    ) as matched
 {%- endmacro %}
 
 

@@ -2,15 +2,38 @@
     what earlier builds kept, so that the result equals a build over all history.
 
     Which copy of an item is kept is decided by latest_first(); `seen()` packs those columns
-    into one comparable value (DuckDB compares structs field by field), so a stored row and a
-    batch row compare the way the full-history ranking would order them. A batch copy replaces
-    a stored one only when it is later: a backfilled older night never overwrites a newer
-    snapshot, whatever order the nights arrive in. -#}
+    into one comparable value (both engines compare structs field by field), so a stored row
+    and a batch row compare the way the full-history ranking would order them. A batch copy
+    replaces a stored one only when it is later: a backfilled older night never overwrites a
+    newer snapshot, whatever order the nights arrive in. -#}
 {% macro seen(alias=none) -%}
     {%- set p = (alias ~ '.') if alias else '' -%}
-    {'snapshot_date': {{ p }}snapshot_date, 'run_started_at': {{ p }}_run_started_at,
-     'extracted_at': {{ p }}_extracted_at, 'source_file': {{ p }}_source_file,
-     'item': -{{ p }}_item_index}
+    {{ named_struct([('snapshot_date', p ~ 'snapshot_date'), ('run_started_at', p ~ '_run_started_at'),
+                     ('extracted_at', p ~ '_extracted_at'), ('source_file', p ~ '_source_file'),
+                     ('item', '-' ~ p ~ '_item_index')]) }}
+{%- endmacro %}
+
+{#- A struct value from (name, expression) pairs. -#}
+{% macro named_struct(fields) -%}
+    {{- adapter.dispatch('named_struct', 'carepulse')(fields) -}}
+{%- endmacro %}
+{% macro duckdb__named_struct(fields) -%}
+    { {%- for name, expr in fields %}{{ sql_string(name) }}: {{ expr }}{{ ', ' if not loop.last }}{% endfor -%} }
+{%- endmacro %}
+{% macro spark__named_struct(fields) -%}
+    named_struct({%- for name, expr in fields %}{{ sql_string(name) }}, {{ expr }}{{ ', ' if not loop.last }}{% endfor -%})
+{%- endmacro %}
+
+{#- A joined row as one struct value (`select {{ row_struct('t') }} as t`): DuckDB names the
+    table, Spark packs its columns (a missing outer-joined row has NULL fields there). -#}
+{% macro row_struct(alias) -%}
+    {{- adapter.dispatch('row_struct', 'carepulse')(alias) -}}
+{%- endmacro %}
+{% macro duckdb__row_struct(alias) -%}
+    {{ alias }}
+{%- endmacro %}
+{% macro spark__row_struct(alias) -%}
+    struct({{ alias }}.*)
 {%- endmacro %}
 
 
@@ -29,6 +52,18 @@
 {% macro earlier_relation(name) -%}
     {%- if not execute -%}{{- return(none) -}}{%- endif -%}
     {{- return(adapter.get_relation(database=this.database, schema=this.schema, identifier=name)) -}}
+{%- endmacro %}
+
+
+{#- The columns of `relation` by name, in its order, `replacements` ({column: expression})
+    in place of some: Spark has no `* replace (...)`, and unions match columns by position
+    (Spark stores a table's partition columns last). -#}
+{% macro star_replace(relation, alias=none, replacements={}) -%}
+    {%- set p = (alias ~ '.') if alias else '' -%}
+    {%- for column in adapter.get_columns_in_relation(relation) %}
+        {%- set name = column.name %}
+        {{ replacements[name] if name in replacements else p ~ adapter.quote(name) }} as {{ adapter.quote(name) }}{{ ',' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}
 
 
@@ -64,12 +99,11 @@ winners as (
 
 reidentified as (
     select
-        stored.* replace (
-            changed.author_id as author_id,
-            changed.author_handle as author_handle,
-            coalesce(changed.author_is_public, false) as author_is_public,
-            {{ sql_string(build_id()) }} as _loaded_in_build
-        )
+        {{ star_replace(this, 'stored', {
+            'author_id': 'changed.author_id',
+            'author_handle': 'changed.author_handle',
+            'author_is_public': 'coalesce(changed.author_is_public, false)',
+            '_loaded_in_build': sql_string(build_id())}) }}
     from {{ this }} as stored
     inner join {{ authors }} as changed
         on changed.author_key = stored.author_key and {{ in_batch('changed._loaded_in_build') }}
@@ -80,10 +114,10 @@ reidentified as (
 )
 {%- endif %}
 
-select * from winners
+select {{ star_replace(this) }} from winners
 {%- if authors is not none %}
 union all
-select * from reidentified
+select {{ star_replace(this) }} from reidentified
 {%- endif %}
 {%- else %}
 
@@ -109,26 +143,49 @@ select * from {{ loaded }}
     build brought each (rendered when the hook runs, so it names this build). -#}
 {% macro quarantine_cleanup() -%}
     {%- for platform, entity, base, staged, key in source_entities() %}
-    -- a held-back copy of this build is later than the loaded copy of an earlier build
-    delete from {{ ref(staged) }}
-    where {{ key }} in (
-        select natural_key from {{ this }}
-        where platform = '{{ platform }}' and entity = '{{ entity }}' and {{ in_batch() }}
-    );
-    -- a loaded copy of this build is later than the held-back copy of an earlier build
-    delete from {{ this }}
-    where platform = '{{ platform }}' and entity = '{{ entity }}' and not {{ in_batch() }}
-        and natural_key in (select {{ key }} from {{ ref(staged) }} where {{ in_batch() }});
+    {#- a held-back copy of this build is later than the loaded copy of an earlier build -#}
+    {{ delete_where(ref(staged), key ~ " in (
+        select natural_key from " ~ this ~ "
+        where platform = '" ~ platform ~ "' and entity = '" ~ entity ~ "' and " ~ in_batch() ~ "
+    )") }}
+    {#- a loaded copy of this build is later than the held-back copy of an earlier build -#}
+    {{ delete_where(this, "platform = '" ~ platform ~ "' and entity = '" ~ entity ~ "' and not " ~ in_batch() ~ "
+        and natural_key in (select " ~ key ~ " from " ~ ref(staged) ~ " where " ~ in_batch() ~ ")") }}
     {%- endfor %}
     {%- for platform in source_names('social') %}
-    -- a profile of this build that passes the screen replaces a held-back one
-    delete from {{ this }}
-    where platform = '{{ platform }}' and entity = 'author_profile' and not {{ in_batch() }}
+    {#- a profile of this build that passes the screen replaces a held-back one -#}
+    {{ delete_where(this, "platform = '" ~ platform ~ "' and entity = 'author_profile' and not " ~ in_batch() ~ "
         and natural_key in (
-            select author_key from {{ ref('stg_' ~ platform ~ '__authors') }}
-            where {{ in_batch() }} and not profile_quarantined
-        );
+            select author_key from " ~ ref('stg_' ~ platform ~ '__authors') ~ "
+            where " ~ in_batch() ~ " and not profile_quarantined
+        )") }}
     {%- endfor %}
+{%- endmacro %}
+
+
+{#- Deletes the rows of `relation` where `condition` holds. DuckDB: a DELETE statement (this
+    renders it, `;`-terminated, for a hook). Spark's parquet tables have no DELETE: when some
+    row matches, the table is rewritten without them through a work table (Spark cannot
+    overwrite a table in the statement that reads it), here, and nothing is rendered. Only
+    for tables without partitions (a partition left empty would not be overwritten). -#}
+{% macro delete_where(relation, condition) -%}
+    {{- adapter.dispatch('delete_where', 'carepulse')(relation, condition) -}}
+{%- endmacro %}
+{% macro duckdb__delete_where(relation, condition) -%}
+    delete from {{ relation }} where {{ condition }};
+{%- endmacro %}
+{% macro spark__delete_where(relation, condition) -%}
+    {%- if execute -%}
+        {%- set found = run_query('select count(*) from ' ~ relation ~ ' where ' ~ condition).columns[0].values()[0] -%}
+        {%- if found > 0 -%}
+            {%- set kept = relation.incorporate(path={"identifier": relation.identifier ~ '__dbt_tmp_kept'}) -%}
+            {%- do run_query('drop table if exists ' ~ kept) -%}
+            {%- do run_query('create table ' ~ kept ~ ' using parquet as select * from ' ~ relation
+                             ~ ' where not coalesce(' ~ condition ~ ', false)') -%}
+            {%- do run_query('insert overwrite table ' ~ relation ~ ' select * from ' ~ kept) -%}
+            {%- do run_query('drop table if exists ' ~ kept) -%}
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -143,4 +200,18 @@ select * from {{ loaded }}
     from {{ ref(observations) }}
     where followers_count is not null
     group by native_author_id, _run_id
+{%- endmacro %}
+
+
+{#- partition_by of a delete+insert model whose unique key determines `column` (a snapshot's
+    night): on Spark a build then rewrites only the partitions its rows fall in
+    (macros/adapters/spark_incremental.sql); DuckDB tables are not partitioned. -#}
+{% macro partition_on(column) -%}
+    {{- return(adapter.dispatch('partition_on', 'carepulse')(column)) -}}
+{%- endmacro %}
+{% macro default__partition_on(column) -%}
+    {{- return(none) -}}
+{%- endmacro %}
+{% macro spark__partition_on(column) -%}
+    {{- return(column) -}}
 {%- endmacro %}

@@ -36,7 +36,7 @@ inner join committed
     on committed.path = {{ raw_relative_path('landed.filename') }}
 where case
     when landed.run_id is not distinct from committed.run_id then true
-    else error('raw page ' || committed.path || ' names run ' || coalesce(landed.run_id, 'none')
-               || ' but is listed by the manifest of run ' || committed.run_id)
+    else {{ fail_build("'raw page ' || committed.path || ' names run ' || coalesce(landed.run_id, 'none')
+               || ' but is listed by the manifest of run ' || committed.run_id") }}
 end
 {%- endmacro %}

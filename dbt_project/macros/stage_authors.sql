@@ -77,7 +77,7 @@ batch as (
 
 {% if is_incremental() %}
 pairs as (
-    select batch, stored
+    select {{ row_struct('batch') }} as batch, {{ row_struct('stored') }} as stored
     from batch
     left join {{ this }} as stored
         on stored.author_key = {{ author_key(platform, 'batch.native_author_id') }}

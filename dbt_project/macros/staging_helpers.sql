@@ -151,7 +151,7 @@ latest as (
     where is_latest
 ),
 
-redacted as materialized (
+redacted as {{ materialized_cte() }} (
     -- redact once; the texts below all derive from this
     select
         *,
@@ -167,4 +167,30 @@ screened as (
     from redacted
     where not coalesce(phi_residue(text_redacted_once), false)
 )
+{%- endmacro %}
+
+
+{#- A CTE computed once for all its readers: DuckDB would otherwise inline it and run the
+    redaction again per reader. Spark has no such hint (its planner decides). -#}
+{% macro materialized_cte() -%}
+    {{- adapter.dispatch('materialized_cte', 'carepulse')() -}}
+{%- endmacro %}
+{% macro duckdb__materialized_cte() -%}
+    materialized
+{%- endmacro %}
+{% macro spark__materialized_cte() -%}
+{%- endmacro %}
+
+
+{#- Each string of a list redacted. Spark cannot call a Python function inside a lambda: the
+    strings go through it once, joined by a control character, and are split again. -#}
+{% macro redact_each(arr) -%}
+    {{- adapter.dispatch('redact_each', 'carepulse')(arr) -}}
+{%- endmacro %}
+{% macro duckdb__redact_each(arr) -%}
+    list_transform({{ arr }}, lambda flag: {{ redact('flag') }})
+{%- endmacro %}
+{% macro spark__redact_each(arr) -%}
+    case when {{ arr }} is null or size({{ arr }}) = 0 then {{ arr }}
+         else split({{ redact('array_join(' ~ arr ~ ', chr(1))') }}, chr(1)) end
 {%- endmacro %}

@@ -7,6 +7,12 @@
     computed in DuckDB (row counts, key uniqueness, reconciliation). A test's own `where`
     config still applies. Overrides dbt's get_where_subquery (root-project dispatch). -#}
 {% macro duckdb__get_where_subquery(relation) -%}
+    {{- return(batch_where_subquery(relation)) -}}
+{%- endmacro %}
+{% macro spark__get_where_subquery(relation) -%}
+    {{- return(batch_where_subquery(relation)) -}}
+{%- endmacro %}
+{% macro batch_where_subquery(relation) -%}
     {%- set conditions = [] -%}
     {%- set where = config.get('where', '') -%}
     {%- if where -%}{%- do conditions.append('(' ~ where ~ ')') -%}{%- endif -%}

@@ -6,7 +6,7 @@ select '{{ platform }}' as platform, author_key
 from {{ ref('stg_' ~ platform ~ '__authors') }}
 where not author_is_public and {{ in_batch() }}
   and (author_id <> author_handle
-       or author_handle not like 'anon\_________________' escape '\'
+       or author_handle not like 'anon!_________________' escape '!'
        or length(author_handle) <> 21
        or display_name is not null
        or description_redacted is not null

@@ -1,10 +1,14 @@
 {#-
     ADAPTER-SPECIFIC: JSON access for parsing raw page bodies.
 
-    Models call these macros with SQL/JSON paths ('$.a.b', '$.items[*].id'); the DuckDB
-    implementations are below and another engine adds its own `<adapter>__json_*` macro
-    (adapter.dispatch picks it). Values that do not cast come back NULL rather than failing
-    the night: a malformed field is visible as a NULL, the raw page keeps what was sent.
+    Models call these macros with SQL/JSON paths ('$.a.b', '$.items[*].id'); each engine has
+    its `<adapter>__json_*` macro (adapter.dispatch picks it). Values that do not cast come
+    back NULL rather than failing the night: a malformed field is visible as a NULL, the raw
+    page keeps what was sent.
+
+    JSON is DuckDB's JSON type there and VARIANT on Spark (the raw zone readers parse each
+    page once into it): a VARIANT is binary and field access does not parse text again, so
+    on Spark a document's fields are read directly (no field list, see json_document).
 -#}
 
 {#- A JSON column read field by field, each item parsed once. The scalar readers below
@@ -27,6 +31,12 @@
 
 {#- The relation with each document's field list beside it (the same alias). -#}
 {% macro with_json_fields(relation, docs) -%}
+    {{- adapter.dispatch('with_json_fields', 'carepulse')(relation, docs) -}}
+{%- endmacro %}
+{% macro spark__with_json_fields(relation, docs) -%}
+    {{ relation }}
+{%- endmacro %}
+{% macro duckdb__with_json_fields(relation, docs) -%}
     (select *
         {%- for doc in docs %}, {{ json_fields(doc.column, doc.paths) }} as {{ doc.column }}__fields
         {%- do doc.update({'sealed': true}) %}{% endfor %}
@@ -39,6 +49,12 @@
 {%- endmacro %}
 
 {% macro json_document_field(doc, path) -%}
+    {{- adapter.dispatch('json_document_field', 'carepulse')(doc, path) -}}
+{%- endmacro %}
+{% macro spark__json_document_field(doc, path) -%}
+    {{- spark__json_str(doc.column, path) -}}
+{%- endmacro %}
+{% macro duckdb__json_document_field(doc, path) -%}
     {%- if path not in doc.paths -%}
         {%- if doc.sealed -%}
             {{- exceptions.raise_compiler_error(
@@ -128,14 +144,14 @@
 
 
 {#- Unnesting a JSON array into rows, in a SELECT list:
-        select pages.*,
-               {{ json_unnest_index('pages.body', '$.items') }} as _item_index,
-               {{ json_unnest('pages.body', '$.items') }} as video
+        select pages.*, {{ json_unnest_indexed('pages.body', '$.items', '_item_index', 'video') }}
         from pages
-    gives one row per element of the array at `path` (JSON) with its 0-based position; no
-    row when the path is missing, null or not an array. ('$' for a document that is an
-    array.) In DuckDB a select-list unnest avoids the lateral join a table function needs,
-    which joins back on the whole page body. -#}
+    gives one row per element of the array at `path` (JSON, column `value_alias`) with its
+    0-based position (column `index_alias`); no row when the path is missing, null or not an
+    array. ('$' for a document that is an array.) In DuckDB a select-list unnest avoids the
+    lateral join a table function needs, which joins back on the whole page body; Spark's
+    posexplode gives both columns from one generator (a select list may hold only one).
+    json_unnest: the elements alone. -#}
 {% macro json_unnest(expr, path) -%}
     {{- adapter.dispatch('json_unnest', 'carepulse')(json_expr(expr), path) -}}
 {%- endmacro %}
@@ -143,11 +159,15 @@
     unnest(json_extract({{ expr }}, {{ sql_string(path ~ '[*]') }}))
 {%- endmacro %}
 
-{% macro json_unnest_index(expr, path) -%}
-    {{- adapter.dispatch('json_unnest_index', 'carepulse')(json_expr(expr), path) -}}
+{% macro json_unnest_indexed(expr, path, index_alias, value_alias) -%}
+    {{- adapter.dispatch('json_unnest_indexed', 'carepulse')(json_expr(expr), path, index_alias, value_alias) -}}
 {%- endmacro %}
-{% macro duckdb__json_unnest_index(expr, path) -%}
-    generate_subscripts(json_extract({{ expr }}, {{ sql_string(path ~ '[*]') }}), 1) - 1
+{% macro duckdb__json_unnest_indexed(expr, path, index_alias, value_alias) -%}
+    generate_subscripts(json_extract({{ expr }}, {{ sql_string(path ~ '[*]') }}), 1) - 1 as {{ index_alias }},
+    unnest(json_extract({{ expr }}, {{ sql_string(path ~ '[*]') }})) as {{ value_alias }}
+{%- endmacro %}
+{% macro spark__json_unnest_indexed(expr, path, index_alias, value_alias) -%}
+    posexplode({{ spark_json_array(expr, path) }}) as ({{ index_alias }}, {{ value_alias }})
 {%- endmacro %}
 
 
@@ -159,7 +179,7 @@
 {% macro default__json_str_list(expr, path) %}{{ adapter_not_supported('json_str_list') }}{% endmacro %}
 {% macro default__json_array_len(expr, path) %}{{ adapter_not_supported('json_array_len') }}{% endmacro %}
 {% macro default__json_unnest(expr, path) %}{{ adapter_not_supported('json_unnest') }}{% endmacro %}
-{% macro default__json_unnest_index(expr, path) %}{{ adapter_not_supported('json_unnest_index') }}{% endmacro %}
+{% macro default__json_unnest_indexed(expr, path, index_alias, value_alias) %}{{ adapter_not_supported('json_unnest_indexed') }}{% endmacro %}
 {% macro default__json_fields(expr, paths) %}{{ adapter_not_supported('json_fields') }}{% endmacro %}
 {% macro default__json_field_at(fields, index) %}{{ adapter_not_supported('json_field_at') }}{% endmacro %}
 
@@ -173,7 +193,7 @@
 
 {#- A typed list of records from a JSON array of objects, e.g.
     json_records('tweet', '$.entities.mentions', {'username': 'VARCHAR', 'id': 'VARCHAR'});
-    empty when absent. Unnest it with `cross join unnest(<list>) as m(mention)`. -#}
+    empty when absent. Unnest it with `cross join {{ unnest_rows('<list>') }} as m(mention)`. -#}
 {% macro json_records(expr, path, fields) -%}
     {{- adapter.dispatch('json_records', 'carepulse')(json_expr(expr), path, fields) -}}
 {%- endmacro %}
@@ -196,3 +216,91 @@
         list_position(json_extract_string({{ expr }}, {{ sql_string(array_path ~ '[*].' ~ key_field) }}), {{ sql_string(key_value) }})]
 {%- endmacro %}
 {% macro default__json_lookup(expr, array_path, key_field, key_value, value_field) %}{{ adapter_not_supported('json_lookup') }}{% endmacro %}
+
+
+{#- Spark: JSON values are VARIANT. A wildcard path ('$.tags[*].name') is an array read at
+    its prefix whose elements are read at the rest of the path; a missing value is left out,
+    as DuckDB's wildcard extraction leaves it out. -#}
+{% macro spark__json_str(expr, path) -%}
+    try_variant_get({{ expr }}, {{ sql_string(path) }}, 'string')
+{%- endmacro %}
+
+{% macro spark__json_int(expr, path) -%}
+    try_cast({{ json_str(expr, path) }} as bigint)
+{%- endmacro %}
+
+{% macro spark__json_float(expr, path) -%}
+    try_cast({{ json_str(expr, path) }} as double)
+{%- endmacro %}
+
+{% macro spark__json_bool(expr, path) -%}
+    try_cast({{ json_str(expr, path) }} as boolean)
+{%- endmacro %}
+
+{% macro spark__json_obj(expr, path) -%}
+    try_variant_get({{ expr }}, {{ sql_string(path) }}, 'variant')
+{%- endmacro %}
+
+{% macro spark_json_array(expr, path) -%}
+    try_variant_get({{ expr }}, {{ sql_string(path) }}, 'array<variant>')
+{%- endmacro %}
+
+{% macro spark__json_str_list(expr, path) -%}
+    {%- set parts = path.split('[*]') -%}
+    {%- set ns = namespace(arrays=spark_json_array(expr, parts[0])) -%}
+    {%- for part in parts[1:-1] -%}
+        {%- set ns.arrays = 'flatten(transform(' ~ ns.arrays ~ ', e -> coalesce(' ~ spark_json_array('e', '$' ~ part)
+                            ~ ', cast(array() as array<variant>))))' -%}
+    {%- endfor -%}
+    coalesce(filter(transform({{ ns.arrays }},
+                              e -> try_variant_get(e, {{ sql_string('$' ~ parts[-1]) }}, 'string')),
+                    e -> e is not null),
+             cast(array() as array<string>))
+{%- endmacro %}
+
+{% macro spark__json_array_len(expr, path) -%}
+    coalesce(array_size({{ spark_json_array(expr, path) }}), 0)
+{%- endmacro %}
+
+{% macro spark__json_unnest(expr, path) -%}
+    explode({{ spark_json_array(expr, path) }})
+{%- endmacro %}
+
+{% macro spark__json_records(expr, path, fields) -%}
+    {%- set types = {'VARCHAR': 'string', 'BIGINT': 'bigint', 'INTEGER': 'int', 'DOUBLE': 'double', 'BOOLEAN': 'boolean'} -%}
+    {%- set struct -%}
+        array<struct<{%- for name, type in fields.items() -%}`{{ name }}`:{{ types[type | upper] }}{{ ',' if not loop.last }}{%- endfor -%}>>
+    {%- endset -%}
+    coalesce(try_variant_get({{ expr }}, {{ sql_string(path) }}, '{{ struct }}'), cast(array() as {{ struct }}))
+{%- endmacro %}
+
+{% macro spark__json_lookup(expr, array_path, key_field, key_value, value_field) -%}
+    try_variant_get(get(filter(
+            {{ spark_json_array(expr, array_path) }},
+            e -> try_variant_get(e, {{ sql_string('$.' ~ key_field) }}, 'string') = {{ sql_string(key_value) }}
+        ), 0), {{ sql_string('$.' ~ value_field) }}, 'string')
+{%- endmacro %}
+
+
+{#- A JSON value that is there and not JSON null. -#}
+{% macro json_is_value(expr) -%}
+    {{- adapter.dispatch('json_is_value', 'carepulse')(expr) -}}
+{%- endmacro %}
+{% macro duckdb__json_is_value(expr) -%}
+    coalesce(json_type({{ expr }}), 'NULL') <> 'NULL'
+{%- endmacro %}
+{% macro spark__json_is_value(expr) -%}
+    ({{ expr }} is not null and not is_variant_null({{ expr }}))
+{%- endmacro %}
+
+
+{#- A typed NULL JSON value. -#}
+{% macro json_null() -%}
+    {{- adapter.dispatch('json_null', 'carepulse')() -}}
+{%- endmacro %}
+{% macro duckdb__json_null() -%}
+    cast(null as json)
+{%- endmacro %}
+{% macro spark__json_null() -%}
+    cast(null as variant)
+{%- endmacro %}

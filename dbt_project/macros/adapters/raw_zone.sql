@@ -1,10 +1,12 @@
 {#-
-    ADAPTER-SPECIFIC (DuckDB): reading the raw zone in place.
+    ADAPTER-SPECIFIC: reading the raw zone in place.
 
     The raw zone is a tree of gzipped JSON-lines page files and one manifest.json per
     finished extraction run (extract/manifest.py). DuckDB reads them where they lie with
-    read_json(), so extraction never has to open (or lock) the warehouse. Another engine would
-    point an external table at the same files; only the macros in this file change.
+    read_json(); Spark reads the same files as text (pages) or whole files (manifests) and
+    parses each line once with from_json() and an explicit schema, JSON parts as VARIANT.
+    Extraction never has to open (or lock) the warehouse; only the macros here and in
+    batch.sql know how files are read.
 
     The readers read an explicit list of files, the build's batch (macros/batch.sql): a build
     never lists, let alone reads, the pages earlier builds loaded. An empty batch (a fresh
@@ -29,7 +31,10 @@
     ignored, so heterogeneous page bodies (kept as JSON) never break schema inference. An
     empty list gives a typed, empty relation: a build whose batch holds no file of a platform
     reads nothing. -#}
-{% macro read_json_files(paths, columns) -%}
+{% macro read_json_files(paths, columns, whole_file=false) -%}
+    {{- adapter.dispatch('read_json_files', 'carepulse')(paths, columns, whole_file) -}}
+{%- endmacro %}
+{% macro duckdb__read_json_files(paths, columns, whole_file) -%}
     {%- if paths -%}
     (
         select *
@@ -63,10 +68,79 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Spark: the listed files as one Hadoop glob ('<root>/{a,b}'), so no file outside the batch
+    is listed; a page file (gzipped, one JSON line) is read as text, a manifest (whole_file)
+    as one binary value. -#}
+{% macro spark__read_json_files(paths, columns, whole_file) -%}
+    {%- set schema -%}
+        struct<{%- for name, type in columns -%}`{{ name }}`:{{ type }}{{ ',' if not loop.last }}{%- endfor -%}>
+    {%- endset -%}
+    {%- if paths -%}
+    (
+        select parsed.r.*, parsed.filename
+        from (
+            select
+                from_json({{ 'cast(content as string)' if whole_file else 'value' }}, {{ sql_string(schema) }}) as r,
+                {{ 'path' if whole_file else '_metadata.file_path' }} as filename
+            from {{ 'binaryFile' if whole_file else 'text' }}.`{{ spark_path_glob(paths) }}`
+        ) as parsed
+    )
+    {%- else -%}
+    (
+        -- no file in this build's batch: an empty relation of the same shape
+        select
+            {%- for name, type in columns %}
+            cast(null as {{ type }}) as `{{ name }}`,
+            {%- endfor %}
+            cast(null as string) as filename
+        where 1 = 0
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- '<raw root>/{path,path,...}' for paths relative to the raw root. -#}
+{% macro spark_path_glob(paths) -%}
+    {{- spark_file_glob(paths, raw_root()) -}}
+{%- endmacro %}
+
+{#- One Hadoop glob naming exactly these files: '<common folder>/{rest,rest,...}'. A path with
+    a glob or quoting character would be read as a pattern, so it fails the build, named
+    (extraction writes none). -#}
+{% macro spark_file_glob(paths, root=none, patterns=false) -%}
+    {%- if root is none -%}
+        {%- set parts = paths[0].split('/') -%}
+        {%- set ns = namespace(n=parts | length - 1) -%}
+        {%- for path in paths -%}
+            {%- set other = path.split('/') -%}
+            {%- for i in range(ns.n) -%}
+                {%- if i >= other | length - 1 or other[i] != parts[i] -%}{%- set ns.n = [ns.n, i] | min -%}{%- endif -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- set root = parts[:ns.n] | join('/') -%}
+        {%- set paths = paths | map('replace', root ~ '/', '', 1) | list -%}
+    {%- endif -%}
+    {%- for path in paths if not patterns -%}
+        {%- for c in ['{', '}', '[', ']', '*', '?', ',', '\\', '`'] -%}
+            {%- if c in path -%}
+                {{- exceptions.raise_compiler_error("raw file path " ~ path ~ " holds '" ~ c ~ "', which Spark reads as a pattern") -}}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{- root ~ '/{' ~ (paths | join(',')) ~ '}' -}}
+{%- endmacro %}
+
 
 {#- The manifests this build loaded (stg_raw__loaded_manifests); run.json and journals of
     unfinished runs are never read. -#}
 {% macro read_raw_manifests() -%}
+    {{- read_json_files(batch_manifest_paths(), raw_manifest_columns(), whole_file=true) -}}
+{%- endmacro %}
+
+{#- manifest.json's fields as (name, type) in the engine's type syntax. -#}
+{% macro raw_manifest_columns() -%}
+    {{- return(adapter.dispatch('raw_manifest_columns', 'carepulse')()) -}}
+{%- endmacro %}
+{% macro duckdb__raw_manifest_columns() -%}
     {%- set shard_type -%}
         STRUCT(id VARCHAR, platform VARCHAR, kind VARCHAR, "key" VARCHAR, since VARCHAR,
                "until" VARCHAR, owned BOOLEAN, status VARCHAR, reason VARCHAR,
@@ -78,7 +152,7 @@
                page INTEGER, kind VARCHAR, endpoint VARCHAR, http_status INTEGER,
                fetched_at VARCHAR)[]
     {%- endset -%}
-    {%- set columns = [
+    {{- return([
         ('manifest_version', 'INTEGER'),
         ('run_id', 'VARCHAR'),
         ('night', 'VARCHAR'),
@@ -97,8 +171,32 @@
         ('totals', 'STRUCT(files BIGINT, pages BIGINT, records BIGINT, "bytes" BIGINT, malformed_pages BIGINT)'),
         ('shards', 'MAP(VARCHAR, ' ~ (shard_type | replace('\n', ' ')) ~ ')'),
         ('files', file_type | replace('\n', ' ')),
-    ] -%}
-    {{- read_json_files(batch_manifest_paths(), columns) -}}
+    ]) -}}
+{%- endmacro %}
+{% macro spark__raw_manifest_columns() -%}
+    {{- return([
+        ('manifest_version', 'int'),
+        ('run_id', 'string'),
+        ('night', 'string'),
+        ('interval', 'struct<`start`:string,`end`:string>'),
+        ('config', 'struct<path:string,sha256:string,panel_version:string>'),
+        ('code_version', 'struct<git_commit:string,git_dirty:boolean,package:string>'),
+        ('library_versions', 'map<string,string>'),
+        ('platforms', 'array<string>'),
+        ('continues_run', 'string'),
+        ('started_at', 'string'),
+        ('finished_at', 'string'),
+        ('status', 'string'),
+        ('partial_reasons', 'map<string,string>'),
+        ('previous_manifest', 'struct<path:string,sha256:string>'),
+        ('requests', 'map<string,struct<requests:bigint,retries:bigint,waited_s:double>>'),
+        ('totals', 'struct<files:bigint,pages:bigint,records:bigint,`bytes`:bigint,malformed_pages:bigint>'),
+        ('shards', 'map<string,struct<id:string,platform:string,kind:string,`key`:string,since:string,'
+                   ~ '`until`:string,owned:boolean,status:string,reason:string,reason_kind:string,pages:bigint,'
+                   ~ 'records:bigint,malformed_pages:bigint,resume_cursor:variant>>'),
+        ('files', 'array<struct<path:string,sha256:string,`bytes`:bigint,records:bigint,shard:string,'
+                  ~ 'page:int,kind:string,endpoint:string,http_status:int,fetched_at:string>>'),
+    ]) -}}
 {%- endmacro %}
 
 
@@ -120,7 +218,22 @@
         ('response_sha256', 'VARCHAR'),
         ('body', 'JSON'),
     ] -%}
-    {{- read_json_files(batch_page_paths(platform), columns) -}}
+    {{- read_json_files(batch_page_paths(platform), engine_types(columns)) -}}
+{%- endmacro %}
+
+{#- (name, DuckDB type) columns in the engine's type names (the simple types only). -#}
+{% macro engine_types(columns) -%}
+    {{- return(adapter.dispatch('engine_types', 'carepulse')(columns)) -}}
+{%- endmacro %}
+{% macro duckdb__engine_types(columns) -%}
+    {{- return(columns) -}}
+{%- endmacro %}
+{% macro spark__engine_types(columns) -%}
+    {%- set names = {'INTEGER': 'int', 'BIGINT': 'bigint', 'VARCHAR': 'string', 'JSON': 'variant',
+                     'BOOLEAN': 'boolean', 'DOUBLE': 'double'} -%}
+    {%- set out = [] -%}
+    {%- for name, type in columns -%}{%- do out.append((name, names[type])) -%}{%- endfor -%}
+    {{- return(out) -}}
 {%- endmacro %}
 
 
@@ -136,6 +249,9 @@
     this file must exist: without it brands and privacy rules are unknown, so the build
     fails here, naming the file. -#}
 {% macro read_config_json() -%}
+    {{- adapter.dispatch('read_config_json', 'carepulse')() -}}
+{%- endmacro %}
+{% macro duckdb__read_config_json() -%}
     (
         select sha256, path, config
         from read_json(
@@ -144,6 +260,52 @@
             columns = {'sha256': 'VARCHAR', 'path': 'VARCHAR', 'config': 'JSON'}
         )
     )
+{%- endmacro %}
+{% macro spark__read_config_json() -%}
+    (
+        select parsed.r.sha256, parsed.r.path, parsed.r.config
+        from (
+            select from_json(cast(content as string), 'struct<sha256:string,path:string,config:variant>') as r
+            from binaryFile.`{{ var('config_json') }}`
+        ) as parsed
+    )
+{%- endmacro %}
+
+
+{#- Whole files (absolute paths) as (filename, content, document): the text and its JSON. -#}
+{% macro read_text_files(paths) -%}
+    {{- adapter.dispatch('read_text_files', 'carepulse')(paths) -}}
+{%- endmacro %}
+{% macro duckdb__read_text_files(paths) -%}
+    (
+        select filename, content, cast(content as json) as document
+        from read_text([
+            {%- for path in paths %}
+            {{ sql_string(path) }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ])
+    )
+{%- endmacro %}
+{% macro spark__read_text_files(paths) -%}
+    (
+        select filename, content, try_parse_json(content) as document
+        from (
+            select path as filename, cast(content as string) as content
+            from binaryFile.`{{ spark_file_glob(paths) }}`
+        ) as files
+    )
+{%- endmacro %}
+
+
+{#- Fails the statement, with `message` (an SQL string expression), where it is evaluated. -#}
+{% macro fail_build(message) -%}
+    {{- adapter.dispatch('fail_build', 'carepulse')(message) -}}
+{%- endmacro %}
+{% macro duckdb__fail_build(message) -%}
+    error({{ message }})
+{%- endmacro %}
+{% macro spark__fail_build(message) -%}
+    raise_error({{ message }})
 {%- endmacro %}
 
 

@@ -1,5 +1,4 @@
-{#- One row per file a finished manifest lists (adapter-specific unnesting, see
-    src_raw__manifests) (pages and kept malformed responses), with
+{#- One row per file a finished manifest lists (pages and kept malformed responses), with
     the run it belongs to. Only these files count: a page file on disk that no finished
     manifest lists (an unfinished run, a crash before the journal line) is ignored. -#}
 with manifests as (
@@ -14,13 +13,13 @@ files as (
         manifests.manifest_path,
         file_entry.f as entry
     from manifests
-    cross join unnest(manifests.file_list) as file_entry(f)
+    cross join {{ unnest_rows('manifests.file_list') }} as file_entry(f)
 )
 
 select
     entry.path as path,
     entry.sha256 as sha256,
-    entry."bytes" as size_bytes,
+    entry.{{ adapter.quote('bytes') }} as size_bytes,
     entry.records as records,
     entry.kind as kind,
     entry.shard as shard_id,

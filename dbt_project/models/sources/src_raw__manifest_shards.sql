@@ -1,5 +1,4 @@
-{#- One row per shard of a finished run, from the manifest's `shards` map (adapter-specific
-    unnesting, see src_raw__manifests). -#}
+{#- One row per shard of a finished run, from the manifest's `shards` map. -#}
 with manifests as (
     select run_id, night, started_at, shard_map from {{ ref('src_raw__manifests') }}
 ),
@@ -12,7 +11,7 @@ shards as (
         shard_entry.s.key as shard_id,
         shard_entry.s.value as shard
     from manifests
-    cross join unnest(map_entries(manifests.shard_map)) as shard_entry(s)
+    cross join {{ unnest_rows('map_entries(manifests.shard_map)') }} as shard_entry(s)
 )
 
 select
@@ -22,14 +21,14 @@ select
     shard_id,
     shard.platform as platform,
     shard.kind as shard_kind,
-    shard."key" as shard_key,
+    shard.{{ adapter.quote('key') }} as shard_key,
     shard.owned as is_owned_account,
     {{ iso_to_utc('shard.since') }} as window_start,
-    {{ iso_to_utc('shard."until"') }} as window_end,
+    {{ iso_to_utc('shard.' ~ adapter.quote('until')) }} as window_end,
     shard.status as status,
     shard.reason_kind as reason_kind,
     shard.reason as reason,
-    coalesce(json_type(shard.resume_cursor), 'NULL') <> 'NULL' as has_resume_cursor,
+    {{ json_is_value('shard.resume_cursor') }} as has_resume_cursor,
     shard.pages as pages,
     shard.records as records,
     shard.malformed_pages as malformed_pages

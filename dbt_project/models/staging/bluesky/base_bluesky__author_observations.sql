@@ -17,8 +17,7 @@ accounts as (
     from (
         select
             pages.*,
-            {{ json_unnest_index('pages.body', '$.posts') }} as _item_index,
-            {{ json_unnest('pages.body', '$.posts') }} as post
+            {{ json_unnest_indexed('pages.body', '$.posts', '_item_index', 'post') }}
         from pages
         where pages.endpoint = 'bluesky.feed.searchPosts'
     ) as posts
@@ -28,8 +27,7 @@ accounts as (
     -- getProfiles (profileViewDetailed: with follower counts)
     select
         _source_file, _source_sha256, _source_line, _run_id, _extracted_at, _run_started_at, snapshot_date,
-        {{ json_unnest_index('body', '$.profiles') }} as _item_index,
-        {{ json_unnest('body', '$.profiles') }} as account
+        {{ json_unnest_indexed('body', '$.profiles', '_item_index', 'account') }}
     from pages
     where pages.endpoint = 'bluesky.actor.getProfiles'
 )

@@ -15,8 +15,7 @@ with pages as (
 posts as (
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.posts') }} as _item_index,
-        {{ json_unnest('pages.body', '$.posts') }} as post
+        {{ json_unnest_indexed('pages.body', '$.posts', '_item_index', 'post') }}
     from pages
 ),
 

@@ -22,10 +22,10 @@ mention_rows as (
     select
         screened.post_key,
         mentioned.handle,
-        cast(null as varchar) as native_id,
+        cast(null as string) as native_id,
         mentioned.handle as text_handle
     from screened
-    cross join unnest({{ at_handles_in('screened.text_redacted_once') }}) as mentioned(handle)
+    cross join {{ unnest_rows(at_handles_in('screened.text_redacted_once')) }} as mentioned(handle)
 ),
 
 mentioned as (

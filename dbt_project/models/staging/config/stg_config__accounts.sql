@@ -30,7 +30,7 @@ tracked_handles as (
             when lower(entry) like '{{ platform }}:%' then {{ normalize_handle("substr(entry, " ~ (platform | length + 2) ~ ")") }}
             else {{ normalize_handle('entry') }}
         end as handle_normalized,
-        cast(null as varchar) as brand_id,
+        cast(null as string) as brand_id,
         'tracked' as account_role
     from tracked
     -- "platform:handle" applies to that platform only; a bare handle to every platform

@@ -14,7 +14,7 @@ brands as (
 terms as (
     -- the brand name is always an alias (Brand.terms in carepulse/config.py)
     select {{ json_str('brand', '$.id') }} as brand_id, 'alias' as term_type,
-           cast(null as varchar) as platform, {{ json_str('brand', '$.name') }} as term
+           cast(null as string) as platform, {{ json_str('brand', '$.name') }} as term
     from brands
 
     {% for json_key, term_type in [('aliases', 'alias'), ('hashtags', 'hashtag'), ('exclude', 'exclude')] %}

@@ -5,8 +5,7 @@ with config as (
 
 competitors as (
     select
-        {{ json_unnest_index('config', '$.panel.competitors') }} as competitor_index,
-        {{ json_unnest('config', '$.panel.competitors') }} as brand
+        {{ json_unnest_indexed('config', '$.panel.competitors', 'competitor_index', 'brand') }}
     from config
 ),
 

@@ -24,8 +24,7 @@ locations as (
     select
         {{ json_str('brand', '$.id') }} as brand_id,
         is_own,
-        {{ json_unnest_index('brand', '$.locations') }} as location_order,
-        {{ json_unnest('brand', '$.locations') }} as location
+        {{ json_unnest_indexed('brand', '$.locations', 'location_order', 'location') }}
     from brands
 )
 

@@ -25,7 +25,7 @@ select
     {{ json_int('config', '$.analysis.macro_influencer_followers') }} as macro_influencer_followers,
     {{ json_int('config', '$.analysis.mega_influencer_followers') }} as mega_influencer_followers,
     -- the languages the detector chooses among, as a JSON array of ISO 639-1 codes
-    cast({{ json_obj('config', '$.analysis.languages') }} as varchar) as analysis_languages,
+    cast({{ json_obj('config', '$.analysis.languages') }} as string) as analysis_languages,
     {{ json_float('config', '$.analysis.language_min_distance') }} as language_min_distance,
     {{ json_int('config', '$.analysis.aspect_baseline_days') }} as aspect_baseline_days,
     {{ json_int('config', '$.analysis.aspect_spike_min_negative') }} as aspect_spike_min_negative,

@@ -1,8 +1,7 @@
 -- One row per tracked topic.
 with topics as (
     select
-        {{ json_unnest_index('config', '$.topics') }} as topic_index,
-        {{ json_unnest('config', '$.topics') }} as topic
+        {{ json_unnest_indexed('config', '$.topics', 'topic_index', 'topic') }}
     from {{ ref('src_config') }}
 )
 

@@ -13,8 +13,7 @@ comments as (
     select
         pages.*,
         {{ json_str('pages.request_params', '$.post_id') }} as post_id,
-        {{ json_unnest_index('pages.body', '$.data') }} as _item_index,
-        {{ json_unnest('pages.body', '$.data') }} as comment
+        {{ json_unnest_indexed('pages.body', '$.data', '_item_index', 'comment') }}
     from pages
 ),
 
@@ -48,10 +47,10 @@ ranked as (
 )
 
 select
-    * exclude (message),
+    * except (message),
     -- a reply greets the people of its thread by name: every commenter's name on the post goes
-    without_reviewer_name(message, string_agg(distinct author_name, ' ')
-        over (partition by post_id)) as text,
+    without_reviewer_name(message,
+        {{ distinct_joined_over('author_name', "' '", 'partition by post_id') }}) as text,
     row_number() over (partition by comment_key order by {{ latest_first() }}) = 1 as is_latest
 from ranked
 where rank_in_night = 1

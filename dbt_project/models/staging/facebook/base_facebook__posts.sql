@@ -13,8 +13,7 @@ with pages as (
 posts as (
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.data') }} as _item_index,
-        {{ json_unnest('pages.body', '$.data') }} as post
+        {{ json_unnest_indexed('pages.body', '$.data', '_item_index', 'post') }}
     from pages
 ),
 
@@ -55,10 +54,10 @@ ranked as (
 )
 
 select
-    * exclude (message),
+    * except (message),
     -- the people a post tags are named in its text: their names go (pages keep theirs)
-    without_reviewer_name(message, array_to_string(
-        [t.name for t in message_tags if t.type = 'user'], ' ')) as text,
+    without_reviewer_name(message,
+        {{ list_joined_where('message_tags', 't', 't.name', "t.type = 'user'", "' '") }}) as text,
     case media_type
         when 'video' then 'video'
         when 'album' then 'carousel'

@@ -2,13 +2,14 @@
     materialized='incremental',
     unique_key='post_snapshot_key',
     incremental_strategy='delete+insert',
+    partition_by=partition_on('snapshot_date'),
     on_schema_change='fail'
 ) }}
 -- One row per Facebook post per snapshot night: reactions, comments and shares as fetched
 -- that night (the latest run of the night), for day-over-day growth. Every item seen, also
 -- one the privacy screen held back (numbers only). Incremental as the other snapshot models.
 select
-    snapshots.post_key || '@' || cast(snapshots.snapshot_date as varchar) as post_snapshot_key,
+    snapshots.post_key || '@' || cast(snapshots.snapshot_date as string) as post_snapshot_key,
     snapshots.post_key,
     snapshots.snapshot_date,
     snapshots.reaction_count,

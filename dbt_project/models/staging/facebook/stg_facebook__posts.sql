@@ -21,15 +21,15 @@ our_page as (
 
 mention_rows as (
     -- the pages and people the post tags (their names are already out of the text) ...
-    select screened.post_key, tag.t.id as handle, tag.t.id as native_id, cast(null as varchar) as text_handle
+    select screened.post_key, tag.t.id as handle, tag.t.id as native_id, cast(null as string) as text_handle
     from screened
-    cross join unnest(screened.message_tags) as tag(t)
+    cross join {{ unnest_rows('screened.message_tags') }} as tag(t)
 
     union all
 
     -- ... and our Page for every post tagging it (a photo tag is not in the text) or written on
     -- its feed by someone else (a visitor's post: no `from` for a person)
-    select screened.post_key, our_page.handle_normalized, our_page.handle_normalized, cast(null as varchar)
+    select screened.post_key, our_page.handle_normalized, our_page.handle_normalized, cast(null as string)
     from screened
     cross join our_page
     where screened.is_tagged or screened.native_author_id is distinct from our_page.handle_normalized
@@ -54,7 +54,7 @@ loaded as (
         cast(null as bigint) as author_followers_count,  -- Graph gives no follower count with a post
         screened.text_redacted_once as text_redacted,
         -- Graph API posts carry no language
-        cast(null as varchar) as lang,
+        cast(null as string) as lang,
         {{ hashtags_in('screened.text_redacted_once') }} as hashtags,
         coalesce(mentioned.mentioned_handles, {{ empty_string_list() }}) as mentioned_handles,
         screened.is_tagged,

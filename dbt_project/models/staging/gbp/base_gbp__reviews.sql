@@ -13,8 +13,7 @@ with pages as (
 listed as (
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.reviews') }} as _item_index,
-        {{ json_unnest('pages.body', '$.reviews') }} as review
+        {{ json_unnest_indexed('pages.body', '$.reviews', '_item_index', 'review') }}
     from pages
 ),
 
@@ -50,7 +49,7 @@ ranked as (
 )
 
 select
-    * exclude (rank_in_night),
+    * except (rank_in_night),
     -- ONE..FIVE; STAR_RATING_UNSPECIFIED (or anything else) is no rating
     case star_rating_enum when 'ONE' then 1 when 'TWO' then 2 when 'THREE' then 3
         when 'FOUR' then 4 when 'FIVE' then 5 end as star_rating,

@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key='observation_key',
     incremental_strategy='delete+insert',
+    partition_by=partition_on('snapshot_date'),
     on_schema_change='fail'
 ) }}
 -- One row per Google review per night it was read (the night's latest run): its state then,
@@ -11,7 +12,7 @@
 -- fct_review_replies are built from these. Also the reviews the privacy screen held back.
 -- Incremental: a batch copy replaces the stored one of the same night only when it is later.
 select
-    observations.post_key || '@' || cast(observations.snapshot_date as varchar) as observation_key,
+    observations.post_key || '@' || cast(observations.snapshot_date as string) as observation_key,
     observations.post_key,
     observations.location_id,
     observations.snapshot_date,
@@ -22,7 +23,8 @@ select
     observations.has_reply,
     observations.reply_updated_at,
     case when observations.has_reply then md5({{ redact('observations.reply_comment') }}) end as reply_md5,
-    len(observations.reply_flags_raw) as reply_flag_count,
+    case when observations.reply_flags_raw is not null then {{ list_len('observations.reply_flags_raw') }} end
+        as reply_flag_count,
     {{ lineage_columns('observations') }},
     {{ batch_columns('observations') }}
 from {{ ref('base_gbp__reviews') }} as observations

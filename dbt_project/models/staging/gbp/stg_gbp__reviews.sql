@@ -14,7 +14,7 @@ with latest as (
     where is_latest
 ),
 
-redacted as materialized (
+redacted as {{ materialized_cte() }} (
     select
         *,
         -- the reviewer's name first (only this review knows it), then identifiers
@@ -41,7 +41,7 @@ loaded as (
         screened.native_review_id as native_post_id,
         screened.location_id,
         locations.brand_id,
-        cast(null as varchar) as post_url,
+        cast(null as string) as post_url,
         screened.created_at as published_at,
         screened.updated_at,
         -- the reviewer as a pseudonym: Google gives no reviewer id, so the profile photo URL
@@ -49,7 +49,7 @@ loaded as (
         case when not screened.is_anonymous then {{ author_key('gbp',
             "coalesce(screened.reviewer_photo_url, screened.location_id || ':' || screened.reviewer_display_name)") }}
         end as author_key,
-        cast(null as varchar) as author_handle,
+        cast(null as string) as author_handle,
         false as author_is_public,
         cast(null as bigint) as author_followers_count,
         screened.is_anonymous,
@@ -57,14 +57,14 @@ loaded as (
         screened.star_rating_enum,
         screened.comment is not null as has_comment,
         screened.text_redacted_once as text_redacted,
-        cast(null as varchar) as lang,
+        cast(null as string) as lang,
         {{ empty_string_list() }} as hashtags,
         {{ empty_string_list() }} as mentioned_handles,
         'review' as content_type,
         screened.has_reply,
         screened.reply_redacted_once as reply_text_redacted,
         screened.reply_updated_at,
-        list_transform(screened.reply_flags_raw, lambda flag: {{ redact('flag') }}) as reply_phi_flags,
+        {{ redact_each('screened.reply_flags_raw') }} as reply_phi_flags,
         screened.snapshot_date,
         {{ lineage_columns('screened') }},
         {{ batch_columns('screened') }}

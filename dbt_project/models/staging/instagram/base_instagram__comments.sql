@@ -13,8 +13,7 @@ comments as (
     select
         pages.*,
         {{ json_str('pages.request_params', '$.media_id') }} as media_id,
-        {{ json_unnest_index('pages.body', '$.data') }} as _item_index,
-        {{ json_unnest('pages.body', '$.data') }} as comment
+        {{ json_unnest_indexed('pages.body', '$.data', '_item_index', 'comment') }}
     from pages
 ),
 

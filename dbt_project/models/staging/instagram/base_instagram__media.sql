@@ -14,8 +14,7 @@ media as (
     select
         pages.*,
         {{ json_str('pages.request_params', '$.ig_user_id') }} as ig_user_id,
-        {{ json_unnest_index('pages.body', '$.data') }} as _item_index,
-        {{ json_unnest('pages.body', '$.data') }} as media
+        {{ json_unnest_indexed('pages.body', '$.data', '_item_index', 'media') }}
     from pages
 ),
 

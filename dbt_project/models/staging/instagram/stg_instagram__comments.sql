@@ -14,10 +14,10 @@ authors as (
 ),
 
 mention_rows as (
-    select screened.comment_key as post_key, mentioned.handle, cast(null as varchar) as native_id,
+    select screened.comment_key as post_key, mentioned.handle, cast(null as string) as native_id,
            mentioned.handle as text_handle
     from screened
-    cross join unnest({{ at_handles_in('screened.text_redacted_once') }}) as mentioned(handle)
+    cross join {{ unnest_rows(at_handles_in('screened.text_redacted_once')) }} as mentioned(handle)
 ),
 
 mentioned as (
@@ -30,7 +30,7 @@ loaded as (
         'instagram' as platform,
         screened.native_comment_id,
         'instagram:media:' || screened.media_id as media_post_key,
-        cast(null as varchar) as comment_url,  -- a comment has no permalink of its own
+        cast(null as string) as comment_url,  -- a comment has no permalink of its own
         screened.published_at,
         {{ author_key('instagram', 'screened.native_author_id') }} as author_key,
         authors.author_id,

@@ -19,14 +19,14 @@ our_account as (
 ),
 
 mention_rows as (
-    select screened.post_key, mentioned.handle, cast(null as varchar) as native_id, mentioned.handle as text_handle
+    select screened.post_key, mentioned.handle, cast(null as string) as native_id, mentioned.handle as text_handle
     from screened
-    cross join unnest({{ at_handles_in('screened.text_redacted_once') }}) as mentioned(handle)
+    cross join {{ unnest_rows(at_handles_in('screened.text_redacted_once')) }} as mentioned(handle)
 
     union all
 
     -- our account for every media read from its /tags edge (a photo tag is not in the caption)
-    select screened.post_key, our_account.handle_normalized, our_account.handle_normalized, cast(null as varchar)
+    select screened.post_key, our_account.handle_normalized, our_account.handle_normalized, cast(null as string)
     from screened
     cross join our_account
     where screened.is_tagged
@@ -49,7 +49,7 @@ loaded as (
         coalesce(authors.author_is_public, false) as author_is_public,
         cast(null as bigint) as author_followers_count,  -- none with a media
         {{ mask_private_mentions('screened.text_redacted_once', 'mentioned.private_mentions') }} as text_redacted,
-        cast(null as varchar) as lang,
+        cast(null as string) as lang,
         {{ hashtags_in('screened.text_redacted_once') }} as hashtags,
         coalesce(mentioned.mentioned_handles, {{ empty_string_list() }}) as mentioned_handles,
         screened.is_tagged,

@@ -10,8 +10,7 @@ with pages as (
 statuses as (
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.statuses') }} as _item_index,
-        {{ json_unnest('pages.body', '$.statuses') }} as status
+        {{ json_unnest_indexed('pages.body', '$.statuses', '_item_index', 'status') }}
     from pages
     where pages.endpoint = 'mastodon.search'
 
@@ -19,8 +18,7 @@ statuses as (
 
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$') }} as _item_index,
-        {{ json_unnest('pages.body', '$') }} as status
+        {{ json_unnest_indexed('pages.body', '$', '_item_index', 'status') }}
     from pages
     where pages.endpoint in ('mastodon.timelines.tag', 'mastodon.accounts.statuses')
 ),
@@ -31,7 +29,7 @@ accounts as (
 
     union all
 
-    select pages.*, 0 as _item_index, cast(null as json) as status, pages.body as account
+    select pages.*, 0 as _item_index, {{ json_null() }} as status, pages.body as account
     from pages
     where pages.endpoint = 'mastodon.accounts.lookup'
 )
@@ -47,7 +45,7 @@ select
     {{ json_int(account, '$.statuses_count') }} as post_count,
     -- Mastodon's only verification is a profile link proven with rel=me (fields[].verified_at)
     {{ list_len(json_str_list(account, '$.fields[*].verified_at')) }} > 0 as verified,
-    cast(null as varchar) as verified_type,
+    cast(null as string) as verified_type,
     {{ iso_to_utc(json_str(account, '$.created_at')) }} as account_created_at,
     snapshot_date,
     _run_started_at,

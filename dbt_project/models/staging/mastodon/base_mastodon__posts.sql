@@ -12,8 +12,7 @@ statuses as (
     -- v2 search wraps statuses in {"statuses": [...]}; timelines and account statuses are arrays
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.statuses') }} as _item_index,
-        {{ json_unnest('pages.body', '$.statuses') }} as status
+        {{ json_unnest_indexed('pages.body', '$.statuses', '_item_index', 'status') }}
     from pages
     where pages.endpoint = 'mastodon.search'
 
@@ -21,8 +20,7 @@ statuses as (
 
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$') }} as _item_index,
-        {{ json_unnest('pages.body', '$') }} as status
+        {{ json_unnest_indexed('pages.body', '$', '_item_index', 'status') }}
     from pages
     where pages.endpoint in ('mastodon.timelines.tag', 'mastodon.accounts.statuses')
 ),

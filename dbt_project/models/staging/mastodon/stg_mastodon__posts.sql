@@ -21,7 +21,7 @@ mention_rows as (
         -- the text shows @username; remote accounts' domain is only in acct
         {{ dbt.split_part('mention.m.acct', "'@'", 1) }} as text_handle
     from screened
-    cross join unnest(screened.mentions) as mention(m)
+    cross join {{ unnest_rows('screened.mentions') }} as mention(m)
 ),
 
 mentioned as (

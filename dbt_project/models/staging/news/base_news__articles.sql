@@ -21,8 +21,7 @@ entries as (
         pages.*,
         {{ json_str('pages.body', '$.feed.title') }} as feed_title,
         {{ json_str('pages.body', '$.feed.language') }} as feed_language,
-        {{ json_unnest_index('pages.body', '$.entries') }} as _item_index,
-        {{ json_unnest('pages.body', '$.entries') }} as entry
+        {{ json_unnest_indexed('pages.body', '$.entries', '_item_index', 'entry') }}
     from pages
     where pages.endpoint = 'news.feed'
 ),
@@ -35,9 +34,9 @@ feed_copies as (
         {{ iso_to_utc(json_str(entry, '$.published')) }} as published_at,
         coalesce({{ json_str(entry, '$.language') }}, feed_language) as language,
         feed_title as outlet,
-        cast(null as varchar) as gdelt_domain,
-        cast(null as varchar) as source_country,
-        cast(null as varchar) as query_brand_id,
+        cast(null as string) as gdelt_domain,
+        cast(null as string) as source_country,
+        cast(null as string) as query_brand_id,
         0 as copy_rank,  -- a feed copy is the evidence when there is one
         entries.shard_kind,
         entries.snapshot_date,
@@ -50,8 +49,7 @@ feed_copies as (
 hits as (
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.articles') }} as _item_index,
-        {{ json_unnest('pages.body', '$.articles') }} as article
+        {{ json_unnest_indexed('pages.body', '$.articles', '_item_index', 'article') }}
     from pages
     where pages.endpoint = 'news.gdelt.artlist'
 ),
@@ -63,7 +61,7 @@ gdelt_copies as (
         {{ json_str(article, '$.title') }} as text,
         {{ compact_utc_to_ts(json_str(article, '$.seendate')) }} as published_at,
         {{ json_str(article, '$.language') }} as language,
-        cast(null as varchar) as outlet,
+        cast(null as string) as outlet,
         lower({{ json_str(article, '$.domain') }}) as gdelt_domain,
         {{ json_str(article, '$.sourcecountry') }} as source_country,
         hits.shard_key as query_brand_id,
@@ -78,20 +76,16 @@ gdelt_copies as (
 
 tones as (
     -- GDELT's tone bin of each article ToneChart lists among a bin's top articles
-    select snapshot_date, article_id(part.url) as article_id, avg(bin) as gdelt_tone
+    select snapshot_date, article_id({{ json_str('part', '$.url') }}) as article_id, avg(bin) as gdelt_tone
     from (
-        select snapshot_date, bins.bin,
-               unnest(from_json(bins.parts, '[{"url": "VARCHAR"}]')) as part
+        select snapshot_date,
+               {{ json_int('b', '$.bin') }} as bin,
+               {{ json_unnest('b', '$.toparts') }} as part
         from (
-            select snapshot_date,
-                   {{ json_int('b', '$.bin') }} as bin,
-                   json_extract(b, '$.toparts') as parts
-            from (
-                select snapshot_date, {{ json_unnest('body', '$.tonechart') }} as b
-                from pages
-                where endpoint = 'news.gdelt.tonechart'
-            ) as listed
-        ) as bins
+            select snapshot_date, {{ json_unnest('body', '$.tonechart') }} as b
+            from pages
+            where endpoint = 'news.gdelt.tonechart'
+        ) as listed
     ) as parts
     group by 1, 2
 ),
@@ -107,9 +101,8 @@ ranked as (
         *,
         row_number() over (partition by article_id, snapshot_date
                            order by copy_rank, {{ latest_run_first() }}) as rank_in_night,
-        -- list_distinct drops the NULLs of the feed copies
-        list_sort(list_distinct(list(query_brand_id) over (partition by article_id, snapshot_date)))
-            as query_brand_ids,
+        -- without the NULLs of the feed copies
+        {{ sorted_list_over('query_brand_id', 'partition by article_id, snapshot_date') }} as query_brand_ids,
         max(gdelt_domain) over (partition by article_id, snapshot_date) as any_gdelt_domain,
         max(source_country) over (partition by article_id, snapshot_date) as any_source_country,
         -- an undated feed item counts from the first night it was seen
@@ -119,7 +112,7 @@ ranked as (
 ),
 
 merged as (
-    select ranked.* exclude (rank_in_night), tones.gdelt_tone
+    select ranked.* except (rank_in_night), tones.gdelt_tone
     from ranked
     left join tones on tones.article_id = ranked.article_id and tones.snapshot_date = ranked.snapshot_date
     where ranked.rank_in_night = 1
@@ -141,11 +134,9 @@ select
     gdelt_tone,
     -- over every night of the batch: the brands any GDELT search found it for, and the tone of
     -- the first night GDELT rated it (an article's tone is computed once, from its text)
-    list_sort(list_distinct(flatten(list(query_brand_ids) over (partition by article_id))))
-        as query_brand_ids_seen,
-    first_value(gdelt_tone ignore nulls) over (
-        partition by article_id order by snapshot_date
-        rows between unbounded preceding and unbounded following) as first_tone,
+    {{ sorted_list_over('query_brand_ids', 'partition by article_id', flatten=true) }} as query_brand_ids_seen,
+    {{ first_non_null_over('gdelt_tone', 'partition by article_id order by snapshot_date
+        rows between unbounded preceding and unbounded following') }} as first_tone,
     min(case when gdelt_tone is not null then snapshot_date end) over (partition by article_id)
         as first_tone_night,
     shard_kind,

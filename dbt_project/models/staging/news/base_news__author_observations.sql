@@ -6,7 +6,7 @@ select
     source_domain as native_author_id,
     source_domain as handle,
     coalesce(outlet, source_domain) as display_name,
-    cast(null as varchar) as description,
+    cast(null as string) as description,
     cast(null as bigint) as followers_count,
     cast(null as bigint) as following_count,
     cast(null as bigint) as post_count,

@@ -52,8 +52,8 @@ batch_copies as (
         screened.source_country,
         {%- if is_incremental() %}
         -- what earlier builds found stays: the brands of every night, the first tone
-        list_sort(list_distinct(list_concat(coalesce(stored.query_brand_ids, {{ empty_string_list() }}),
-                                            screened.query_brand_ids_seen))) as query_brand_ids,
+        {{ list_clean(list_concat('coalesce(stored.query_brand_ids, ' ~ empty_string_list() ~ ')',
+                                  'screened.query_brand_ids_seen')) }} as query_brand_ids,
         case when stored.gdelt_tone_night <= coalesce(screened.first_tone_night, stored.gdelt_tone_night)
              then stored.gdelt_tone else screened.first_tone end as gdelt_tone,
         least(stored.gdelt_tone_night, screened.first_tone_night) as gdelt_tone_night,
@@ -74,7 +74,7 @@ batch_copies as (
 ),
 
 loaded as (
-    select * from batch_copies
+    select {{ star_replace(this) if is_incremental() else '*' }} from batch_copies
     {%- if is_incremental() %}
     where not exists (
         select 1 from {{ this }} as stored
@@ -85,16 +85,15 @@ loaded as (
 
     -- an older night's copy (a backfill): the stored later copy stays, with what the older
     -- night adds (its seen() is the stored one's, so merge_latest keeps it)
-    select stored.* replace (
-        case when stored.undated then least(stored.published_at, batch_copies.published_at)
-             else stored.published_at end as published_at,
-        case when stored.undated and batch_copies.published_at < stored.published_at
-             then stored.published_at end as _moved_from_published_at,
-        batch_copies.query_brand_ids as query_brand_ids,
-        batch_copies.gdelt_tone as gdelt_tone,
-        batch_copies.gdelt_tone_night as gdelt_tone_night,
-        {{ sql_string(build_id()) }} as _loaded_in_build
-    )
+    select {{ star_replace(this, 'stored', {
+        'published_at': 'case when stored.undated then least(stored.published_at, batch_copies.published_at)
+             else stored.published_at end',
+        '_moved_from_published_at': 'case when stored.undated and batch_copies.published_at < stored.published_at
+             then stored.published_at end',
+        'query_brand_ids': 'batch_copies.query_brand_ids',
+        'gdelt_tone': 'batch_copies.gdelt_tone',
+        'gdelt_tone_night': 'batch_copies.gdelt_tone_night',
+        '_loaded_in_build': sql_string(build_id())}) }}
     from {{ this }} as stored
     inner join batch_copies
         on batch_copies.post_key = stored.post_key and {{ seen('stored') }} > {{ seen('batch_copies') }}

@@ -10,23 +10,20 @@
 -- the pages of those manifests alone (macros/batch.sql).
 {%- set paths = new_manifest_paths(this if is_incremental() else none) %}
 {%- if paths %}
+{%- set files = [] %}{% for path in paths %}{% do files.append(raw_root() ~ '/' ~ path) %}{% endfor %}
 select
-    regexp_extract(filename, '(manifests/date=[^/]+/run=[^/]+/manifest\.json)$', 1) as manifest_path,
-    json_extract_string(content, '$.run_id') as run_id,
-    cast(json_extract_string(content, '$.night') as date) as night,
-    sha256(content) as manifest_sha256,
+    {{ manifest_path('filename') }} as manifest_path,
+    {{ json_str('document', '$.run_id') }} as run_id,
+    cast({{ json_str('document', '$.night') }} as date) as night,
+    {{ sha256_hex('content') }} as manifest_sha256,
     {{ sql_string(build_id()) }} as _loaded_in_build
-from read_text([
-    {%- for path in paths %}
-    {{ sql_string(raw_root() ~ '/' ~ path) }}{{ ',' if not loop.last }}
-    {%- endfor %}
-])
+from {{ read_text_files(files) }} as manifests
 {%- else %}
 select
-    cast(null as varchar) as manifest_path,
-    cast(null as varchar) as run_id,
+    cast(null as string) as manifest_path,
+    cast(null as string) as run_id,
     cast(null as date) as night,
-    cast(null as varchar) as manifest_sha256,
-    cast(null as varchar) as _loaded_in_build
+    cast(null as string) as manifest_sha256,
+    cast(null as string) as _loaded_in_build
 where 1 = 0
 {%- endif %}

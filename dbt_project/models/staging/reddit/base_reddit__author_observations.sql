@@ -10,8 +10,7 @@ with pages as (
 children as (
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.data.children') }} as _item_index,
-        {{ json_unnest('pages.body', '$.data.children') }} as child
+        {{ json_unnest_indexed('pages.body', '$.data.children', '_item_index', 'child') }}
     from pages
     where pages.endpoint = 'reddit.search'
 ),
@@ -27,13 +26,13 @@ post_authors as (
 select
     native_author_id,
     handle,
-    cast(null as varchar) as display_name,
-    cast(null as varchar) as description,
+    cast(null as string) as display_name,
+    cast(null as string) as description,
     cast(null as bigint) as followers_count,
     cast(null as bigint) as following_count,
     cast(null as bigint) as post_count,
     cast(null as boolean) as verified,
-    cast(null as varchar) as verified_type,
+    cast(null as string) as verified_type,
     cast(null as timestamp) as account_created_at,
     snapshot_date,
     _run_started_at,
@@ -54,7 +53,7 @@ select
     cast(null as bigint) as post_count,
     -- Reddit's `verified` means a verified e-mail address, not a public figure: not used
     cast(null as boolean) as verified,
-    cast(null as varchar) as verified_type,
+    cast(null as string) as verified_type,
     {{ epoch_to_utc(json_float('body', '$.data.created_utc')) }} as account_created_at,
     snapshot_date,
     _run_started_at,

@@ -13,8 +13,7 @@ with pages as (
 children as (
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.data.children') }} as _item_index,
-        {{ json_unnest('pages.body', '$.data.children') }} as child
+        {{ json_unnest_indexed('pages.body', '$.data.children', '_item_index', 'child') }}
     from pages
 ),
 

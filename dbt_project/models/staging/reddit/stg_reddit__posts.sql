@@ -21,10 +21,10 @@ mention_rows as (
     select
         screened.post_key,
         mentioned.handle,
-        cast(null as varchar) as native_id,
+        cast(null as string) as native_id,
         mentioned.handle as text_handle
     from screened
-    cross join unnest({{ list_concat(reddit_users_in('screened.text_redacted_once'), at_handles_in('screened.text_redacted_once')) }})
+    cross join {{ unnest_rows(list_concat(reddit_users_in('screened.text_redacted_once'), at_handles_in('screened.text_redacted_once'))) }}
         as mentioned(handle)
 ),
 
@@ -48,11 +48,11 @@ loaded as (
         run_followers.followers_count as author_followers_count,
         {{ mask_private_mentions('screened.title_redacted_once', 'mentioned.private_mentions') }} as title_redacted,
         {{ mask_private_mentions('screened.text_redacted_once', 'mentioned.private_mentions') }} as text_redacted,
-        cast(null as varchar) as lang,
+        cast(null as string) as lang,
         {{ hashtags_in('screened.text_redacted_once') }} as hashtags,
         coalesce(mentioned.mentioned_handles, {{ empty_string_list() }}) as mentioned_handles,
         -- a user's profile subreddit (u_<name>) names them: kept for public authors only
-        case when screened.subreddit like 'u\_%' escape '\' and not coalesce(authors.author_is_public, false)
+        case when screened.subreddit like 'u!_%' escape '!' and not coalesce(authors.author_is_public, false)
              then null else screened.subreddit end as subreddit,
         screened.link_flair_text,
         case when not coalesce(screened.is_self, false) then screened.link_domain end as link_domain,

@@ -11,8 +11,7 @@ with pages as (
 users as (
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.includes.users') }} as _item_index,
-        {{ json_unnest('pages.body', '$.includes.users') }} as author
+        {{ json_unnest_indexed('pages.body', '$.includes.users', '_item_index', 'author') }}
     from pages
 )
 

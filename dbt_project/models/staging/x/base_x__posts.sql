@@ -12,8 +12,7 @@ with pages as (
 tweets as (
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.data') }} as _item_index,
-        {{ json_unnest('pages.body', '$.data') }} as tweet
+        {{ json_unnest_indexed('pages.body', '$.data', '_item_index', 'tweet') }}
     from pages
 ),
 

@@ -19,7 +19,7 @@ mention_rows as (
         mention.m.id as native_id,
         mention.m.username as text_handle
     from screened
-    cross join unnest(screened.mentions) as mention(m)
+    cross join {{ unnest_rows('screened.mentions') }} as mention(m)
 ),
 
 mentioned as (

@@ -11,8 +11,7 @@ with pages as (
 channels as (
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.items') }} as _item_index,
-        {{ json_unnest('pages.body', '$.items') }} as channel
+        {{ json_unnest_indexed('pages.body', '$.items', '_item_index', 'channel') }}
     from pages
     where pages.endpoint = 'youtube.channels.list'
 ),
@@ -20,8 +19,7 @@ channels as (
 threads as (
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.items') }} as thread_index,
-        {{ json_unnest('pages.body', '$.items') }} as thread
+        {{ json_unnest_indexed('pages.body', '$.items', 'thread_index', 'thread') }}
     from pages
     where pages.endpoint = 'youtube.commentThreads.list'
 ),
@@ -43,8 +41,7 @@ comments as (
     from (
         select
             threads.*,
-            {{ json_unnest_index('threads.thread', '$.replies.comments') }} as reply_index,
-            {{ json_unnest('threads.thread', '$.replies.comments') }} as comment
+            {{ json_unnest_indexed('threads.thread', '$.replies.comments', 'reply_index', 'comment') }}
         from threads
     ) as replies
 )
@@ -60,7 +57,7 @@ select
     cast(null as bigint) as following_count,
     {{ json_int(channel, '$.statistics.videoCount') }} as post_count,
     cast(null as boolean) as verified,
-    cast(null as varchar) as verified_type,
+    cast(null as string) as verified_type,
     {{ iso_to_utc(json_str(channel, '$.snippet.publishedAt')) }} as account_created_at,
     snapshot_date,
     _run_started_at,
@@ -74,13 +71,13 @@ select
     {{ json_str('comment', '$.snippet.authorChannelId.value') }} as native_author_id,
     -- authorDisplayName is the commenter's @handle
     {{ json_str('comment', '$.snippet.authorDisplayName') }} as handle,
-    cast(null as varchar) as display_name,
-    cast(null as varchar) as description,
+    cast(null as string) as display_name,
+    cast(null as string) as description,
     cast(null as bigint) as followers_count,
     cast(null as bigint) as following_count,
     cast(null as bigint) as post_count,
     cast(null as boolean) as verified,
-    cast(null as varchar) as verified_type,
+    cast(null as string) as verified_type,
     cast(null as timestamp) as account_created_at,
     snapshot_date,
     _run_started_at,

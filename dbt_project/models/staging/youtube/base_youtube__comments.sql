@@ -13,8 +13,7 @@ with pages as (
 threads as (
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.items') }} as thread_index,
-        {{ json_unnest('pages.body', '$.items') }} as thread
+        {{ json_unnest_indexed('pages.body', '$.items', 'thread_index', 'thread') }}
     from pages
 ),
 
@@ -37,8 +36,7 @@ comments as (
     from (
         select
             threads.*,
-            {{ json_unnest_index('threads.thread', '$.replies.comments') }} as reply_index,
-            {{ json_unnest('threads.thread', '$.replies.comments') }} as comment
+            {{ json_unnest_indexed('threads.thread', '$.replies.comments', 'reply_index', 'comment') }}
         from threads
     ) as replies
 ),

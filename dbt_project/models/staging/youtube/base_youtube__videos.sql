@@ -12,8 +12,7 @@ with pages as (
 videos as (
     select
         pages.*,
-        {{ json_unnest_index('pages.body', '$.items') }} as _item_index,
-        {{ json_unnest('pages.body', '$.items') }} as video
+        {{ json_unnest_indexed('pages.body', '$.items', '_item_index', 'video') }}
     from pages
 ),
 

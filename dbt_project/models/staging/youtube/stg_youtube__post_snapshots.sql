@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key='post_snapshot_key',
     incremental_strategy='delete+insert',
+    partition_by=partition_on('snapshot_date'),
     on_schema_change='fail'
 ) }}
 -- One row per YouTube video per snapshot night: the native statistics as fetched that night
@@ -9,7 +10,7 @@
 -- the privacy screen held back (numbers only; the marts join the loaded posts). Incremental:
 -- a batch copy replaces the stored one of the same night only when it is later.
 select
-    snapshots.post_key || '@' || cast(snapshots.snapshot_date as varchar) as post_snapshot_key,
+    snapshots.post_key || '@' || cast(snapshots.snapshot_date as string) as post_snapshot_key,
     snapshots.post_key,
     snapshots.snapshot_date,
     snapshots.view_count,
