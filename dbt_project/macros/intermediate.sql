@@ -26,7 +26,8 @@
     rows are rewritten without them, those left empty are dropped; a table without
     partition_by is rewritten whole. The work is done while the hook renders (Spark cannot
     overwrite a table in the statement that reads it); the hook's own statement drops the
-    work tables. -#}
+    work tables. A partition value is written as a string literal: Spark casts it to the
+    column's type. -#}
 {% macro spark__delete_rows(condition) -%}
     {%- if not execute -%}{{- return('') -}}{%- endif -%}
     {%- set partition_by = config.get('partition_by') -%}
@@ -40,20 +41,29 @@
         {%- set part_list = parts | join(', ') -%}
         {%- do run_query('create table ' ~ hit ~ ' using parquet as select distinct ' ~ part_list
             ~ ' from ' ~ this ~ ' where ' ~ condition) -%}
-        {%- do run_query('create table ' ~ kept ~ ' using parquet as select * from ' ~ this
-            ~ ' where (' ~ part_list ~ ') in (select ' ~ part_list ~ ' from ' ~ hit ~ ')'
+        {%- set hits = run_query('select count(*) from ' ~ hit).columns[0].values()[0] -%}
+        {%- if hits > 0 -%}
+        {%- set same = [] -%}
+        {%- for p in parts -%}{%- do same.append('hit.' ~ p ~ ' <=> stored.' ~ p) -%}{%- endfor -%}
+        {%- do run_query('create table ' ~ kept ~ ' using parquet as select * from ' ~ this ~ ' as stored'
+            ~ ' where exists (select 1 from ' ~ hit ~ ' as hit where ' ~ same | join(' and ') ~ ')'
             ~ ' and not coalesce(' ~ condition ~ ', false)') -%}
         {%- set emptied = run_query('select ' ~ part_list ~ ' from ' ~ hit ~ ' except select distinct '
             ~ part_list ~ ' from ' ~ kept) -%}
         {%- for row in emptied.rows -%}
             {%- set spec = [] -%}
             {%- for p in parts -%}
+                {%- if row[loop.index0] is none -%}
+                    {%- do exceptions.raise_compiler_error("delete_rows: " ~ this ~ " would empty its NULL "
+                        ~ p ~ " partition, which ALTER TABLE cannot name") -%}
+                {%- endif -%}
                 {%- do spec.append(p ~ ' = ' ~ sql_string(row[loop.index0])) -%}
             {%- endfor -%}
             {%- do run_query('alter table ' ~ this ~ ' drop if exists partition (' ~ spec | join(', ') ~ ')') -%}
         {%- endfor -%}
         {%- do run_query('insert overwrite table ' ~ this ~ ' partition (' ~ part_list ~ ') select '
             ~ columns ~ ' from ' ~ kept) -%}
+        {%- endif -%}
     {%- else -%}
         {%- do run_query('create table ' ~ kept ~ ' using parquet as select * from ' ~ this
             ~ ' where not coalesce(' ~ condition ~ ', false)') -%}
