@@ -46,6 +46,10 @@ class DuckDBWarehouse:
                            {"schema": schema, "table": table, "column": column}) > 0
 
     @staticmethod
+    def settle(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame
+
+    @staticmethod
     def empty() -> pd.DataFrame:
         return pd.DataFrame()
 
@@ -88,6 +92,12 @@ class SparkWarehouse:
 
     def has_column(self, schema: str, table: str, column: str) -> bool:
         return self.has_table(schema, table) and column in self.spark.table(f"{schema}.{table}").columns
+
+    def settle(self, frame: Any) -> Any:
+        """The frame computed once, in few partitions, its plan cut (GX runs several Spark jobs
+        per suite: each would plan the SQL and rerun the pandas UDF again). The frames are the
+        bounded rows the gate checks, not the history."""
+        return frame.coalesce(self.spark.sparkContext.defaultParallelism).localCheckpoint()
 
     def empty(self) -> Any:
         from pyspark.sql.types import StructType

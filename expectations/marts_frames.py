@@ -133,10 +133,10 @@ def _read(con: Any, mod: Any, since: date | None, notes: list[str],
         params = {"since": since}
     try:
         frame = db.frame(sql, params)
+        return db.settle(mod.prepare(frame) if hasattr(mod, "prepare") else frame)
     except db.errors as error:
         notes.append(f"{mod.NAME}: could not read the mart ({type(error).__name__})")
         return db.empty()
-    return mod.prepare(frame) if hasattr(mod, "prepare") else frame
 
 
 def _stamped(db: Warehouse, table: str) -> bool:
