@@ -136,6 +136,7 @@ def _compared(source: Path, home: Path):
     return result["problems"], result["compared"]
 
 
+@pytest.mark.timeout(3600)  # four dbt runs, two Spark loads: past the default 600 s on a busy machine
 def test_python_models_on_spark_equal_duckdb(tmp_path):
     """Needs a DuckDB warehouse built by the nightly chain: CAREPULSE_TEST_DUCKDB_WAREHOUSE
     (e.g. a `carepulse demo --nights 2` home's warehouse/carepulse.duckdb)."""
