@@ -222,7 +222,24 @@
     its prefix whose elements are read at the rest of the path; a missing value is left out,
     as DuckDB's wildcard extraction leaves it out. -#}
 {% macro spark__json_str(expr, path) -%}
-    try_variant_get({{ expr }}, {{ sql_string(path) }}, 'string')
+    try_variant_get({{ expr }}, {{ sql_string(spark_json_path(path)) }}, 'string')
+{%- endmacro %}
+
+{#- A JSONPath as Spark's variant paths take it: a key that is not a plain name ('"$type"')
+    in brackets (quoted keys hold no dot here). -#}
+{% macro spark_json_path(path) -%}
+    {%- set plain = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_' -%}
+    {%- if path == '$' or path.startswith('$[') -%}{{- return(path) -}}{%- endif -%}
+    {%- set out = ['$'] -%}
+    {%- for segment in path[2:].split('.') -%}
+        {%- set name = segment.split('[')[0] -%}
+        {%- set rest = segment[name | length:] -%}
+        {%- if name.startswith('"') and name.endswith('"') -%}{%- set name = name[1:-1] -%}{%- endif -%}
+        {%- set ns = namespace(plain=name | length > 0) -%}
+        {%- for c in name -%}{%- if c not in plain -%}{%- set ns.plain = false -%}{%- endif -%}{%- endfor -%}
+        {%- do out.append(('.' ~ name if ns.plain else "['" ~ name ~ "']") ~ rest) -%}
+    {%- endfor -%}
+    {{- return(out | join('')) -}}
 {%- endmacro %}
 
 {% macro spark__json_int(expr, path) -%}
@@ -238,11 +255,11 @@
 {%- endmacro %}
 
 {% macro spark__json_obj(expr, path) -%}
-    try_variant_get({{ expr }}, {{ sql_string(path) }}, 'variant')
+    try_variant_get({{ expr }}, {{ sql_string(spark_json_path(path)) }}, 'variant')
 {%- endmacro %}
 
 {% macro spark_json_array(expr, path) -%}
-    try_variant_get({{ expr }}, {{ sql_string(path) }}, 'array<variant>')
+    try_variant_get({{ expr }}, {{ sql_string(spark_json_path(path)) }}, 'array<variant>')
 {%- endmacro %}
 
 {% macro spark__json_str_list(expr, path) -%}
@@ -252,9 +269,11 @@
         {%- set ns.arrays = 'flatten(transform(' ~ ns.arrays ~ ', e -> coalesce(' ~ spark_json_array('e', '$' ~ part)
                             ~ ', cast(array() as array<variant>))))' -%}
     {%- endfor -%}
-    coalesce(filter(transform({{ ns.arrays }},
-                              e -> try_variant_get(e, {{ sql_string('$' ~ parts[-1]) }}, 'string')),
-                    e -> e is not null),
+    {#- a JSON null is kept (as NULL), a missing key is not, as DuckDB does -#}
+    coalesce(transform(filter(transform({{ ns.arrays }},
+                                        e -> try_variant_get(e, {{ sql_string(spark_json_path('$' ~ parts[-1])) }}, 'variant')),
+                              v -> v is not null),
+                       v -> try_variant_get(v, '$', 'string')),
              cast(array() as array<string>))
 {%- endmacro %}
 
@@ -271,14 +290,14 @@
     {%- set struct -%}
         array<struct<{%- for name, type in fields.items() -%}`{{ name }}`:{{ types[type | upper] }}{{ ',' if not loop.last }}{%- endfor -%}>>
     {%- endset -%}
-    coalesce(try_variant_get({{ expr }}, {{ sql_string(path) }}, '{{ struct }}'), cast(array() as {{ struct }}))
+    coalesce(try_variant_get({{ expr }}, {{ sql_string(spark_json_path(path)) }}, '{{ struct }}'), cast(array() as {{ struct }}))
 {%- endmacro %}
 
 {% macro spark__json_lookup(expr, array_path, key_field, key_value, value_field) -%}
     try_variant_get(get(filter(
             {{ spark_json_array(expr, array_path) }},
-            e -> try_variant_get(e, {{ sql_string('$.' ~ key_field) }}, 'string') = {{ sql_string(key_value) }}
-        ), 0), {{ sql_string('$.' ~ value_field) }}, 'string')
+            e -> try_variant_get(e, {{ sql_string(spark_json_path('$.' ~ key_field)) }}, 'string') = {{ sql_string(key_value) }}
+        ), 0), {{ sql_string(spark_json_path('$.' ~ value_field)) }}, 'string')
 {%- endmacro %}
 
 

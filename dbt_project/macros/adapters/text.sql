@@ -1,7 +1,7 @@
 {#-
     ADAPTER-SPECIFIC: timestamps, text clean-up, regular expressions, hashing and list
-    helpers. DuckDB implementations (regular expressions are RE2); another engine adds
-    `<adapter>__<name>` macros and the models stay as they are.
+    helpers. DuckDB implementations first (regular expressions are RE2), Spark's below
+    (Java regular expressions); a macro without variants is spelled the same on both.
 -#}
 
 {#- ISO-8601 text with any offset ('Z', '+00:00', '+0200') -> TIMESTAMP in UTC (no zone). -#}
@@ -136,12 +136,8 @@
 
 {#- Plain substring test. -#}
 {% macro contains_text(haystack, needle) -%}
-    {{- adapter.dispatch('contains_text', 'carepulse')(haystack, needle) -}}
-{%- endmacro %}
-{% macro duckdb__contains_text(haystack, needle) -%}
     contains({{ haystack }}, {{ needle }})
 {%- endmacro %}
-{% macro default__contains_text(haystack, needle) %}{{ adapter_not_supported('contains_text') }}{% endmacro %}
 
 
 {#- Hex SHA-256 of a text (NULL stays NULL). -#}
@@ -155,10 +151,7 @@
 
 {#- Is `value` an element of the list `arr`? -#}
 {% macro list_has(arr, value) -%}
-    {{- adapter.dispatch('list_has', 'carepulse')(arr, value) -}}
-{%- endmacro %}
-{% macro duckdb__list_has(arr, value) -%}
-    list_contains({{ arr }}, {{ value }})
+    array_contains({{ arr }}, {{ value }})
 {%- endmacro %}
 
 
@@ -189,7 +182,6 @@
 {% macro default__at_handles_in(expr) %}{{ adapter_not_supported('at_handles_in') }}{% endmacro %}
 {% macro default__reddit_users_in(expr) %}{{ adapter_not_supported('reddit_users_in') }}{% endmacro %}
 {% macro default__sha256_hex(expr) %}{{ adapter_not_supported('sha256_hex') }}{% endmacro %}
-{% macro default__list_has(arr, value) %}{{ adapter_not_supported('list_has') }}{% endmacro %}
 {% macro default__list_clean(arr) %}{{ adapter_not_supported('list_clean') }}{% endmacro %}
 {% macro default__agg_sorted_list(expr) %}{{ adapter_not_supported('agg_sorted_list') }}{% endmacro %}
 
@@ -197,12 +189,8 @@
 {#- A handle as compared everywhere: lower-case, without a leading '@' (YouTube, X,
     Mastodon) or 'u/' (Reddit). Mastodon remote handles keep their '@domain' part. -#}
 {% macro normalize_handle(expr) -%}
-    {{- adapter.dispatch('normalize_handle', 'carepulse')(expr) -}}
-{%- endmacro %}
-{% macro duckdb__normalize_handle(expr) -%}
     lower(regexp_replace(trim({{ expr }}), '^(@|/?u/)', ''))
 {%- endmacro %}
-{% macro default__normalize_handle(expr) %}{{ adapter_not_supported('normalize_handle') }}{% endmacro %}
 
 
 {#- Lower-case every element of a list of strings. -#}
@@ -368,16 +356,8 @@
     (' ' || trim(regexp_replace(lower(coalesce({{ expr }}, '')), {{ regex_literal('[^\pL\pN_]+') }}, ' ')) || ' ')
 {%- endmacro %}
 
-{% macro spark__contains_text(haystack, needle) -%}
-    contains({{ haystack }}, {{ needle }})
-{%- endmacro %}
-
 {% macro spark__sha256_hex(expr) -%}
     sha2({{ expr }}, 256)
-{%- endmacro %}
-
-{% macro spark__list_has(arr, value) -%}
-    array_contains({{ arr }}, {{ value }})
 {%- endmacro %}
 
 {% macro spark__list_clean(arr) -%}
@@ -386,10 +366,6 @@
 
 {% macro spark__agg_sorted_list(expr) -%}
     case when count({{ expr }}) > 0 then array_sort(array_distinct(collect_list({{ expr }}))) end
-{%- endmacro %}
-
-{% macro spark__normalize_handle(expr) -%}
-    lower(regexp_replace(trim({{ expr }}), '^(@|/?u/)', ''))
 {%- endmacro %}
 
 {% macro spark__list_lower(arr) -%}
