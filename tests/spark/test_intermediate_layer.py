@@ -176,6 +176,7 @@ def _compare_in_subprocess(source: Path, home: Path):
     return result["problems"], result["compared"]
 
 
+@pytest.mark.timeout(3600)
 def test_intermediate_on_spark_equal_duckdb(tmp_path):
     source = os.environ.get("CAREPULSE_TEST_DUCKDB_WAREHOUSE")
     if not source:
