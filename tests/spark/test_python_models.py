@@ -97,8 +97,10 @@ def export(home: Path, target: Path) -> Path:
             files = f"read_parquet('{folder}/*.parquet')"
             # Spark's TIMESTAMP is an instant (DuckDB reads it WITH TIME ZONE); as naive UTC here,
             # the DuckDB TIMESTAMP it equals
-            columns = ", ".join(f"timezone('UTC', \"{name}\") as \"{name}\"" if kind == "TIMESTAMP WITH TIME ZONE"
-                                else f'"{name}"' for name, kind, *_ in con.execute(f"describe select * from {files}").fetchall())
+            described = con.execute(f"describe select * from {files}").fetchall()
+            columns = ", ".join(f"timezone('UTC', \"{name}\") as \"{name}\""
+                                if kind == "TIMESTAMP WITH TIME ZONE" else f'"{name}"'
+                                for name, kind, *_ in described)
             con.execute(f"create view intermediate.{model} as select {columns} from {files}")
     finally:
         con.close()
