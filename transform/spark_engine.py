@@ -65,6 +65,9 @@ def session(home: Path, *, master: str | None = None, driver_memory: str | None 
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # the Derby metastore cannot filter partitions by some predicates (it fails the query);
+        # Spark then lists the table's partitions and prunes them itself
+        .config("spark.sql.hive.metastorePartitionPruningFallbackOnException", "true")
         .enableHiveSupport()
     )
     for key, value in (conf or {}).items():  # the config's warehouse.spark.conf, last: it wins
