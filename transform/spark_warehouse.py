@@ -35,9 +35,10 @@ from transform.spark_engine import SCRATCH_SCHEMA, spark_dir
 
 log = logging.getLogger("transform.spark_warehouse")
 
-# The schemas a build writes (dbt_project.yml's +schema per layer, seeds in reference, the build
-# stamp in main); the scratch schema `parse` is never snapshotted (verbatim text).
-SCHEMAS = ("main", "staging", "intermediate", "marts", "reference")
+# The schemas a build writes (dbt_project.yml's +schema per layer, seeds in reference, the build's
+# bookkeeping in build, the fingerprint in main); the scratch schema `parse` is never snapshotted
+# (verbatim text).
+SCHEMAS = ("main", "build", "staging", "intermediate", "marts", "reference")
 STATE = "state.json"  # which snapshot the Spark tables equal, and the fingerprint they were built with
 
 
@@ -88,6 +89,10 @@ def _location(spark, schema: str, table: str) -> Path:
     return Path(location.removeprefix("file:"))
 
 
+def _is_view(spark, schema: str, table: str) -> bool:
+    return spark.catalog.getTable(f"{schema}.{table}").tableType == "VIEW"
+
+
 def _columns(spark, schema: str, table: str) -> list[tuple[str, str]]:
     """(name, Spark type) in the table's order, partition columns included."""
     return [(f.name, f.dataType.simpleString()) for f in spark.table(f"{schema}.{table}").schema.fields]
@@ -105,11 +110,12 @@ def _link_tree(source: Path, target: Path, previous: dict[str, dict], base: Path
         if not path.is_file() or path.name.startswith((".", "_")):
             continue  # Spark's _SUCCESS markers and .crc checksums
         dest = target / path.relative_to(source)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, dest)
-        except OSError:  # another file system: a copy
-            shutil.copy2(path, dest)
+        if dest != path:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, dest)
+            except OSError:  # another file system: a copy
+                shutil.copy2(path, dest)
         st = dest.stat()
         rel = str(dest.relative_to(base))
         known = previous.get(rel)
@@ -129,8 +135,13 @@ def snapshot(spark, home: Path, snapshot_id: str) -> Path:
     doc: dict = {"id": snapshot_id, "tables": {}, "files": {}}
     for schema, table in tables(spark):
         folder = root / schema / table
-        folder.mkdir(parents=True)
-        files = _link_tree(_location(spark, schema, table), folder, previous, root)
+        if _is_view(spark, schema, table):
+            # a view has no files: its rows are written (this costs the view's size)
+            spark.table(f"{schema}.{table}").write.parquet(str(folder))
+            files = _link_tree(folder, folder, {}, root)
+        else:
+            folder.mkdir(parents=True)
+            files = _link_tree(_location(spark, schema, table), folder, previous, root)
         doc["files"].update(files)
         doc["tables"][f"{schema}.{table}"] = {
             "columns": _columns(spark, schema, table),

@@ -38,6 +38,7 @@ def spark(tmp_path_factory):
             ('rival', null, null, null, null, date'2026-12-02')""")
     session.sql("create table staging.empty_one (id string, n int) using parquet")
     session.sql("create table staging.plain using parquet as select 'x' as id, 1.5d as score")
+    session.sql("create view staging.plain_view as select id, score * 2 as doubled from staging.plain")
     yield home, session
     spark_engine.stop()
 
@@ -54,10 +55,12 @@ def test_pointer_reads_what_spark_wrote(spark, tmp_path):
     home, session = spark
     root = spark_warehouse.snapshot(session, home, "s1")
     pointer = spark_warehouse.write_pointer(root, tmp_path / "candidate.duckdb")
-    rows = _read(pointer, "select day, brand, mentions, share, seen_at, tags from marts.daily order by day, brand")
+    rows = _read(pointer, "select day, brand, mentions, share, seen_at, tags from marts.daily "
+                          "order by day, brand")
     assert rows == [
         (date(2026, 12, 1), "lakemont", 3, Decimal("0.500000"), datetime(2026, 12, 1, 10, 15), ["a", "b"]),
-        (date(2026, 12, 2), "lakemont", 4, Decimal("0.250000"), datetime(2026, 12, 2, 23, 59, 59, 123456), []),
+        (date(2026, 12, 2), "lakemont", 4, Decimal("0.250000"),
+         datetime(2026, 12, 2, 23, 59, 59, 123456), []),
         (date(2026, 12, 2), "rival", None, None, None, None),
     ]
     types = dict(_read(pointer, "select column_name, data_type from information_schema.columns "
@@ -66,6 +69,7 @@ def test_pointer_reads_what_spark_wrote(spark, tmp_path):
                      "seen_at": "TIMESTAMP", "tags": "VARCHAR[]"}
     assert _read(pointer, "select count(*) from staging.empty_one") == [(0,)]
     assert _read(pointer, "select id, score from staging.plain") == [("x", 1.5)]
+    assert _read(pointer, "select id, doubled from staging.plain_view") == [("x", 3.0)]  # its rows
     assert _read(pointer, "select id from main.carepulse_snapshot") == [("s1",)]
 
 
