@@ -17,7 +17,7 @@ NAME = "marts__fct_misinformation_watch"
 WINDOW_COLUMN = "published_date"  # rows checked: the recent window (see marts_frames)
 SQL = """
 select post_key, platform, author_key, published_date, red_flags, risk_level, fact_check_verdict,
-       evidence_link_count, author_followers, engagements, text_redacted
+       evidence_link_count, author_followers, engagements, coalesce(text_redacted, '') as text_redacted
 from marts.fct_misinformation_watch
 """
 

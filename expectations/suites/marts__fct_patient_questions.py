@@ -18,7 +18,7 @@ WINDOW_COLUMN = "asked_date"  # rows checked: the recent window (see marts_frame
 SQL = """
 select patient_question_key, post_key, brand_id, platform, author_key, asked_date, item_kind,
        addressed_via, is_answered, response_minutes, hours_waiting,
-       cast(adjusted_compound as double) as adjusted_compound, text_redacted
+       cast(adjusted_compound as double) as adjusted_compound, coalesce(text_redacted, '') as text_redacted
 from marts.fct_patient_questions
 """
 
