@@ -7,7 +7,9 @@
     (`partition_by`, a column its unique key determines, such as a post's date) and a build
     rewrites only the partitions its new rows fall in: the stored rows of those partitions whose
     key is not new, plus the new rows. The cost follows the night's partitions, not the history.
-    A model without `partition_by` is rewritten whole: only small tables may be so.
+    A model without `partition_by` is rewritten whole, unless none of the new keys is stored
+    yet: then the rows are appended (caches keyed by a hash, which only ever add keys, find
+    that by reading the key column alone).
 
     dbt-spark accepts append, insert_overwrite and (Delta/Iceberg only) merge; these two
     overrides of its macros add delete+insert and leave the rest to it.
@@ -51,6 +53,15 @@
     {%- do run_query('drop table if exists ' ~ new) -%}
     {%- do run_query('drop table if exists ' ~ kept) -%}
     {%- do run_query('create table ' ~ new ~ ' using parquet as select * from ' ~ source) -%}
+    {%- set overlap -%}
+        select 1 from {{ target }} as stored inner join {{ new }} as new
+            on {% for key in keys %}new.{{ key }} <=> stored.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
+        limit 1
+    {%- endset -%}
+    {%- if run_query(overlap).rows | length == 0 %}
+    insert into table {{ target }}
+    select {{ columns }} from {{ new }}
+    {%- else -%}
     {%- call statement('kept_rows') -%}
         create table {{ kept }} using parquet as
         select stored.* from {{ target }} as stored
@@ -68,4 +79,5 @@
     select {{ columns }} from {{ kept }}
     union all
     select {{ columns }} from {{ new }}
+    {%- endif %}
 {% endmacro %}
