@@ -11,7 +11,9 @@ submission method (transform/spark_models.py).
 
 from __future__ import annotations
 
+import glob
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 
@@ -30,6 +32,14 @@ def _series(fn: Callable, *columns: pd.Series) -> pd.Series:
     if len(columns) == 1:
         return pd.Series([fn(_none(v)) for v in columns[0]], dtype=object)
     return pd.Series([fn(*map(_none, vs)) for vs in zip(*columns, strict=True)], dtype=object)
+
+
+def local_files(pattern: str | None) -> list[str]:
+    return sorted(glob.glob(pattern)) if pattern else []
+
+
+def local_text(path: str | None) -> str | None:
+    return Path(path).read_text(encoding="utf-8") if path else None
 
 
 def register(spark) -> None:
@@ -53,6 +63,8 @@ def register(spark) -> None:
     scalar("without_reviewer_name", without_reviewer_name, "string", 2)
     scalar("article_id", urls.article_id, "string")
     scalar("canonical_link", urls.canonical_link, "string")
+    spark.udf.register("local_files", local_files, "array<string>")
+    spark.udf.register("local_text", local_text, "string")
 
     from transform import spark_models
 

@@ -47,7 +47,8 @@
 
 {#- The files a glob pattern matches, as a relation with a column `file` (names only: no file
     is read; none may match). Spark's binaryFile source reads no content unless it is
-    selected, but fails on a pattern that matches nothing: the config JSON (which always
+    selected (names starting with `_` or `.` it never shows: those are listed through the local
+    file system, spark_functions.local_files), but fails on a pattern that matches nothing: the config JSON (which always
     exists) is matched too, as another alternative of the same glob, and left out. -#}
 {% macro files_matching(pattern) -%}
     {{- adapter.dispatch('files_matching', 'carepulse')(pattern) -}}
@@ -56,12 +57,16 @@
     glob({{ sql_string(pattern) }})
 {%- endmacro %}
 {% macro spark__files_matching(pattern) -%}
+    {%- if hidden_to_spark([pattern]) -%}
+    (select explode(local_files({{ sql_string(pattern) }})) as file) as matched
+    {%- else -%}
     {%- set sentinel = var('config_json') | string -%}
     (
         select path as file
         from binaryFile.`{{ spark_file_glob([pattern, sentinel], patterns=true) }}`
         where not endswith(path, {{ sql_string('/' ~ sentinel.split('/')[-1]) }})
     ) as matched
+    {%- endif -%}
 {%- endmacro %}
 
 

@@ -290,10 +290,23 @@
     (
         select filename, content, try_parse_json(content) as document
         from (
+            {%- if hidden_to_spark(paths) %}
+            -- Spark's file sources never show `_manifest.json`: read through the local file system
+            select path as filename, local_text(path) as content
+            from (select explode(array({% for p in paths %}{{ sql_string(p) }}{{ ', ' if not loop.last }}{% endfor %})) as path) as listed
+            {%- else %}
             select path as filename, cast(content as string) as content
             from binaryFile.`{{ spark_file_glob(paths) }}`
+            {%- endif %}
         ) as files
     )
+{%- endmacro %}
+
+{#- Whether Spark's file sources skip any of these files (a name starting with `_` or `.`). -#}
+{% macro hidden_to_spark(paths) -%}
+    {%- set hidden = [] -%}
+    {%- for path in paths if path.split('/')[-1][:1] in ['_', '.'] -%}{%- do hidden.append(path) -%}{%- endfor -%}
+    {{- return(hidden | length > 0) -}}
 {%- endmacro %}
 
 
