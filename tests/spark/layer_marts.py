@@ -10,7 +10,11 @@ the marts' dbt tests run on Spark.
 
 By hand, over an existing DuckDB warehouse and a Spark home whose marts were built:
 
-    python -m tests.spark.test_marts_layer <warehouse.duckdb> <spark home>
+    python -m tests.spark.layer_marts <warehouse.duckdb> <spark home>
+
+A development tool, not part of `make test` (whose tests/spark/test_engines_equal.py builds every
+layer on both engines from the raw zone): it proves one layer at a time, from a DuckDB warehouse
+named by CAREPULSE_TEST_DUCKDB_WAREHOUSE, with `pytest tests/spark/layer_marts.py`.
 """
 
 from __future__ import annotations
@@ -117,7 +121,7 @@ def test_marts_on_spark_equal_duckdb(tmp_path):
 
 def _compare_in_subprocess(source: Path, home: Path):
     """A Spark session per process: the comparison runs in its own."""
-    done = subprocess.run([sys.executable, "-m", "tests.spark.test_marts_layer", str(source), str(home),
+    done = subprocess.run([sys.executable, "-m", "tests.spark.layer_marts", str(source), str(home),
                            "--json"], cwd=ROOT, env=_env(home), capture_output=True, text=True, timeout=3600)
     assert done.returncode in (0, 1), done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])

@@ -17,7 +17,11 @@ reference, intermediate and build tables are loaded into a Spark home
 
 By hand, over a DuckDB warehouse and a Spark home whose intermediate models were built:
 
-    python -m tests.spark.test_intermediate_layer <warehouse.duckdb> <spark home>
+    python -m tests.spark.layer_intermediate <warehouse.duckdb> <spark home>
+
+A development tool, not part of `make test` (whose tests/spark/test_engines_equal.py builds every
+layer on both engines from the raw zone): it proves one layer at a time, from a DuckDB warehouse
+named by CAREPULSE_TEST_DUCKDB_WAREHOUSE, with `pytest tests/spark/layer_intermediate.py`.
 """
 
 from __future__ import annotations
@@ -168,7 +172,7 @@ def compare_tables(duckdb_path: Path, home: Path):
 
 def _compare_in_subprocess(source: Path, home: Path):
     """A Spark session per process: the comparison runs in its own."""
-    done = subprocess.run([sys.executable, "-m", "tests.spark.test_intermediate_layer", str(source),
+    done = subprocess.run([sys.executable, "-m", "tests.spark.layer_intermediate", str(source),
                            str(home), "--json"], cwd=ROOT, env=_env(home), capture_output=True, text=True,
                           timeout=3600)
     assert done.returncode in (0, 1), done.stderr[-3000:]
@@ -208,7 +212,7 @@ def test_intermediate_on_spark_equal_duckdb(tmp_path):
     night = {"build_id": "spark-intermediate-test-night"}
     change_staged_posts(duck, night["build_id"])
     loaded = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
-                             "from tests.spark.test_intermediate_layer import load_tables; "
+                             "from tests.spark.layer_intermediate import load_tables; "
                              "load_tables(Path(sys.argv[1]), Path(sys.argv[2]), tuple(sys.argv[3:]))",
                              str(duck), str(spark_home), *CHANGED_STAGING],
                             cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=3600)

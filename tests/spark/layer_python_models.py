@@ -11,8 +11,12 @@ engines build them again with --full-refresh, and again they must be equal.
 
 By hand, with a Spark home loaded by `prepare` and built:
 
-    python -m tests.spark.test_python_models prepare <start.duckdb> <spark home>
-    python -m tests.spark.test_python_models compare <warehouse.duckdb> <spark home>
+    python -m tests.spark.layer_python_models prepare <start.duckdb> <spark home>
+    python -m tests.spark.layer_python_models compare <warehouse.duckdb> <spark home>
+
+A development tool, not part of `make test` (whose tests/spark/test_engines_equal.py builds every
+layer on both engines from the raw zone): it proves one layer at a time, from a DuckDB warehouse
+named by CAREPULSE_TEST_DUCKDB_WAREHOUSE, with `pytest tests/spark/layer_python_models.py`.
 """
 
 from __future__ import annotations
@@ -137,7 +141,7 @@ def _dbt_duckdb(home: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def _compared(source: Path, home: Path):
-    done = _run(["-m", "tests.spark.test_python_models", "compare", str(source), str(home), "--json"], home)
+    done = _run(["-m", "tests.spark.layer_python_models", "compare", str(source), str(home), "--json"], home)
     assert done.returncode in (0, 1), done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return result["problems"], result["compared"]
@@ -159,7 +163,7 @@ def test_python_models_on_spark_equal_duckdb(tmp_path):
         (home / "warehouse").mkdir(parents=True)
         shutil.copy(source.parent / "config.json", home / "warehouse" / "config.json")
     shutil.copy(start, duck / "warehouse" / "candidate.duckdb")
-    loaded = _run(["-m", "tests.spark.test_python_models", "prepare", str(start), str(spark)], spark)
+    loaded = _run(["-m", "tests.spark.layer_python_models", "prepare", str(start), str(spark)], spark)
     assert loaded.returncode == 0, loaded.stderr[-3000:]
 
     for extra in ([], ["--full-refresh"]):  # incremental over the start, then from nothing
