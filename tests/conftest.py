@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from carepulse.config import LoadedConfig, load_config
+
+# A pytest-xdist worker's __main__ has neither a file nor a spec, which pyspark's Connect
+# modules (imported by Great Expectations once pyspark is installed) take for a doctest run:
+# they print "Skipping doctests" and exit the worker. Give the worker's __main__ a name.
+_main = sys.modules["__main__"]
+if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
+    _main.__file__ = "<pytest-xdist worker>"
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config" / "monitoring.yml"
