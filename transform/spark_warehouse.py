@@ -80,7 +80,13 @@ def drop_all(spark) -> None:
 
 
 def drop_scratch(spark) -> None:
+    """The scratch schema (verbatim text) and the session's temporary views: dbt-spark's
+    incremental models leave `<model>__dbt_tmp` views behind, which a later `dbt docs generate`
+    in the same session lists without a schema and fails on."""
     spark.sql(f"drop database if exists {SCRATCH_SCHEMA} cascade")
+    for view in spark.catalog.listTables():
+        if view.isTemporary:
+            spark.catalog.dropTempView(view.name)
 
 
 def _location(spark, schema: str, table: str) -> Path:
