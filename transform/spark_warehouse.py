@@ -74,9 +74,16 @@ def tables(spark) -> list[tuple[str, str]]:
 
 
 def drop_all(spark) -> None:
-    """An empty Spark warehouse (a full refresh): every CarePulse schema dropped with its data."""
+    """An empty Spark warehouse (a full refresh): every CarePulse schema dropped with its data,
+    and any folder left in the local warehouse directory (a crash between the metastore and the
+    files, or a home copied elsewhere, whose metastore names the old paths), which would make
+    the next CREATE TABLE of the same name fail."""
     for schema in (*SCHEMAS, SCRATCH_SCHEMA):
         spark.sql(f"drop database if exists {schema} cascade")
+    tables_dir = spark.conf.get("spark.sql.warehouse.dir")
+    if tables_dir.startswith(("file:", "/")):
+        for schema in (*SCHEMAS, SCRATCH_SCHEMA):
+            shutil.rmtree(Path(tables_dir.removeprefix("file:")) / f"{schema}.db", ignore_errors=True)
 
 
 def drop_scratch(spark) -> None:
