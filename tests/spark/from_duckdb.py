@@ -1,4 +1,4 @@
-"""Load a DuckDB warehouse's tables into a Spark home's metastore (a development and test tool).
+"""Move tables between a DuckDB warehouse and a Spark home (development and test tools).
 
 Porting one layer of models to Spark does not need every layer below it on Spark: the layers
 below, built by DuckDB, are loaded as Spark tables, the layer is built on Spark with
@@ -9,12 +9,14 @@ below, built by DuckDB, are loaded as Spark tables, the layer is built on Spark 
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
 
 import duckdb
 
+from carepulse.demo import DEMO_PSEUDONYM_KEY
 from transform import spark_engine
 
 
@@ -39,6 +41,40 @@ def load(duckdb_path: Path, home: Path, schemas: list[str]) -> list[str]:
         finally:
             con.close()
     return loaded
+
+
+def spark_env(home: Path | None = None) -> dict[str, str]:
+    """The environment of a Spark subprocess: the session registers the pseudonym function, which
+    needs a key."""
+    env = {**os.environ, "DO_NOT_TRACK": "1"}
+    env.setdefault("CAREPULSE_PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
+    if home is not None:
+        env["CAREPULSE_HOME"] = str(home)
+    return env
+
+
+def to_duckdb(home: Path, target: Path, tables: dict[str, list[str]], conf: dict | None = None) -> Path:
+    """A DuckDB file at `target` with one view per Spark table ({schema: [tables]}) over a parquet
+    copy beside it; Spark's TIMESTAMP (an instant, which DuckDB reads WITH TIME ZONE) as the naive
+    UTC TIMESTAMP DuckDB's models store."""
+    spark = spark_engine.session(home, conf=conf)
+    data = target.parent / (target.stem + "_parquet")
+    con = duckdb.connect(str(target))
+    try:
+        for schema, names in tables.items():
+            con.execute(f"create schema if not exists {schema}")
+            for table in names:
+                folder = data / schema / table
+                spark.table(f"{schema}.{table}").write.parquet(str(folder))
+                files = f"read_parquet('{folder}/*.parquet')"
+                described = con.execute(f"describe select * from {files}").fetchall()
+                columns = ", ".join(f"timezone('UTC', \"{name}\") as \"{name}\""
+                                    if kind == "TIMESTAMP WITH TIME ZONE" else f'"{name}"'
+                                    for name, kind, *_ in described)
+                con.execute(f"create view {schema}.{table} as select {columns} from {files}")
+    finally:
+        con.close()
+    return target
 
 
 if __name__ == "__main__":

@@ -37,8 +37,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from carepulse.demo import DEMO_PSEUDONYM_KEY
 from tests.spark.equality import compare, normal
+from tests.spark.from_duckdb import spark_env, to_duckdb
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,26 +52,18 @@ CHANGED_STAGING = ("staging.stg_x__posts", "staging.stg_bluesky__posts", "stagin
 SPARK_CONF = {"spark.sql.hive.metastorePartitionPruningFallbackOnException": "true"}
 
 
-def _env(home: Path | None = None) -> dict[str, str]:
-    env = {**os.environ}
-    env.setdefault("CAREPULSE_PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
-    if home is not None:
-        env["CAREPULSE_HOME"] = str(home)
-    return env
-
-
 def _spark(home: Path, *dbt_args: str) -> subprocess.CompletedProcess:
     code = ("import sys; from pathlib import Path; from transform import spark_engine; "
             f"spark_engine.session(Path({str(home)!r}).resolve(), conf={SPARK_CONF!r}); "
             "raise SystemExit(spark_engine.main(sys.argv[1:]))")
-    return subprocess.run([sys.executable, "-c", code, *dbt_args], cwd=ROOT, env=_env(home),
+    return subprocess.run([sys.executable, "-c", code, *dbt_args], cwd=ROOT, env=spark_env(home),
                           capture_output=True, text=True, timeout=3600)
 
 
 def _duckdb_dbt(home: Path, *dbt_args: str) -> subprocess.CompletedProcess:
     dbt = str(Path(sys.executable).parent / "dbt")
     return subprocess.run([dbt, *dbt_args, "--project-dir", "dbt_project", "--profiles-dir", "dbt_project"],
-                          cwd=ROOT, env=_env(home),
+                          cwd=ROOT, env=spark_env(home),
                           capture_output=True, text=True, timeout=3600)
 
 
@@ -125,26 +117,6 @@ def load_tables(database: Path, home: Path, tables: tuple[str, ...]) -> None:
             con.close()
 
 
-def export_tables(home: Path, target: Path) -> Path:
-    """A DuckDB file at `target` with a view per model table of Spark, over a parquet copy."""
-    from transform import spark_engine
-
-    spark = spark_engine.session(home, conf=SPARK_CONF)
-    data = target.parent / (target.stem + "_parquet")
-    con = duckdb.connect(str(target))
-    try:
-        for schema, tables in TABLES.items():
-            con.execute(f"create schema if not exists {schema}")
-            for table in tables:
-                folder = data / schema / table
-                spark.table(f"{schema}.{table}").write.parquet(str(folder))
-                con.execute(f"create view {schema}.{table} as "
-                            f"select * from read_parquet('{folder}/*.parquet')")
-    finally:
-        con.close()
-    return target
-
-
 def stamps(database: Path) -> dict[str, list]:
     """Rows per build stamp of each incremental model (left out by equality.compare)."""
     con = duckdb.connect(str(database), read_only=True)
@@ -158,7 +130,7 @@ def stamps(database: Path) -> dict[str, list]:
 
 def compare_tables(duckdb_path: Path, home: Path):
     with tempfile.TemporaryDirectory() as tmp:
-        exported = export_tables(home, Path(tmp) / "spark_intermediate.duckdb")
+        exported = to_duckdb(home, Path(tmp) / "spark_intermediate.duckdb", TABLES, SPARK_CONF)
         problems, compared = compare(duckdb_path, exported, tuple(TABLES))
         # compare() holds every table of the schemas: DuckDB's have the Python models' too
         problems = {k: v for k, v in problems.items() if k.split(".")[1] in MODELS}
@@ -173,7 +145,8 @@ def compare_tables(duckdb_path: Path, home: Path):
 def _compare_in_subprocess(source: Path, home: Path):
     """A Spark session per process: the comparison runs in its own."""
     done = subprocess.run([sys.executable, "-m", "tests.spark.layer_intermediate", str(source),
-                           str(home), "--json"], cwd=ROOT, env=_env(home), capture_output=True, text=True,
+                           str(home), "--json"], cwd=ROOT,
+                          env=spark_env(home), capture_output=True, text=True,
                           timeout=3600)
     assert done.returncode in (0, 1), done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -196,7 +169,7 @@ def test_intermediate_on_spark_equal_duckdb(tmp_path):
     build_id = con.execute("select * from build.int_build").fetchone()[0]
     con.close()
     load = subprocess.run([sys.executable, "-m", "tests.spark.from_duckdb", str(duck), str(spark_home),
-                           *INPUT_SCHEMAS], cwd=ROOT, env=_env(), capture_output=True, text=True,
+                           *INPUT_SCHEMAS], cwd=ROOT, env=spark_env(), capture_output=True, text=True,
                           timeout=3600)
     assert load.returncode == 0, load.stderr[-3000:]
 
@@ -215,7 +188,7 @@ def test_intermediate_on_spark_equal_duckdb(tmp_path):
                              "from tests.spark.layer_intermediate import load_tables; "
                              "load_tables(Path(sys.argv[1]), Path(sys.argv[2]), tuple(sys.argv[3:]))",
                              str(duck), str(spark_home), *CHANGED_STAGING],
-                            cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=3600)
+                            cwd=ROOT, env=spark_env(), capture_output=True, text=True, timeout=3600)
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     on_duckdb = _duckdb_dbt(duck_home, "run", "--select", *MODELS, "--vars", json.dumps(night))
     assert on_duckdb.returncode == 0, on_duckdb.stdout[-5000:]

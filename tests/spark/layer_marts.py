@@ -30,55 +30,28 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from carepulse.demo import DEMO_PSEUDONYM_KEY
 from tests.spark.equality import compare
+from tests.spark.from_duckdb import spark_env, to_duckdb
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 INPUT_SCHEMAS = ("staging", "reference", "intermediate", "build", "main")
 
 
-def _env(home: Path | None = None) -> dict[str, str]:
-    """The Spark session registers the pseudonym function: it needs a key (the marts call none)."""
-    env = {**os.environ}
-    env.setdefault("CAREPULSE_PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
-    if home is not None:
-        env["CAREPULSE_HOME"] = str(home)
-    return env
-
-
-def export_marts(home: Path, target: Path) -> Path:
-    """A DuckDB file at `target` with one view per Spark table (and view) of schema marts, over
-    a parquet copy of it beside the file."""
-    from transform import spark_engine
-
-    spark = spark_engine.session(home)
-    data = target.parent / (target.stem + "_parquet")
-    shutil.rmtree(data, ignore_errors=True)
-    target.unlink(missing_ok=True)
-    con = duckdb.connect(str(target))
-    try:
-        con.execute("create schema marts")
-        for row in spark.sql("show tables in marts").collect():
-            if row.isTemporary or "__dbt_tmp" in row.tableName:
-                continue
-            folder = data / row.tableName
-            spark.table(f"marts.{row.tableName}").write.parquet(str(folder))
-            con.execute(f"create view marts.{row.tableName} as select * from "
-                        f"read_parquet('{folder}/*.parquet')")
-    finally:
-        con.close()
-    return target
-
-
 def compare_marts(duckdb_path: Path, home: Path) -> tuple[dict[str, str], list[str]]:
     with tempfile.TemporaryDirectory() as tmp:
-        exported = export_marts(home, Path(tmp) / "spark_marts.duckdb")
+        from transform import spark_engine
+
+        spark = spark_engine.session(home)
+        marts = [r.tableName for r in spark.sql("show tables in marts").collect()
+                 if not r.isTemporary and "__dbt_tmp" not in r.tableName]
+        exported = to_duckdb(home, Path(tmp) / "spark_marts.duckdb", {"marts": marts})
         return compare(duckdb_path, exported, ("marts",))
 
 
 def _dbt_spark(home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "transform.spark_engine", *args], cwd=ROOT, env=_env(home),
+    return subprocess.run([sys.executable, "-m", "transform.spark_engine", *args], cwd=ROOT,
+                          env=spark_env(home),
                           capture_output=True, text=True, timeout=3600)
 
 
@@ -102,7 +75,7 @@ def test_marts_on_spark_equal_duckdb(tmp_path):
     shutil.copy(source.parent / "config.json", home / "warehouse" / "config.json")
     build = {"build_id": _build_id(source)}
     load = subprocess.run([sys.executable, "-m", "tests.spark.from_duckdb", str(source), str(home),
-                           *INPUT_SCHEMAS], cwd=ROOT, env=_env(), capture_output=True, text=True,
+                           *INPUT_SCHEMAS], cwd=ROOT, env=spark_env(), capture_output=True, text=True,
                           timeout=3600)
     assert load.returncode == 0, load.stderr[-3000:]
 
@@ -122,7 +95,8 @@ def test_marts_on_spark_equal_duckdb(tmp_path):
 def _compare_in_subprocess(source: Path, home: Path):
     """A Spark session per process: the comparison runs in its own."""
     done = subprocess.run([sys.executable, "-m", "tests.spark.layer_marts", str(source), str(home),
-                           "--json"], cwd=ROOT, env=_env(home), capture_output=True, text=True, timeout=3600)
+                           "--json"], cwd=ROOT,
+    env=spark_env(home), capture_output=True, text=True, timeout=3600)
     assert done.returncode in (0, 1), done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return result["problems"], result["compared"]

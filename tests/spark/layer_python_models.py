@@ -32,21 +32,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from carepulse.demo import DEMO_PSEUDONYM_KEY
 from tests.spark.equality import compare
+from tests.spark.from_duckdb import spark_env, to_duckdb
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ("int_sentiment_scores", "int_text_aspects", "int_post_screening")
 INPUT_SCHEMAS = ["staging", "reference", "intermediate", "build", "main"]
-
-
-def _env(home: Path | None = None) -> dict[str, str]:
-    env = {**os.environ, "DO_NOT_TRACK": "1"}
-    env.setdefault("CAREPULSE_PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
-    if home is not None:
-        env["CAREPULSE_HOME"] = str(home)
-    return env
 
 
 def forget_last_day(path: Path) -> None:
@@ -87,34 +79,10 @@ def prepare(start: Path, home: Path) -> None:
             "published_date").saveAsTable("intermediate.int_post_screening")
 
 
-def export(home: Path, target: Path) -> Path:
-    """A DuckDB file with one view per model over a parquet copy of its Spark table."""
-    from transform import spark_engine
-
-    spark = spark_engine.session(home)
-    con = duckdb.connect(str(target))
-    try:
-        con.execute("create schema intermediate")
-        for model in MODELS:
-            folder = target.parent / model
-            spark.table(f"intermediate.{model}").write.parquet(str(folder))
-            files = f"read_parquet('{folder}/*.parquet')"
-            # Spark's TIMESTAMP is an instant (DuckDB reads it WITH TIME ZONE); as naive UTC here,
-            # the DuckDB TIMESTAMP it equals
-            described = con.execute(f"describe select * from {files}").fetchall()
-            columns = ", ".join(f"timezone('UTC', \"{name}\") as \"{name}\""
-                                if kind == "TIMESTAMP WITH TIME ZONE" else f'"{name}"'
-                                for name, kind, *_ in described)
-            con.execute(f"create view intermediate.{model} as select {columns} from {files}")
-    finally:
-        con.close()
-    return target
-
-
 def compare_models(duckdb_path: Path, home: Path) -> tuple[dict[str, str], list[str]]:
     """Only the three models: the copy of the DuckDB warehouse holds them with the rest."""
     with tempfile.TemporaryDirectory() as tmp:
-        exported = export(home, Path(tmp) / "spark.duckdb")
+        exported = to_duckdb(home, Path(tmp) / "spark.duckdb", {"intermediate": list(MODELS)})
         only = Path(tmp) / "duckdb.duckdb"
         con = duckdb.connect(str(only))
         try:
@@ -128,7 +96,7 @@ def compare_models(duckdb_path: Path, home: Path) -> tuple[dict[str, str], list[
 
 
 def _run(args: list[str], home: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=_env(home), capture_output=True,
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=spark_env(home), capture_output=True,
                           text=True, timeout=3600)
 
 
