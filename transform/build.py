@@ -115,14 +115,19 @@ def fingerprint(loaded: LoadedConfig) -> str:
 def published_fingerprint(home: Path) -> str | None:
     """The fingerprint the published warehouse was built with (None: none published, or built
     before fingerprints were kept)."""
+    return stored_value(published_path(home), "select fingerprint from main.carepulse_build")
+
+
+def stored_value(database: Path, query: str):
+    """The first column of the first row `query` gives in `database`, opened read-only; None when
+    the file, the table or the row is missing."""
     import duckdb
 
-    published = published_path(home)
-    if not published.exists():
+    if not database.exists():
         return None
-    con = duckdb.connect(str(published), read_only=True)
+    con = duckdb.connect(str(database), read_only=True)
     try:
-        row = con.execute("select fingerprint from main.carepulse_build").fetchone()
+        row = con.execute(query).fetchone()
     except duckdb.CatalogException:
         return None
     finally:

@@ -246,18 +246,9 @@ def write_pointer(root: Path, target: Path) -> Path:
 
 def pointed_snapshot(pointer: Path) -> str | None:
     """The snapshot id a pointer file names (None: none, or a DuckDB-built warehouse)."""
-    import duckdb
+    from transform.build import stored_value
 
-    if not pointer.exists():
-        return None
-    con = duckdb.connect(str(pointer), read_only=True)
-    try:
-        row = con.execute("select id from main.carepulse_snapshot").fetchone()
-    except duckdb.CatalogException:
-        return None
-    finally:
-        con.close()
-    return row[0] if row else None
+    return stored_value(pointer, "select id from main.carepulse_snapshot")
 
 
 # -- restoring the tables from a snapshot, and pruning old snapshots ----------------------------
