@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,10 +13,12 @@ from carepulse.config import LoadedConfig, load_config
 
 # A pytest-xdist worker's __main__ has neither a file nor a spec, which pyspark's Connect
 # modules (imported by Great Expectations once pyspark is installed) take for a doctest run:
-# they print "Skipping doctests" and exit the worker. Give the worker's __main__ a name.
+# they print "Skipping doctests" and exit the worker. Give the worker's __main__ a spec named
+# "__main__": multiprocessing's spawn children then leave their own __main__ alone (a made-up
+# __file__ instead made every spawn child try to run that file and die, hanging its pool).
 _main = sys.modules["__main__"]
 if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
-    _main.__file__ = "<pytest-xdist worker>"
+    _main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config" / "monitoring.yml"

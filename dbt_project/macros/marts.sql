@@ -37,3 +37,12 @@
         ~ ' or author_key in (select author_key from ' ~ ref('dim_authors')
         ~ ' where ' ~ in_batch() ~ ' and not (' ~ influencer_eligible() ~ '))') -}}
 {%- endmacro %}
+
+
+{#- A DOUBLE rounded half away from zero at its decimal spelling, the same on every engine.
+    round() and casts to DECIMAL differ on a tie such as 10685.935 hours (38,469,366 s / 3600,
+    stored in binary as 10685.93499...): DuckDB rounds the binary value down to 10685.93, Spark
+    rounds the decimal spelling up to 10685.94. Through DECIMAL(38, 9) both give 10685.94. -#}
+{% macro round_half_up(expression, scale, as_type='double') -%}
+    cast(round(cast({{ expression }} as decimal(38, 9)), {{ scale }}) as {{ as_type }})
+{%- endmacro %}

@@ -181,7 +181,7 @@ select
     reach,
     engagements,
     cast(cast(engagements as decimal(38, 10)) / nullif(reach, 0) as decimal(18, 10)) as engagement_rate,
-    cast(cast(sentiment_sum as double) / nullif(sentiment_count, 0) as decimal(9, 4)) as mean_sentiment,
+    {{ round_half_up('cast(sentiment_sum as double) / nullif(sentiment_count, 0)', 4, 'decimal(9, 4)') }} as mean_sentiment,
     daily_spend,
     cast(daily_spend / nullif(engagements, 0) as decimal(18, 4)) as cost_per_engagement,
     window_mentions_to_date,

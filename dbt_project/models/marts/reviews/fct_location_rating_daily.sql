@@ -149,19 +149,19 @@ select
     brand_id,
     date_day,
     cast(reviews as integer) as reviews,
-    round(rating_sum / nullif(rated, 0), 3) as avg_rating,
+    {{ round_half_up('rating_sum / nullif(rated, 0)', 3) }} as avg_rating,
     {%- for stars in range(1, 6) %}
     cast(rating_{{ stars }} as integer) as rating_{{ stars }},
     {%- endfor %}
     cast(all_reviews_30d as integer) as reviews_30d,
-    round(all_rating_sum_30d / nullif(all_rated_30d, 0), 3) as avg_rating_30d,
+    {{ round_half_up('all_rating_sum_30d / nullif(all_rated_30d, 0)', 3) }} as avg_rating_30d,
     cast(all_reviews_90d as integer) as reviews_90d,
-    round(all_rating_sum_90d / nullif(all_rated_90d, 0), 3) as avg_rating_90d,
-    round(all_replied_30d / nullif(all_reviews_30d, 0), 4) as response_rate_30d,
-    round(all_answered_7d_30d / nullif(all_reviews_30d, 0), 4) as answered_within_7d_share_30d,
+    {{ round_half_up('all_rating_sum_90d / nullif(all_rated_90d, 0)', 3) }} as avg_rating_90d,
+    {{ round_half_up('all_replied_30d / nullif(all_reviews_30d, 0)', 4) }} as response_rate_30d,
+    {{ round_half_up('all_answered_7d_30d / nullif(all_reviews_30d, 0)', 4) }} as answered_within_7d_share_30d,
     cast(total_reviews as integer) as total_reviews,
     cast(rated_reviews_all as integer) as rated_reviews_all,
     cast(rating_sum_all as bigint) as rating_sum_all,
-    round(rating_sum_all / nullif(rated_reviews_all, 0), 3) as avg_rating_all,
+    {{ round_half_up('rating_sum_all / nullif(rated_reviews_all, 0)', 3) }} as avg_rating_all,
     {{ sql_string(build_id()) }} as _loaded_in_build
 from totals

@@ -72,10 +72,10 @@ select
     reviews.star_rating,
     hours.first_reply_night,
     coalesce(reviews.reply_updated_at, hours.first_reply_updated_at) as reply_updated_at,
-    round(least(greatest(coalesce(hours.hours_stated, hours.hours_max), hours.hours_min), hours.hours_max), 2)
+    {{ round_half_up('least(greatest(coalesce(hours.hours_stated, hours.hours_max), hours.hours_min), hours.hours_max)', 2) }}
         as hours_to_reply,
-    round(hours.hours_min, 2) as hours_to_reply_min,
-    round(hours.hours_max, 2) as hours_to_reply_max,
+    {{ round_half_up('hours.hours_min', 2) }} as hours_to_reply_min,
+    {{ round_half_up('hours.hours_max', 2) }} as hours_to_reply_max,
     least(greatest(coalesce(hours.hours_stated, hours.hours_max), hours.hours_min), hours.hours_max) <= 168
         as answered_within_7d,
     hours.hours_max <= 168 as answered_within_7d_certain,
