@@ -20,11 +20,14 @@ demo-scheduler: install services  ## the same night under Airflow's real schedul
 	$(RUN) carepulse config check
 	$(RUN) carepulse demo-scheduler $(ARGS)
 
-test: install browser services java  ## the whole suite (slow tests included) but the scheduler tests
-	$(RUN) pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=8 -m "not scheduler"  # 2 cores; a module stays on one worker
+test: install browser services java  ## the whole suite (slow tests included) but the scheduler and two-engine tests
+	$(RUN) pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=8 -m "not scheduler and not engines"  # 2 cores; a module stays on one worker
 
 test-scheduler: install services  ## a night under the real scheduler: LocalExecutor+Postgres, Celery+Redis (CI's second step)
 	$(RUN) pytest -n 2 --dist loadfile --durations=4 -m scheduler
+
+test-spark: install java  ## two simulator nights on Spark and on DuckDB, every mart compared (CI's third step)
+	$(RUN) pytest --durations=4 -m engines
 
 java:  ## Debian's Java 17 runtime for the Spark engine (pyspark starts a JVM), when missing
 	@command -v java >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y openjdk-17-jre-headless)

@@ -43,8 +43,7 @@ PUBLISHED_SEED, PUBLISHED_VOLUME = 11, 200  # the simulator behind it (tests ext
 
 # The longest modules, started first: `make test` hands whole modules to two xdist workers in
 # collection order (--no-loadscope-reorder), so these run beside the rest instead of last.
-LONGEST_FIRST = ("tests/deploy/test_scheduler_local.py", "tests/spark/test_engines_equal.py",
-                 "tests/e2e/test_nightly.py",
+LONGEST_FIRST = ("tests/deploy/test_scheduler_local.py", "tests/e2e/test_nightly.py",
                  "tests/deploy/test_scheduler_celery.py", "tests/e2e/test_break_a_night.py",
                  "tests/dbt/test_marts.py", "tests/e2e/test_disk_full.py", "tests/dbt/test_screening.py",
                  "tests/notify/test_real_night.py")
