@@ -26,7 +26,7 @@ test: install browser services java  ## the whole suite (slow tests included) bu
 test-scheduler: install services  ## a night under the real scheduler: LocalExecutor+Postgres, Celery+Redis (CI's second step)
 	$(RUN) pytest -n 2 --dist loadfile --durations=4 -m scheduler
 
-test-spark: install java  ## two simulator nights on Spark and on DuckDB, every mart compared (CI's third step)
+test-spark: install java  ## Spark against DuckDB: two simulator nights, every mart compared; the marts gate (CI's third step)
 	$(RUN) pytest --durations=4 -m engines
 
 java:  ## Debian's Java 17 runtime for the Spark engine (pyspark starts a JVM), when missing

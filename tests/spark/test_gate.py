@@ -30,6 +30,9 @@ from expectations import GateReport, ValidationFailed, suites, validate_marts, v
 from expectations.engines import DuckDBWarehouse, SparkWarehouse
 from expectations.marts_frames import RECONCILIATION, WINDOW_DAYS, _read
 
+# A Spark copy of the shared warehouse and both gates on it: about 4 minutes of one worker, in
+# `make test-spark` beside the two-engine nights rather than in `make test`'s budget.
+pytestmark = [pytest.mark.slow, pytest.mark.engines]
 COUNTS = ("element_count", "unexpected_count", "missing_count")
 
 
@@ -106,9 +109,6 @@ def load_tables(duckdb_path: Path, spark: Any, tables: list[str], scratch: Path)
 
 
 # -- the tests (slow: the shared published world, a Spark session) ------------------------------
-
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def world(request, tmp_path_factory):
