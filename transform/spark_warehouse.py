@@ -112,7 +112,7 @@ def _columns(spark, schema: str, table: str) -> list[tuple[str, str]]:
 
 
 def _partition_columns(spark, schema: str, table: str) -> list[str]:
-    return [c.name for c in spark.catalog.listColumns(table, schema) if c.isPartition]
+    return [c.name for c in spark.catalog.listColumns(f"{schema}.{table}") if c.isPartition]
 
 
 def _link_tree(source: Path, target: Path, previous: dict[str, dict], base: Path) -> dict[str, dict]:

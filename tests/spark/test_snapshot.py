@@ -105,7 +105,7 @@ def test_restore_brings_back_the_published_tables(spark, tmp_path):
     session.sql("insert into staging.plain values ('unpublished', 0.0)")
     spark_warehouse.restore(session, home, "published")
     assert sorted(r.id for r in session.sql("select id from staging.plain").collect()) == ["x"]
-    partitions = [c.name for c in session.catalog.listColumns("daily", "marts") if c.isPartition]
+    partitions = [c.name for c in session.catalog.listColumns("marts.daily") if c.isPartition]
     assert partitions == ["day"]
     assert spark_warehouse.read_state(home)["snapshot"] == "published"
 
