@@ -210,8 +210,9 @@ def test_a_build_reads_only_the_runs_it_loads_and_a_rerun_changes_nothing(runs, 
     run_dbt(home, "run", SELECT)  # nothing new landed
     assert differing(content(_db(home)), before) == []
     # nothing rewritten: the file may only gain the few blocks DuckDB takes for the Python
-    # models' empty results (each is registered as a table before the merge), never a table's worth
-    assert _db(home).stat().st_size <= size + 4 * 262_144
+    # models' empty results (each is registered as a table before the merge), never a table's
+    # worth; how many depends on how dbt's two threads interleave (4 and 5 blocks were seen)
+    assert _db(home).stat().st_size <= size + 8 * 262_144
 
 
 def test_a_page_listed_by_another_run_fails_the_build_naming_it(runs, loaded_config, tmp_path):
