@@ -51,8 +51,7 @@ def compare_marts(duckdb_path: Path, home: Path) -> tuple[dict[str, str], list[s
 
 def _dbt_spark(home: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "transform.spark_engine", *args], cwd=ROOT,
-                          env=spark_env(home),
-                          capture_output=True, text=True, timeout=3600)
+                          env=spark_env(home), capture_output=True, text=True, timeout=3600)
 
 
 def _build_id(duckdb_path: Path) -> str:
@@ -95,8 +94,8 @@ def test_marts_on_spark_equal_duckdb(tmp_path):
 def _compare_in_subprocess(source: Path, home: Path):
     """A Spark session per process: the comparison runs in its own."""
     done = subprocess.run([sys.executable, "-m", "tests.spark.layer_marts", str(source), str(home),
-                           "--json"], cwd=ROOT,
-    env=spark_env(home), capture_output=True, text=True, timeout=3600)
+                           "--json"], cwd=ROOT, env=spark_env(home), capture_output=True, text=True,
+                          timeout=3600)
     assert done.returncode in (0, 1), done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return result["problems"], result["compared"]

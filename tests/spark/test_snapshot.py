@@ -8,7 +8,6 @@ a build wrote, and must restore the tables after a candidate that was not publis
 from __future__ import annotations
 
 import json
-import os
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,8 +23,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory):
     home = tmp_path_factory.mktemp("spark-home")
-    saved = os.environ.get("CAREPULSE_PSEUDONYM_KEY")
-    os.environ["CAREPULSE_PSEUDONYM_KEY"] = "snapshot-test-pseudonym-key-0123"  # the functions need one
+    env = pytest.MonkeyPatch()
+    env.setenv("CAREPULSE_PSEUDONYM_KEY", "snapshot-test-pseudonym-key-0123")  # the functions need one
     session = spark_engine.session(home)
     session.sql("create database if not exists marts")
     session.sql("create database if not exists staging")
@@ -44,8 +43,7 @@ def spark(tmp_path_factory):
     session.sql("create view staging.plain_view as select id, score * 2 as doubled from staging.plain")
     yield home, session
     spark_engine.stop()
-    os.environ.pop("CAREPULSE_PSEUDONYM_KEY") if saved is None else os.environ.__setitem__(
-        "CAREPULSE_PSEUDONYM_KEY", saved)
+    env.undo()
 
 
 def _read(pointer: Path, sql: str) -> list[tuple]:
